@@ -1,0 +1,7 @@
+"""Click commands, one module per command group; cli.py mounts them."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

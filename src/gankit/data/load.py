@@ -1,0 +1,103 @@
+"""Load a verified dataset split as arrays or as training tensors in [-1, 1]."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.data import idx
+from gankit.data.errors import DataError
+from gankit.data.locate import find_file, search_dirs
+from gankit.data.registry import DatasetSpec, get_spec
+
+
+def _checked_array(spec: DatasetSpec, filename: str, path: Path) -> np.ndarray:
+    data = idx.read_bytes(path)
+    digest = idx.sha256(data)
+    if digest != spec.sha256[filename]:
+        raise DataError(
+            f"{path}: SHA-256 of the decompressed bytes is {digest}, expected "
+            f"{spec.sha256[filename]}; the file is corrupt or not {spec.name}'s {filename}. "
+            "Delete it and run `gankit data download "
+            f"{spec.name}` (or point --data-dir at a good copy)"
+        )
+    return idx.parse(data, path)
+
+
+def resolve_file(
+    spec: DatasetSpec, filename: str, data_dir: str | Path | None, download: bool
+) -> Path:
+    path = find_file(spec, filename, data_dir)
+    if path is not None:
+        return path
+    if download:
+        from gankit.data.download import download_file
+
+        return download_file(spec, filename)
+    searched = ", ".join(str(d) for _, d in search_dirs(spec, data_dir))
+    raise DataError(
+        f"{spec.name}: {filename} not found (searched {searched}); run "
+        f"`gankit data download {spec.name}` or set --data-dir / $GANKIT_DATA"
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(name: str, split: str, data_dir: str | None, download: bool):
+    spec = get_spec(name)
+    if split not in spec.files:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
+    images_name, labels_name = spec.files[split]
+    images = _checked_array(spec, images_name, resolve_file(spec, images_name, data_dir, download))
+    labels = _checked_array(spec, labels_name, resolve_file(spec, labels_name, data_dir, download))
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataError(
+            f"{spec.name}/{split}: images {images.shape} and labels {labels.shape} do not pair up; "
+            "the files are from different datasets, re-download them"
+        )
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def load_arrays(
+    name: str, split: str = "train", data_dir: str | Path | None = None, download: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verified uint8 images (N, 28, 28) and labels (N,), read-only and cached per process."""
+    return _load_cached(name, split, None if data_dir is None else str(data_dir), download)
+
+
+def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 (N, H, W) -> float32 (N, 1, H, W) in [-1, 1], the range a tanh generator produces."""
+    x = torch.as_tensor(np.asarray(images_uint8)).float()
+    return (x / 127.5 - 1.0).unsqueeze(1)
+
+
+def load_tensors(
+    name: str,
+    split: str = "train",
+    data_dir: str | Path | None = None,
+    labels: list[int] | None = None,
+    limit: int | None = None,
+    download: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images in [-1, 1] as (N, 1, 28, 28) float32 and labels as int64, optionally a subset.
+
+    `labels` keeps only those classes (the digit 6 alone: [6]); `limit` keeps the first N
+    after that filter.
+    """
+    images, targets = load_arrays(name, split, data_dir, download)
+    keep = np.arange(len(targets))
+    if labels is not None:
+        n_classes = len(get_spec(name).classes)
+        bad = [c for c in labels if not 0 <= c < n_classes]
+        if bad:
+            raise ValueError(f"labels {bad} out of range for {name}: use 0..{n_classes - 1}")
+        keep = keep[np.isin(targets, labels)]
+    if limit is not None:
+        if limit <= 0:
+            raise ValueError(f"limit must be positive, got {limit}")
+        keep = keep[:limit]
+    return to_unit_range(images[keep]), torch.as_tensor(targets[keep].astype(np.int64))
