@@ -1,0 +1,125 @@
+"""`gankit train`, `gankit presets`, `gankit sample`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gankit.config import DEFAULT_PRESET, ConfigError, load_config, preset_names, read_preset
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("preset", required=False, default=DEFAULT_PRESET)
+@click.option("--out", type=click.Path(path_type=Path), help="Run directory [runs/PRESET].")
+@click.option("--iterations", type=int, help="Total iterations of the run (a resume continues to N).")
+@click.option("--seed", type=int, help="Random seed (weights, noise, batch order).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Training device.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).")
+@click.option("--no-eval", is_flag=True, help="Skip the evaluation after training.")
+@click.option("--eval-samples", type=int, default=10000, show_default=True,
+              help="Samples for the final evaluation.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(
+    preset: str,
+    out: Path | None,
+    iterations: int | None,
+    seed: int | None,
+    device: str | None,
+    data_dir: Path | None,
+    overrides: tuple[str, ...],
+    no_eval: bool,
+    eval_samples: int,
+    quiet: bool,
+) -> None:
+    """Train PRESET (default: the fast CPU preset); resumes when --out holds a checkpoint."""
+    from gankit.data import DataError
+    from gankit.training.checkpoint import CheckpointError
+    from gankit.training.trainer import Trainer, TrainingDiverged
+
+    flags = [f"train.iterations={iterations}"] if iterations is not None else []
+    flags += [f"train.seed={seed}"] if seed is not None else []
+    flags += [f"perf.device={device}"] if device is not None else []
+    try:
+        config = load_config(preset, [*flags, *overrides])
+    except ConfigError as exc:
+        _fail(str(exc))
+    out = out or Path("runs") / preset
+    try:
+        trainer = Trainer(config, out, data_dir=data_dir, progress=not quiet)
+        resumed = trainer.start()
+        if resumed is not None:
+            click.echo(f"resuming {out} from step {resumed} of {config.train.iterations}")
+        result = trainer.train()
+    except (DataError, CheckpointError, TrainingDiverged) as exc:
+        _fail(str(exc))
+    if result.interrupted:
+        click.echo(f"interrupted at step {result.step}; checkpoint saved. "
+                   f"Run the same command again to resume.")
+        sys.exit(130)
+    click.echo(f"trained {config.name} to step {result.step} in {result.seconds:.1f} s")
+    if not no_eval:
+        from gankit.evaluation.evaluate import evaluate_run, format_table
+
+        metrics = evaluate_run(out, n_samples=eval_samples, device=config.perf.device)
+        click.echo(format_table(metrics))
+    _print_outputs(out)
+
+
+def _print_outputs(out: Path) -> None:
+    from gankit.training.rundir import RunDir
+
+    run = RunDir(out)
+    grids = sorted(run.samples.glob("step_*.png"))
+    click.echo("outputs:")
+    for label, path in (
+        ("config", run.config),
+        ("checkpoint", run.last_checkpoint),
+        ("samples", grids[-1] if grids else run.samples),
+        ("losses", run.losses),
+        ("loss plot", run.plots / "losses.png"),
+        ("metrics", run.metrics),
+    ):
+        if path.exists():
+            click.echo(f"  {label:<11} {path}")
+
+
+@click.command()
+def presets() -> None:
+    """List the presets, one line each."""
+    for name in preset_names():
+        tree = read_preset(name)
+        marker = " (default)" if name == DEFAULT_PRESET else ""
+        click.echo(f"{name:<20} {tree.get('description', '')}{marker}")
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--n", "n", type=int, default=64, show_default=True, help="Number of images.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed.")
+@click.option("--nrow", type=int, help="Images per row [square grid].")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
+              show_default=True)
+def sample(run_dir: Path, n: int, out: Path, seed: int, nrow: int | None, device: str) -> None:
+    """Write a grid of N images from RUN_DIR's trained generator."""
+    from gankit.report.grid import save_grid
+    from gankit.runs import load_run
+    from gankit.training.checkpoint import CheckpointError
+
+    if n <= 0:
+        _fail(f"--n must be positive, got {n}")
+    try:
+        run = load_run(run_dir, device)
+    except CheckpointError as exc:
+        _fail(str(exc))
+    save_grid(run.generate(n, seed=seed), out, nrow=nrow)
+    click.echo(f"wrote {n} samples from {run_dir} (step {run.step}) to {out}")

@@ -1,0 +1,209 @@
+"""Typed run configuration: one source of defaults, presets that override it, `--set` overrides,
+and validation that names the bad key and lists the valid choices."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gankit.models import DISCRIMINATORS, GENERATORS
+
+DEFAULT_PRESET = "dcgan"
+
+
+class ConfigError(ValueError):
+    """A preset, override or config file is invalid; the message names the key and the fix."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(Strict):
+    dataset: Literal["mnist", "fashion-mnist"] = "mnist"
+    labels: list[int] | None = Field(
+        default=None, description="train on these classes only, e.g. [6]"
+    )
+    limit: int | None = Field(default=None, gt=0, description="keep the first N images")
+
+
+class ModelConfig(Strict):
+    generator: str = "dcgan"
+    discriminator: str = "dcgan"
+    z_dim: int = Field(default=100, gt=0)
+    g_width: int = Field(default=64, gt=0, description="base width, where a model has one")
+    d_width: int = Field(default=64, gt=0)
+    batchnorm: bool = Field(default=False, description="BN switch for models that offer one")
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, name: str) -> str:
+        if name not in GENERATORS:
+            raise ValueError(f"unknown generator {name!r}; choose one of: {', '.join(GENERATORS)}")
+        return name
+
+    @field_validator("discriminator")
+    @classmethod
+    def _known_discriminator(cls, name: str) -> str:
+        if name not in DISCRIMINATORS:
+            raise ValueError(
+                f"unknown discriminator {name!r}; choose one of: {', '.join(DISCRIMINATORS)}"
+            )
+        return name
+
+
+class OptimizerConfig(Strict):
+    name: Literal["adam", "sgd", "rmsprop"] = "adam"
+    lr: float = Field(default=2e-4, gt=0)
+    betas: tuple[float, float] = (0.5, 0.999)
+    eps: float = Field(default=1e-8, gt=0, description="Keras Adam uses 1e-7")
+    momentum: float = Field(default=0.0, ge=0, description="SGD momentum")
+    rho: float = Field(default=0.9, gt=0, lt=1, description="RMSprop smoothing (Keras rho)")
+    decay: float = Field(default=0.0, ge=0, description="Keras decay: lr / (1 + decay * step)")
+
+
+class OptimConfig(Strict):
+    g: OptimizerConfig = OptimizerConfig()
+    d: OptimizerConfig = OptimizerConfig()
+
+
+class TrainConfig(Strict):
+    iterations: int = Field(default=3000, gt=0, description="generator updates in total")
+    batch_size: int = Field(default=64, gt=0)
+    loss: Literal["bce", "minimax"] = Field(
+        default="bce",
+        description="bce: G trained on fakes labelled real (non-saturating); minimax: G "
+        "minimises log(1 - D(G(z)))",
+    )
+    d_steps: int = Field(default=1, gt=0, description="discriminator updates per G update")
+    d_same_batch: bool = Field(
+        default=False, description="Liu 2021: all d_steps reuse one real batch and one fake batch"
+    )
+    d_forward: Literal["separate", "combined"] = Field(
+        default="separate",
+        description="combined: one D pass over real+fake concatenated, so BatchNorm sees both "
+        "(Keras train_on_batch on a combined batch); separate: one pass each",
+    )
+    ema: float | None = Field(
+        default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
+    )
+    seed: int = 0
+
+
+class PerfConfig(Strict):
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = Field(default=None, gt=0, description="CPU threads (torch default)")
+
+
+class LogConfig(Strict):
+    every: int = Field(default=10, gt=0, description="losses.csv row cadence (iterations)")
+    sample_every: int = Field(default=500, gt=0, description="fixed-noise grid cadence")
+    checkpoint_every: int = Field(default=500, gt=0)
+    milestones: list[int] = Field(default_factory=list, description="checkpoints kept forever")
+    eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
+    eval_samples: int = Field(default=2000, gt=0)
+    grid_size: int = Field(default=64, gt=0, description="images in each sample grid")
+
+
+class Config(Strict):
+    name: str = DEFAULT_PRESET
+    description: str = ""
+    paper: str | None = None
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    optim: OptimConfig = OptimConfig()
+    train: TrainConfig = TrainConfig()
+    perf: PerfConfig = PerfConfig()
+    log: LogConfig = LogConfig()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes what training computes (not length, device, logging)."""
+        d = self.to_dict()
+        d["train"].pop("iterations")
+        for volatile in ("perf", "log", "description", "name"):
+            d.pop(volatile)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("gankit") / "presets"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def read_preset(name: str) -> dict[str, Any]:
+    path = resources.files("gankit") / "presets" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "literal_error":
+            msg = f"bad value {err['input']!r}; {msg}"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _valid_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys += _valid_keys(ann, f"{prefix}{name}.")
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def apply_override(tree: dict[str, Any], assignment: str) -> None:
+    """Apply `a.b.c=value` to a nested dict; the value is parsed as YAML (1e-4, true, [6])."""
+    if "=" not in assignment:
+        raise ConfigError(f"override {assignment!r} must look like key=value (optim.d.lr=1e-4)")
+    key, raw = assignment.split("=", 1)
+    parts = key.strip().split(".")
+    valid = _valid_keys(Config)
+    if key.strip() not in valid:
+        raise ConfigError(f"unknown config key {key.strip()!r}; valid keys: {', '.join(valid)}")
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+
+
+def validate(tree: dict[str, Any], source: str) -> Config:
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid config ({source}):\n{_format_errors(exc)}") from None
+
+
+def load_config(preset: str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    name = preset or DEFAULT_PRESET
+    tree = read_preset(name)
+    tree.setdefault("name", name)
+    for assignment in overrides:
+        apply_override(tree, assignment)
+    return validate(tree, f"preset {name!r}" + (f" with {' '.join(overrides)}" if overrides else ""))
+
+
+def load_config_file(path: Path) -> Config:
+    return validate(yaml.safe_load(path.read_text()) or {}, str(path))
+
+
+def dump_config(config: Config) -> str:
+    return yaml.safe_dump(config.to_dict(), sort_keys=False)

@@ -1,0 +1,1 @@
+"""Figures and reports: sample grids, loss curves, markdown and HTML."""

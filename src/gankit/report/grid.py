@@ -1,0 +1,37 @@
+"""Image grids from generator output, written as PNG without torchvision."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from gankit.training.checkpoint import atomic_write_bytes
+
+
+def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> uint8 (rows, cols) or (rows, cols, 3) with a dark border."""
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    n, c, h, w = x.shape
+    nrow = nrow or math.ceil(math.sqrt(n))
+    ncol_rows = math.ceil(n / nrow)
+    grid = np.zeros((c, ncol_rows * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.uint8)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        top, left = pad + r * (h + pad), pad + col * (w + pad)
+        grid[:, top : top + h, left : left + w] = x[i].numpy()
+    return grid[0] if c == 1 else grid.transpose(1, 2, 0)
+
+
+def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None, scale: int = 2) -> None:
+    """Save a grid, upscaled with nearest neighbour so 28x28 digits are readable on screen."""
+    img = Image.fromarray(make_grid(images, nrow))
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    atomic_write_bytes(Path(path), lambda f: f.write(buf.getvalue()))

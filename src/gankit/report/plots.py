@@ -1,0 +1,71 @@
+"""Loss and metric curves, as the papers draw them: raw per-step values and a smoothed line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gankit.training.checkpoint import atomic_write_bytes  # noqa: E402
+
+
+def read_csv_columns(path: Path) -> dict[str, np.ndarray]:
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    return {k: np.array([float(r[k]) if r[k] != "" else np.nan for r in rows]) for k in rows[0]}
+
+
+def smooth(values: np.ndarray, weight: float = 0.9) -> np.ndarray:
+    """Bias-corrected exponential moving average (TensorBoard's smoothing)."""
+    out = np.empty_like(values, dtype=float)
+    avg, norm = 0.0, 0.0
+    for i, v in enumerate(values):
+        avg = weight * avg + (1 - weight) * v
+        norm = weight * norm + (1 - weight)
+        out[i] = avg / norm
+    return out
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, lambda f: f.write(buf.getvalue()))
+
+
+def plot_losses(losses_csv: Path, out: Path, title: str = "") -> None:
+    cols = read_csv_columns(losses_csv)
+    if not cols or len(cols["step"]) == 0:
+        return
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for key, color in (("d_loss", "tab:blue"), ("g_loss", "tab:orange")):
+        ax.plot(cols["step"], cols[key], color=color, alpha=0.25, linewidth=0.8)
+        ax.plot(cols["step"], smooth(cols[key]), color=color, label=f"{key[0].upper()} loss")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.set_title(title or "losses (faint: raw, solid: smoothed)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    _save(fig, out)
+
+
+def plot_metric_history(history_csv: Path, out: Path) -> None:
+    cols = read_csv_columns(history_csv)
+    keys = [k for k in cols if k != "step"]
+    if not keys:
+        return
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        ax.plot(cols["step"], cols[key], marker="o", markersize=3)
+        ax.set_title(key)
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    _save(fig, out)

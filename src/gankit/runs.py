@@ -1,0 +1,72 @@
+"""Open a finished (or paused) run directory to draw images from its generator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gankit.config import Config
+from gankit.training.build import build_generator, resolve_device
+from gankit.training.checkpoint import CheckpointError, load_checkpoint
+from gankit.training.rundir import RunDir
+
+
+@dataclass
+class TrainedRun:
+    run_dir: Path
+    config: Config
+    step: int
+    generator: nn.Module
+    device: torch.device
+
+    @property
+    def dataset(self) -> str:
+        return self.config.data.dataset
+
+    @property
+    def target_labels(self) -> list[int] | None:
+        return self.config.data.labels
+
+    @property
+    def conditional(self) -> bool:
+        return False
+
+    @property
+    def num_classes(self) -> int:
+        return 10
+
+    @torch.no_grad()
+    def generate(
+        self,
+        n: int,
+        labels: torch.Tensor | None = None,
+        seed: int = 0,
+        batch_size: int = 500,
+    ) -> torch.Tensor:
+        """n images as float32 CPU (n, C, H, W) in [-1, 1], the same for the same seed."""
+        if labels is not None and not self.conditional:
+            raise ValueError(f"{self.run_dir} is an unconditional model; it takes no labels")
+        gen = torch.Generator().manual_seed(seed)
+        noise = torch.randn(n, self.config.model.z_dim, generator=gen)
+        chunks = [self.generator(z.to(self.device)).float().cpu() for z in noise.split(batch_size)]
+        return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28)
+
+
+def load_run(run_dir: str | Path, device: str = "cpu") -> TrainedRun:
+    """The run's sampling generator (EMA weights when trained with them) in eval mode."""
+    run = RunDir(Path(run_dir))
+    if not run.last_checkpoint.exists():
+        raise CheckpointError(
+            f"{run.root}: no checkpoints/last.pt; is this a gankit run directory? "
+            "Train one with `gankit train --out DIR`"
+        )
+    dev = resolve_device(device)
+    state = load_checkpoint(run.last_checkpoint, dev)
+    config = Config.model_validate(state["config"])
+    generator = build_generator(config).to(dev)
+    generator.load_state_dict(state.get("ema") or state["generator"])
+    generator.eval()
+    return TrainedRun(run.root, config, int(state["step"]), generator, dev)

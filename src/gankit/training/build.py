@@ -1,0 +1,67 @@
+"""Build the networks, optimizers and steps that a config describes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gankit.config import Config
+from gankit.losses import get_loss
+from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape
+from gankit.training.ema import EMA
+from gankit.training.optim import build_optimizer
+from gankit.training.steps import GANSteps
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for but PyTorch sees no CUDA device")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def build_generator(config: Config) -> nn.Module:
+    m = config.model
+    return GENERATORS[m.generator](
+        m.z_dim, ImageShape(), width=m.g_width, batchnorm=m.batchnorm
+    )
+
+
+def build_discriminator(config: Config) -> nn.Module:
+    m = config.model
+    return DISCRIMINATORS[m.discriminator](ImageShape(), width=m.d_width, batchnorm=m.batchnorm)
+
+
+@dataclass
+class GAN:
+    generator: nn.Module
+    discriminator: nn.Module
+    steps: GANSteps
+    ema: EMA | None
+
+    @property
+    def sampling_generator(self) -> nn.Module:
+        """The network whose images are shown and scored: the averaged one when there is one."""
+        return self.ema.model if self.ema is not None else self.generator
+
+
+def build_gan(config: Config, device: torch.device) -> GAN:
+    torch.manual_seed(config.train.seed)  # same seed, same initial weights
+    generator = build_generator(config).to(device)
+    discriminator = build_discriminator(config).to(device)
+    o = config.optim
+    steps = GANSteps(
+        generator,
+        discriminator,
+        build_optimizer(generator.parameters(), o.g),
+        build_optimizer(discriminator.parameters(), o.d),
+        get_loss(config.train.loss),
+        config.train,
+        g_decay=o.g.decay,
+        d_decay=o.d.decay,
+    )
+    ema = EMA(generator, config.train.ema) if config.train.ema else None
+    return GAN(generator, discriminator, steps, ema)

@@ -1,0 +1,71 @@
+"""Checkpoints: written atomically, read without unpickling, refused when foreign or corrupt."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = "gankit-checkpoint"
+VERSION = 1
+REQUIRED_KEYS = ("format", "version", "step", "config", "fingerprint", "generator")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be used; the message names the file and what to do."""
+
+
+def atomic_write_bytes(path: Path, write: Any) -> None:
+    """Call write(file) on a temporary file beside `path`, fsync, then rename over `path`:
+    a crash leaves either the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, lambda f: f.write(text.encode()))
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    payload = {"format": FORMAT, "version": VERSION, **state}
+    atomic_write_bytes(path, lambda f: torch.save(payload, f))
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint with weights_only=True (no code runs) and check it is gankit's."""
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint") from None
+    except Exception as exc:  # torch raises many types for truncated or foreign bytes
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint ({type(exc).__name__}: {str(exc)[:200]}). "
+            "It is corrupt, truncated or not a gankit file; delete it to start afresh, or "
+            "restore it from a milestone in the same checkpoints/ folder"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{path}: not a gankit checkpoint (no '{FORMAT}' marker); gankit only resumes "
+            "from checkpoints it wrote itself"
+        )
+    if state.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {state.get('version')} is not supported "
+            f"(this gankit reads version {VERSION})"
+        )
+    missing = [k for k in REQUIRED_KEYS if k not in state]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}; it is incomplete")
+    return state

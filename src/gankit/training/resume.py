@@ -1,0 +1,43 @@
+"""Decide whether a checkpoint may be resumed under a given config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gankit.config import Config
+from gankit.training.checkpoint import CheckpointError
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def config_differences(saved: dict[str, Any], current: Config) -> list[str]:
+    """Keys (in the fingerprint's scope) whose values differ, as 'key: saved -> now'."""
+    probe = Config.model_validate(saved)
+    if probe.fingerprint() == current.fingerprint():
+        return []
+    old, new = _flatten(probe.to_dict()), _flatten(current.to_dict())
+    ignored = ("perf.", "log.", "name", "description", "train.iterations")
+    return [
+        f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key) and not key.startswith(ignored)
+    ]
+
+
+def check_resumable(state: dict[str, Any], config: Config, path: Path) -> None:
+    diffs = config_differences(state["config"], config)
+    if diffs:
+        raise CheckpointError(
+            f"{path} was trained with a different config; refusing to resume it:\n  "
+            + "\n  ".join(diffs)
+            + "\nTrain into a new --out, or resume with the original settings"
+        )

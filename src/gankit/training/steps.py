@@ -1,0 +1,85 @@
+"""One training iteration of a GAN: k discriminator updates, then one generator update.
+
+The steps own the algorithm; the trainer only loops, logs and saves around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from gankit.config import TrainConfig
+from gankit.losses import GANLoss
+from gankit.training.optim import build_decay
+
+
+class GANSteps:
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        loss: GANLoss,
+        cfg: TrainConfig,
+        g_decay: float = 0.0,
+        d_decay: float = 0.0,
+    ) -> None:
+        self.G, self.D = generator, discriminator
+        self.opt_g, self.opt_d = opt_g, opt_d
+        self.sched_g, self.sched_d = build_decay(opt_g, g_decay), build_decay(opt_d, d_decay)
+        self.loss = loss
+        self.cfg = cfg
+
+    def noise(self, n: int, device: torch.device) -> torch.Tensor:
+        return torch.randn(n, self.G.z_dim, device=device)
+
+    def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if self.cfg.d_forward == "combined":
+            logits = self.D(torch.cat([real, fake]))
+            return logits[: len(real)], logits[len(real) :]
+        return self.D(real), self.D(fake)
+
+    def d_update(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        real_logits, fake_logits = self._d_logits(real, fake)
+        loss = self.loss.discriminator(real_logits, fake_logits)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        self.sched_d.step()
+        return loss.detach()
+
+    def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
+        fake = self.G(self.noise(batch_size, device))
+        # D's parameters get no gradient here: only G is updated, and skipping D's weight
+        # gradients saves a third of the backward pass through D.
+        self.D.requires_grad_(False)
+        loss = self.loss.generator(self.D(fake))
+        self.D.requires_grad_(True)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.sched_g.step()
+        return loss.detach()
+
+    def iteration(self, next_real: Callable[[], torch.Tensor]) -> dict[str, torch.Tensor]:
+        """k D updates then one G update; returns the last D loss and the G loss, on device.
+
+        With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
+        updates, as Keras `train_on_batch` called k times on the same arrays does.
+        """
+        real = next_real()
+        device = real.device
+        d_losses = []
+        fake = None
+        for k in range(self.cfg.d_steps):
+            if k > 0 and not self.cfg.d_same_batch:
+                real = next_real()
+            if fake is None or not self.cfg.d_same_batch:
+                with torch.no_grad():
+                    fake = self.G(self.noise(len(real), device))
+            d_losses.append(self.d_update(real, fake))
+        g_loss = self.g_update(self.cfg.batch_size, device)
+        return {"d_loss": d_losses[-1], "g_loss": g_loss}
