@@ -198,7 +198,9 @@ def load_config(preset: str | None = None, overrides: list[str] | tuple[str, ...
     tree.setdefault("name", name)
     for assignment in overrides:
         apply_override(tree, assignment)
-    return validate(tree, f"preset {name!r}" + (f" with {' '.join(overrides)}" if overrides else ""))
+    return validate(
+        tree, f"preset {name!r}" + (f" with {' '.join(overrides)}" if overrides else "")
+    )
 
 
 def load_config_file(path: Path) -> Config:

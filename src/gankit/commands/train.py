@@ -18,15 +18,29 @@ def _fail(message: str) -> None:
 @click.command()
 @click.argument("preset", required=False, default=DEFAULT_PRESET)
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [runs/PRESET].")
-@click.option("--iterations", type=int, help="Total iterations of the run (a resume continues to N).")
+@click.option(
+    "--iterations", type=int, help="Total iterations of the run (a resume continues to N)."
+)
 @click.option("--seed", type=int, help="Random seed (weights, noise, batch order).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Training device.")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).",
+)
 @click.option("--no-eval", is_flag=True, help="Skip the evaluation after training.")
-@click.option("--eval-samples", type=int, default=10000, show_default=True,
-              help="Samples for the final evaluation.")
+@click.option(
+    "--eval-samples",
+    type=int,
+    default=10000,
+    show_default=True,
+    help="Samples for the final evaluation.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
     preset: str,
@@ -62,8 +76,10 @@ def train(
     except (DataError, CheckpointError, TrainingDiverged) as exc:
         _fail(str(exc))
     if result.interrupted:
-        click.echo(f"interrupted at step {result.step}; checkpoint saved. "
-                   f"Run the same command again to resume.")
+        click.echo(
+            f"interrupted at step {result.step}; checkpoint saved. "
+            f"Run the same command again to resume."
+        )
         sys.exit(130)
     click.echo(f"trained {config.name} to step {result.step} in {result.seconds:.1f} s")
     if not no_eval:
@@ -107,8 +123,9 @@ def presets() -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Noise seed.")
 @click.option("--nrow", type=int, help="Images per row [square grid].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
-              show_default=True)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True
+)
 def sample(run_dir: Path, n: int, out: Path, seed: int, nrow: int | None, device: str) -> None:
     """Write a grid of N images from RUN_DIR's trained generator."""
     from gankit.report.grid import save_grid

@@ -25,9 +25,7 @@ def resolve_device(name: str) -> torch.device:
 
 def build_generator(config: Config) -> nn.Module:
     m = config.model
-    return GENERATORS[m.generator](
-        m.z_dim, ImageShape(), width=m.g_width, batchnorm=m.batchnorm
-    )
+    return GENERATORS[m.generator](m.z_dim, ImageShape(), width=m.g_width, batchnorm=m.batchnorm)
 
 
 def build_discriminator(config: Config) -> nn.Module:

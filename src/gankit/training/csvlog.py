@@ -22,7 +22,9 @@ class CSVLog:
             with open(self.path, newline="") as f:
                 rows = list(csv.reader(f))
             if rows and rows[0] == self.columns:
-                keep = [r for r in rows[1:] if len(r) == len(self.columns) and _step(r) <= resume_step]
+                keep = [
+                    r for r in rows[1:] if len(r) == len(self.columns) and _step(r) <= resume_step
+                ]
         lines = [",".join(self.columns)] + [",".join(r) for r in keep]
         atomic_write_text(self.path, "\n".join(lines) + "\n")
 

@@ -80,9 +80,15 @@ class Trainer:
         self.progress = progress
         self.gan: GAN = build_gan(config, self.device)
         images, _ = load_tensors(
-            config.data.dataset, "train", data_dir, labels=config.data.labels, limit=config.data.limit
+            config.data.dataset,
+            "train",
+            data_dir,
+            labels=config.data.labels,
+            limit=config.data.limit,
         )
-        self.sampler = BatchSampler(images.to(self.device), config.train.batch_size, config.train.seed)
+        self.sampler = BatchSampler(
+            images.to(self.device), config.train.batch_size, config.train.seed
+        )
         self.fixed_noise = torch.randn(
             config.log.grid_size,
             config.model.z_dim,
@@ -182,7 +188,9 @@ class Trainer:
             scores = quick_metrics(
                 images, self.config.data.dataset, target_labels=self.config.data.labels
             )
-        self.history.append([(self.step, scores.get("is_mean", math.nan), scores.get("fid", math.nan))])
+        self.history.append(
+            [(self.step, scores.get("is_mean", math.nan), scores.get("fid", math.nan))]
+        )
         plot_metric_history(self.run.metric_history, self.run.plots / "metrics.png")
 
     def _plot(self) -> None:
