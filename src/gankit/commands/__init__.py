@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gankit.commands.data import data
+
 COMMANDS: list[click.Command] = []
+COMMANDS.append(data)

@@ -1,0 +1,114 @@
+"""`gankit data where|verify|download`: find, check and fetch the dataset files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from gankit.data.download import check_file, download_dataset
+from gankit.data.errors import DataError
+from gankit.data.locate import find_file, search_dirs
+from gankit.data.registry import DATASETS, DatasetSpec
+
+_DATASET = click.argument(
+    "dataset", required=False, type=click.Choice(sorted(DATASETS)), metavar="[DATASET]"
+)
+_DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Look in DIR/<dataset>/ before $GANKIT_DATA, the user cache and system folders.",
+)
+
+
+def _specs(dataset: str | None) -> list[DatasetSpec]:
+    return [DATASETS[dataset]] if dataset else [DATASETS[n] for n in sorted(DATASETS)]
+
+
+def _shown(path: Path) -> str:
+    """Absolute and normalised, so a relative $GANKIT_DATA still reads unambiguously."""
+    return os.path.abspath(path)
+
+
+def _source(spec: DatasetSpec, path: Path, data_dir: Path | None) -> str:
+    """Which search-order entry `path` was found through (the first folder that holds it)."""
+    return next(label for label, folder in search_dirs(spec, data_dir) if folder == path.parent)
+
+
+@click.group(help="Find, verify and download the dataset files (MNIST, Fashion-MNIST).")
+def data() -> None:
+    pass
+
+
+@data.command(
+    short_help="Where each dataset file is found, and the search order.",
+    help="Show where each file of DATASET (default: all) is found, and the search order.",
+)
+@_DATASET
+@_DATA_DIR
+def where(dataset: str | None, data_dir: Path | None) -> None:
+    for spec in _specs(dataset):
+        click.echo(f"{spec.name}: search order")
+        for i, (label, folder) in enumerate(search_dirs(spec, data_dir), 1):
+            state = "" if folder.is_dir() else "  (no such folder)"
+            click.echo(f"  {i}. {label:<13} {_shown(folder)}{state}")
+        missing = False
+        for filename in spec.sha256:
+            path = find_file(spec, filename, data_dir)
+            missing = missing or path is None
+            found = f"{_shown(path)}  [{_source(spec, path, data_dir)}]" if path else "NOT FOUND"
+            click.echo(f"  {filename:<24} {found}")
+        if missing:
+            click.echo(f"  missing files: run `gankit data download {spec.name}`")
+
+
+@data.command(
+    short_help="Check every file's SHA-256; non-zero exit on failure.",
+    help="Check the SHA-256 of each file of DATASET (default: all) as the lookup finds it; "
+    "exits non-zero if any file is missing or corrupt.",
+)
+@_DATASET
+@_DATA_DIR
+def verify(dataset: str | None, data_dir: Path | None) -> None:
+    failed: list[str] = []
+    for spec in _specs(dataset):
+        for filename in spec.sha256:
+            path = find_file(spec, filename, data_dir)
+            problem = "not found" if path is None else check_file(spec, filename, path)
+            where_ = _shown(path) if path else f"{spec.name}/{filename}"
+            if problem is None:
+                click.echo(f"OK    {where_}")
+            else:
+                click.echo(f"FAIL  {where_}: {problem}")
+                failed.append(spec.name)
+    if failed:
+        names = " ".join(dict.fromkeys(failed))
+        raise click.ClickException(
+            f"{len(failed)} file(s) failed. Fix: delete the corrupt files and run "
+            f"`gankit data download {names}`, or point --data-dir / $GANKIT_DATA at a folder "
+            "holding good copies (`gankit data where` shows the search order)."
+        )
+
+
+@data.command(
+    short_help="Download missing files from the mirrors, verified.",
+    help="Download the files of DATASET (default: all) from the mirrors, verified by SHA-256; "
+    "files already present and valid are kept. Set $GANKIT_MIRRORS to use other mirrors.",
+)
+@_DATASET
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store files in DEST/<dataset>/ (use it later with --data-dir DEST); "
+    "default: the user cache (~/.cache/gankit).",
+)
+def download(dataset: str | None, dest: Path | None) -> None:
+    for spec in _specs(dataset):
+        folder = None if dest is None else dest / spec.name
+        try:
+            paths = download_dataset(spec.name, folder)
+        except DataError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for path in paths:
+            click.echo(f"OK    {_shown(path)}")

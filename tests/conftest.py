@@ -1,0 +1,46 @@
+"""Shared test setup: real data from ../shared/data, and no test ever reaches the internet."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gankit_data() -> Iterator[Path]:
+    """The data root tests read: $GANKIT_DATA if already set, else ../shared/data."""
+    with pytest.MonkeyPatch.context() as mp:
+        if not os.environ.get("GANKIT_DATA"):
+            mp.setenv("GANKIT_DATA", str(SHARED_DATA))
+        yield Path(os.environ["GANKIT_DATA"]).resolve()
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet() -> Iterator[None]:
+    """Fail loudly on any connection off this machine; local test servers still work."""
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: tuple[Any, ...]) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            # Not an OSError, so no retry or fallback can swallow it.
+            raise RuntimeError(f"tests must not reach the internet: connect to {address} blocked")
+        real_connect(self, address)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", connect)
+        yield
