@@ -18,7 +18,7 @@ import torch
 from click.testing import CliRunner
 
 from gankit.cli import main
-from gankit.data import DataError, download, get_spec, idx, load, load_arrays, load_tensors
+from gankit.data import DataError, download, get_spec, idx, load_arrays, load_tensors
 from gankit.data.download import check_file, download_dataset, download_file, mirrors_for
 from gankit.data.locate import find_file, search_dirs
 
@@ -236,10 +236,8 @@ def test_missing_file_without_download_names_the_places_searched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GANKIT_DATA", str(tmp_path / "nothing"))
-    load._load_cached.cache_clear()  # the cache is keyed on data_dir, not on $GANKIT_DATA
     with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte not found .*gankit data download"):
         load_arrays("mnist", "test", download=False)
-    load._load_cached.cache_clear()
 
 
 # ---------------------------------------------------------------- download
@@ -372,11 +370,9 @@ def test_missing_file_is_downloaded_into_the_user_cache_by_load(
     server = serve(tmp_path / "www")
     monkeypatch.setenv("GANKIT_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("GANKIT_MIRRORS", server.url)
-    load._load_cached.cache_clear()  # the cache is keyed on data_dir, not on $GANKIT_DATA
 
     images, labels = load_arrays("mnist", "test")
 
-    load._load_cached.cache_clear()
     assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
     cache = tmp_path / "xdg-cache" / "gankit" / "mnist"
     assert sorted(p.name for p in cache.iterdir()) == sorted(f"{n}.gz" for n in MNIST.files["test"])

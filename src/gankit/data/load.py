@@ -45,28 +45,35 @@ def resolve_file(
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(name: str, split: str, data_dir: str | None, download: bool):
+def _read_pair(name: str, images: Path, labels: Path, stamp: tuple[float, ...]):
+    """Verified arrays of one images/labels pair; `stamp` (mtimes) keys out replaced files."""
     spec = get_spec(name)
-    if split not in spec.files:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
-    images_name, labels_name = spec.files[split]
-    images = _checked_array(spec, images_name, resolve_file(spec, images_name, data_dir, download))
-    labels = _checked_array(spec, labels_name, resolve_file(spec, labels_name, data_dir, download))
-    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+    x = _checked_array(spec, images.name.removesuffix(".gz"), images)
+    y = _checked_array(spec, labels.name.removesuffix(".gz"), labels)
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
         raise DataError(
-            f"{spec.name}/{split}: images {images.shape} and labels {labels.shape} do not pair up; "
+            f"{images} and {labels}: images {x.shape} and labels {y.shape} do not pair up; "
             "the files are from different datasets, re-download them"
         )
-    images.setflags(write=False)
-    labels.setflags(write=False)
-    return images, labels
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
 
 
 def load_arrays(
     name: str, split: str = "train", data_dir: str | Path | None = None, download: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Verified uint8 images (N, 28, 28) and labels (N,), read-only and cached per process."""
-    return _load_cached(name, split, None if data_dir is None else str(data_dir), download)
+    """Verified uint8 images (N, 28, 28) and labels (N,), read-only.
+
+    Files are looked up on every call (so a changed $GANKIT_DATA or a fresh download is seen)
+    and read and checked once per process per file version.
+    """
+    spec = get_spec(name)
+    if split not in spec.files:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
+    images, labels = (resolve_file(spec, f, data_dir, download) for f in spec.files[split])
+    stamp = (images.stat().st_mtime, labels.stat().st_mtime)
+    return _read_pair(name, images.resolve(), labels.resolve(), stamp)
 
 
 def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:

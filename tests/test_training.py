@@ -1,0 +1,156 @@
+"""Training end to end on real MNIST: run directories, exact resume, refusals, divergence."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.config import load_config, preset_names
+from gankit.training.checkpoint import CheckpointError, load_checkpoint
+from gankit.training.trainer import Trainer, TrainingDiverged
+
+FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1"]
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def losses_rows(run: Path) -> list[dict[str, str]]:
+    with open(run / "losses.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_every_preset_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
+    out = tmp_path / preset
+    code, output = run_cli("train", preset, "--out", str(out), "--iterations", "2", *FAST)
+    assert code == 0, output
+    for part in ("config.yaml", "checkpoints/last.pt", "losses.csv", "plots/losses.png",
+                 "samples/step_000000.png", "samples/step_000002.png"):  # fmt: skip
+        assert (out / part).is_file(), part
+    rows = losses_rows(out)
+    assert [int(r["step"]) for r in rows] == [1, 2]
+    assert all(float(r["d_loss"]) > 0 for r in rows)
+    assert load_checkpoint(out / "checkpoints/last.pt")["step"] == 2
+    assert "outputs:" in output
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    state = load_checkpoint(run / "checkpoints" / "last.pt")
+    return {**state["generator"], **{f"D.{k}": v for k, v in state["discriminator"].items()}}
+
+
+@pytest.mark.parametrize("preset", ["liu2021-dcgan", "dcgan"])
+def test_resumed_run_ends_with_the_same_weights(preset: str, tmp_path: Path) -> None:
+    # liu2021-dcgan has dropout and 5 D steps on one batch; dcgan has an EMA generator.
+    common = [*FAST, "--set", "log.checkpoint_every=2", "--set", "train.batch_size=16"]
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert run_cli("train", preset, "--out", str(straight), "--iterations", "5", *common)[0] == 0
+    assert run_cli("train", preset, "--out", str(resumed), "--iterations", "3", *common)[0] == 0
+    # Simulate a kill after step 3: the log holds rows the checkpoint does not know about.
+    with open(resumed / "losses.csv", "a") as f:
+        f.write("4,9,9\n")
+    code, output = run_cli("train", preset, "--out", str(resumed), "--iterations", "5", *common)
+    assert code == 0 and "resuming" in output and "from step 3" in output
+    a, b = _weights(straight), _weights(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert losses_rows(straight) == losses_rows(resumed)
+
+
+def test_resume_with_a_different_config_is_refused(tmp_path: Path) -> None:
+    out = str(tmp_path / "run")
+    assert run_cli("train", "dcgan", "--out", out, "--iterations", "1", *FAST)[0] == 0
+    code, output = run_cli(
+        "train", "dcgan", "--out", out, "--iterations", "2", *FAST, "--set", "optim.d.lr=0.1"
+    )
+    assert code == 2
+    assert "refusing to resume" in output and "optim.d.lr: 0.0005 -> 0.1" in output
+
+
+def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0
+    last = out / "checkpoints" / "last.pt"
+    good = last.read_bytes()
+
+    last.write_bytes(good[: len(good) // 2])
+    code, output = run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *FAST)
+    assert code == 2 and str(last) in output and "corrupt" in output
+
+    torch.save({"weights": torch.zeros(3)}, last)
+    code, output = run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *FAST)
+    assert code == 2 and "not a gankit checkpoint" in output
+
+    class Payload:  # a pickle that would run code if it were unpickled freely
+        def __reduce__(self):  # noqa: ANN204
+            return (os.system, ("echo pwned",))
+
+    torch.save({"format": "gankit-checkpoint", "x": Payload()}, last)
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(last)
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
+    config = load_config("dcgan", ["train.iterations=8", "log.checkpoint_every=2", "log.every=1"])
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    trainer.start()
+    real_iteration = trainer.gan.steps.iteration
+
+    def poisoned(next_real):  # noqa: ANN001, ANN202
+        losses = real_iteration(next_real)
+        if trainer.step == 4:  # the 5th iteration
+            losses["d_loss"] = torch.tensor(float("nan"))
+        return losses
+
+    trainer.gan.steps.iteration = poisoned
+    with pytest.raises(TrainingDiverged, match="non-finite at step 5.*last good state"):
+        trainer.train()
+    state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")
+    assert state["step"] == 4
+    assert all(torch.isfinite(v).all() for v in state["generator"].values() if v.is_floating_point())
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "gankit", "train", "dcgan", "--out", str(out),
+           "--iterations", "100000", "--no-eval", "--quiet",
+           "--set", "log.every=1", "--set", "log.checkpoint_every=100000"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (
+        (out / "losses.csv").exists() and len(losses_rows(out)) >= 3
+    ):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, output
+    assert "checkpoint saved" in output
+    step = load_checkpoint(out / "checkpoints" / "last.pt")["step"]
+    assert 3 <= step < 100000
+    code, output = run_cli("train", "dcgan", "--out", str(out), "--iterations", str(step + 2), *FAST)
+    assert code == 0 and f"from step {step}" in output
+
+
+def test_sample_command_writes_a_grid(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0
+    png = tmp_path / "grid.png"
+    code, output = run_cli("sample", str(out), "--n", "16", "--out", str(png))
+    assert code == 0, output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, output = run_cli("sample", str(tmp_path), "--n", "4", "--out", str(png))
+    assert code == 2 and "no checkpoints/last.pt" in output
