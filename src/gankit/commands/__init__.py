@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gankit.commands.data import data
+from gankit.commands.train import presets, sample, train
 
-COMMANDS: list[click.Command] = []
+COMMANDS: list[click.Command] = [train, presets, sample]
 COMMANDS.append(data)
