@@ -57,7 +57,8 @@ def train(
     """Train PRESET (default: the fast CPU preset); resumes when --out holds a checkpoint."""
     from gankit.data import DataError
     from gankit.training.checkpoint import CheckpointError
-    from gankit.training.trainer import Trainer, TrainingDiverged
+    from gankit.training.trainer import TrainingDiverged
+    from gankit.workflow import run_experiment
 
     flags = [f"train.iterations={iterations}"] if iterations is not None else []
     flags += [f"train.seed={seed}"] if seed is not None else []
@@ -68,25 +69,30 @@ def train(
         _fail(str(exc))
     out = out or Path("runs") / preset
     try:
-        trainer = Trainer(config, out, data_dir=data_dir, progress=not quiet)
-        resumed = trainer.start()
-        if resumed is not None:
-            click.echo(f"resuming {out} from step {resumed} of {config.train.iterations}")
-        result = trainer.train()
+        result = run_experiment(
+            config,
+            out,
+            data_dir=data_dir,
+            evaluate=not no_eval,
+            eval_samples=eval_samples,
+            progress=not quiet,
+            on_resume=lambda step: click.echo(
+                f"resuming {out} from step {step} of {config.train.iterations}"
+            ),
+        )
     except (DataError, CheckpointError, TrainingDiverged) as exc:
         _fail(str(exc))
-    if result.interrupted:
+    if result.train.interrupted:
         click.echo(
-            f"interrupted at step {result.step}; checkpoint saved. "
-            f"Run the same command again to resume."
+            f"interrupted at step {result.train.step}; checkpoint saved. "
+            "Run the same command again to resume."
         )
         sys.exit(130)
-    click.echo(f"trained {config.name} to step {result.step} in {result.seconds:.1f} s")
-    if not no_eval:
-        from gankit.evaluation.evaluate import evaluate_run, format_table
+    click.echo(f"trained {config.name} to step {result.train.step} in {result.train.seconds:.1f} s")
+    if result.metrics is not None:
+        from gankit.evaluation.evaluate import format_table
 
-        metrics = evaluate_run(out, n_samples=eval_samples, device=config.perf.device)
-        click.echo(format_table(metrics))
+        click.echo(format_table(result.metrics))
     _print_outputs(out)
 
 
@@ -103,6 +109,7 @@ def _print_outputs(out: Path) -> None:
         ("losses", run.losses),
         ("loss plot", run.plots / "losses.png"),
         ("metrics", run.metrics),
+        ("report", run.root / "report.html"),
     ):
         if path.exists():
             click.echo(f"  {label:<11} {path}")

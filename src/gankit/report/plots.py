@@ -69,3 +69,20 @@ def plot_metric_history(history_csv: Path, out: Path) -> None:
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
     _save(fig, out)
+
+
+def plot_loss_comparison(runs: dict[str, Path], out: Path) -> None:
+    """Smoothed D and G losses of several runs on two shared axes."""
+    fig, (ax_d, ax_g) = plt.subplots(1, 2, figsize=(12, 4))
+    for name, losses_csv in runs.items():
+        cols = read_csv_columns(losses_csv)
+        if not cols or len(cols["step"]) == 0:
+            continue
+        ax_d.plot(cols["step"], smooth(cols["d_loss"], 0.98), label=name)
+        ax_g.plot(cols["step"], smooth(cols["g_loss"], 0.98), label=name)
+    for ax, title in ((ax_d, "discriminator loss"), (ax_g, "generator loss")):
+        ax.set_title(f"{title} (smoothed)")
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    ax_g.legend(fontsize=8)
+    _save(fig, out)

@@ -1,0 +1,73 @@
+"""Side-by-side comparison of several runs: final samples, loss curves, one metrics table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from gankit.config import Config, load_config_file
+from gankit.papers import PAPERS, paper_score
+from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
+from gankit.report.plots import plot_loss_comparison
+from gankit.report.run_report import METRIC_ROWS, format_value
+from gankit.training.rundir import RunDir
+
+# the columns of the comparison table, a subset of a run report's rows
+COMPARE_KEYS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
+_ROWS = {key: (label.split(",")[0], fmt) for key, label, fmt in METRIC_ROWS}
+
+
+def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
+    runs = []
+    for d in run_dirs:
+        run = RunDir(Path(d))
+        if not run.config.exists():
+            raise FileNotFoundError(f"{run.root}: no config.yaml; not a gankit run directory")
+        runs.append((run, load_config_file(run.config)))
+    names = [c.name for _, c in runs]
+    # Two runs of one preset are told apart by their folder names.
+    return [
+        (f"{c.name} ({r.root.name})" if names.count(c.name) > 1 else c.name, r, c) for r, c in runs
+    ]
+
+
+def _metric_cells(metrics: dict) -> list[str]:
+    return [format_value(metrics, k, _ROWS[k][1]) for k in COMPARE_KEYS]
+
+
+def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
+    """A comparison document for `out`; copies each run's final grid under out/grids."""
+    runs = _open_runs(run_dirs)
+    grids_dir = out / "grids"
+    grids_dir.mkdir(parents=True, exist_ok=True)
+    doc = Document(title)
+
+    images = []
+    for label, run, _ in runs:
+        grids = sorted(run.samples.glob("step_*.png"))
+        if grids:
+            target = grids_dir / f"{label.replace(' ', '_').replace('/', '_')}.png"
+            shutil.copyfile(grids[-1], target)
+            images.append(Image(f"grids/{target.name}", f"{label}, {grids[-1].stem}"))
+    doc.add(Heading("Final samples (fixed noise)"), ImageRow(images))
+
+    plot_loss_comparison({label: run.losses for label, run, _ in runs}, out / "losses.png")
+    doc.add(Heading("Losses"), Image("losses.png", "smoothed D and G losses of every run"))
+
+    header = ["run", "iterations"] + [_ROWS[k][0] for k in COMPARE_KEYS] + ["paper"]
+    rows, references = [], {}
+    for label, run, config in runs:
+        metrics = json.loads(run.metrics.read_text()) if run.metrics.exists() else {}
+        if "reference" in metrics:
+            subset = f", classes {config.data.labels}" if config.data.labels else ""
+            references[f"real test data ({config.data.dataset}{subset})"] = metrics["reference"]
+        paper = paper_score(config.name)
+        paper_cell = f"{paper[0]}: {paper[1]:.2f}" if paper else ""
+        rows.append([label, str(config.train.iterations), *_metric_cells(metrics), paper_cell])
+    rows += [[label, "", *_metric_cells(ref), ""] for label, ref in references.items()]
+    doc.add(Heading("Metrics"), Table(header, rows))
+
+    for key in sorted({c.paper for _, _, c in runs} & set(PAPERS)):
+        doc.add(Heading(PAPERS[key].citation, 3), Paragraph(PAPERS[key].note))
+    return doc
