@@ -1,0 +1,83 @@
+"""Run reports, comparisons and the paper reproduction on tiny real runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.report.document import Document, Heading, Image, Paragraph, Table, to_html, to_markdown
+from gankit.reproduce import scaled_overrides
+
+TINY = ["--no-eval", "--quiet", "--iterations", "2", "--set", "log.sample_every=1"]
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    root = tmp_path_factory.mktemp("runs")
+    runs = [root / "dcgan", root / "xiao"]
+    assert invoke("train", "dcgan", "--out", str(runs[0]), *TINY)[0] == 0
+    assert invoke("train", "xiao2023-adam", "--out", str(runs[1]), *TINY)[0] == 0
+    return runs
+
+
+def test_document_renders_the_same_content_in_markdown_and_html(tmp_path: Path) -> None:
+    png = tmp_path / "a.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    doc = Document("T", [Heading("H"), Paragraph("x < y"), Image("a.png", "cap"),
+                         Table(["k", "v"], [["a", "1"]])])  # fmt: skip
+    md, page = to_markdown(doc), to_html(doc, tmp_path)
+    assert md.startswith("# T") and "## H" in md and "![cap](a.png)" in md and "| a | 1 |" in md
+    assert "x &lt; y" in page and "<td>a</td><td>1</td>" in page
+    assert base64.b64encode(png.read_bytes()).decode() in page  # the image travels inside
+
+
+def test_train_writes_a_run_report(two_runs: list[Path]) -> None:
+    md = (two_runs[0] / "report.md").read_text()
+    assert "# gankit run: dcgan" in md and "samples/step_000002.png" in md
+    assert "plots/losses.png" in md and "```yaml" in md
+    assert (two_runs[0] / "report.html").read_text().count("data:image/png;base64,") >= 2
+
+
+def test_run_report_puts_metrics_beside_reference_and_paper(tmp_path: Path) -> None:
+    run = tmp_path / "liu"
+    assert invoke("train", "liu2021-dcgan", "--out", str(run), *TINY)[0] == 0
+    (run / "metrics.json").write_text(json.dumps({
+        "is_mean": 7.5, "is_std": 0.1, "fid": 3.2, "n_samples": 100,
+        "reference": {"is_mean": 9.8, "is_std": 0.05, "fid": 0.2},
+    }))  # fmt: skip
+    from gankit.report.run_report import write_run_report
+
+    md = write_run_report(run)[0].read_text()
+    assert "| metric | this run | real test data | paper |" in md
+    assert "7.500 ± 0.100 | 9.800 ± 0.050 | ISc (Table 3, group 1): 6.10 |" in md
+    assert "Liu, Lv, Fan, Luo, Zou (2021)" in md
+
+
+def test_compare_command(two_runs: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, output = invoke("compare", *map(str, two_runs), "--out", str(out))
+    assert code == 0, output
+    md = (out / "report.md").read_text()
+    assert "| dcgan | 2 |" in md and "| xiao2023-adam | 2 |" in md
+    assert (out / "losses.png").is_file() and len(list((out / "grids").glob("*.png"))) == 2
+    code, output = invoke("compare", str(tmp_path), "--out", str(out))
+    assert code == 2 and "not a gankit run directory" in output
+
+
+def test_scaled_reproduction_keeps_cadence_proportional() -> None:
+    assert scaled_overrides("liu2021-dcgan", 0.1) == [
+        "train.iterations=1000", "log.sample_every=100",
+        "log.checkpoint_every=100", "log.milestones=[100, 500, 1000]",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="positive"):
+        scaled_overrides("dcgan", 0)
