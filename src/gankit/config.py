@@ -40,6 +40,12 @@ class ModelConfig(Strict):
     g_width: int = Field(default=64, gt=0, description="base width, where a model has one")
     d_width: int = Field(default=64, gt=0)
     batchnorm: bool = Field(default=False, description="BN switch for models that offer one")
+    d_norm: Literal["batch", "layer", "none"] = Field(
+        default="batch", description="normalisation in the dcgan discriminator"
+    )
+    conditional: bool = Field(
+        default=False, description="condition G and D on the class label (cGAN)"
+    )
 
     @field_validator("generator")
     @classmethod
@@ -76,11 +82,12 @@ class OptimConfig(Strict):
 class TrainConfig(Strict):
     iterations: int = Field(default=3000, gt=0, description="generator updates in total")
     batch_size: int = Field(default=64, gt=0)
-    loss: Literal["bce", "minimax"] = Field(
+    loss: Literal["bce", "minimax", "hinge", "wgan-gp"] = Field(
         default="bce",
         description="bce: G trained on fakes labelled real (non-saturating); minimax: G "
-        "minimises log(1 - D(G(z)))",
+        "minimises log(1 - D(G(z))); hinge; wgan-gp: Wasserstein critic + gradient penalty",
     )
+    gp_weight: float = Field(default=10.0, ge=0, description="gradient penalty weight (wgan-gp)")
     d_steps: int = Field(default=1, gt=0, description="discriminator updates per G update")
     d_same_batch: bool = Field(
         default=False, description="Liu 2021: all d_steps reuse one real batch and one fake batch"

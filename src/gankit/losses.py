@@ -32,15 +32,43 @@ def g_minimax(fake_logits: Tensor) -> Tensor:
     return -F.softplus(fake_logits).mean()
 
 
+def d_wasserstein(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """The critic's side of the Wasserstein estimate, E[D(fake)] - E[D(real)] (Arjovsky 2017)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def g_wasserstein(fake_scores: Tensor) -> Tensor:
+    return -fake_scores.mean()
+
+
+def d_hinge(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """Hinge loss (Lim & Ye 2017; Miyato et al. 2018)."""
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
+    """Gulrajani et al. 2017: E[(||grad_x D(x)||_2 - 1)^2] at random points between real and
+    fake images. Norms are over every non-batch dimension, so any channel count or size works."""
+    shape = (len(real),) + (1,) * (real.dim() - 1)
+    alpha = torch.rand(shape, device=real.device, dtype=real.dtype)
+    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
 @dataclass(frozen=True)
 class GANLoss:
     discriminator: Callable[[Tensor, Tensor], Tensor]
     generator: Callable[[Tensor], Tensor]
+    # WGAN-GP adds the gradient penalty to the critic's loss
+    needs_gradient_penalty: bool = False
 
 
 LOSSES: dict[str, GANLoss] = {
     "bce": GANLoss(d_bce, g_nonsaturating),
     "minimax": GANLoss(d_bce, g_minimax),
+    "hinge": GANLoss(d_hinge, g_wasserstein),
+    "wgan-gp": GANLoss(d_wasserstein, g_wasserstein, needs_gradient_penalty=True),
 }
 
 

@@ -1,40 +1,83 @@
 """Base classes: every generator maps (batch, z_dim) noise to images in [-1, 1]; every
-discriminator maps images to one real/fake logit per image."""
+discriminator maps images to one real/fake logit per image. A conditional model
+(num_classes > 0) also takes one class label per image."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gankit.models.registry import ImageShape
 from gankit.models.shapes import check_shape
 
 
+def check_labels(labels: torch.Tensor | None, batch: int, num_classes: int, what: str) -> None:
+    if num_classes == 0:
+        if labels is not None:
+            raise ValueError(f"{what} is unconditional; it takes no labels")
+        return
+    if labels is None:
+        raise ValueError(f"{what} is conditional on {num_classes} classes; pass labels")
+    if labels.shape != (batch,) or labels.dtype != torch.long:
+        raise ValueError(
+            f"{what}: labels must be int64 of shape ({batch},), got "
+            f"{labels.dtype} {tuple(labels.shape)}"
+        )
+
+
+def one_hot(labels: torch.Tensor, num_classes: int, like: torch.Tensor) -> torch.Tensor:
+    return F.one_hot(labels, num_classes).to(like.dtype)
+
+
 class Generator(nn.Module):
-    def __init__(self, z_dim: int, image: ImageShape) -> None:
+    def __init__(self, z_dim: int, image: ImageShape, num_classes: int = 0) -> None:
         super().__init__()
         self.z_dim = z_dim
         self.image = image
+        self.num_classes = num_classes
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        check_shape(z, (self.z_dim,), f"{type(self).__name__} input noise")
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        name = type(self).__name__
+        check_shape(z, (self.z_dim,), f"{name} input noise")
+        check_labels(labels, len(z), self.num_classes, name)
+        if labels is not None:
+            # Conditioning by concatenation: the class enters as a one-hot code beside z.
+            z = torch.cat([z, one_hot(labels, self.num_classes, z)], dim=1)
         out = self.generate(z)
-        check_shape(out, self.image.as_tuple(), f"{type(self).__name__} output")
+        check_shape(out, self.image.as_tuple(), f"{name} output")
         return out
+
+    @property
+    def input_dim(self) -> int:
+        """Width of what `generate` receives: the noise plus the one-hot class, if any."""
+        return self.z_dim + self.num_classes
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
 
 class Discriminator(nn.Module):
-    def __init__(self, image: ImageShape) -> None:
+    def __init__(self, image: ImageShape, num_classes: int = 0) -> None:
         super().__init__()
         self.image = image
+        self.num_classes = num_classes
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_shape(x, self.image.as_tuple(), f"{type(self).__name__} input image")
+    @property
+    def input_channels(self) -> int:
+        """Image channels plus one constant plane per class for a conditional model."""
+        return self.image.channels + self.num_classes
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        name = type(self).__name__
+        check_shape(x, self.image.as_tuple(), f"{name} input image")
+        check_labels(labels, len(x), self.num_classes, name)
+        if labels is not None:
+            # The class as extra input planes: works for any channel count and image size.
+            planes = one_hot(labels, self.num_classes, x)[:, :, None, None]
+            x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], dim=1)
         logits = self.score(x)
-        check_shape(logits, (1,), f"{type(self).__name__} output")
+        check_shape(logits, (1,), f"{name} output")
         return logits.squeeze(1)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:

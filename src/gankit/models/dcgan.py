@@ -21,11 +21,11 @@ class LiuDCGANGenerator(Generator):
     ConvT(64) -> BN -> ReLU -> Up x2 -> ConvT(C) -> tanh; 5x5 kernels, 'same' padding.
     Keras BN momentum 0.9, eps 1e-3."""
 
-    def __init__(self, z_dim: int, image: ImageShape) -> None:
-        super().__init__(z_dim, image)
+    def __init__(self, z_dim: int, image: ImageShape, num_classes: int = 0) -> None:
+        super().__init__(z_dim, image, num_classes)
         _require_28x28(image, "liu2021-dcgan")
         self.project = nn.Sequential(
-            nn.Linear(z_dim, 7 * 7 * 256), keras_batchnorm1d(7 * 7 * 256, 0.9), nn.ReLU()
+            nn.Linear(self.input_dim, 7 * 7 * 256), keras_batchnorm1d(7 * 7 * 256, 0.9), nn.ReLU()
         )
         self.convs = nn.Sequential(
             nn.ConvTranspose2d(256, 128, 5, padding=2),
@@ -48,11 +48,11 @@ class LiuDCGANDiscriminator(Discriminator):
     """Liu 2021: 4 x [Conv 5x5 stride 2 'same' (64/128/256/512) -> LeakyReLU(0.2) -> BN ->
     Dropout(0.3)] -> flatten -> linear (28 -> 14 -> 7 -> 4 -> 2)."""
 
-    def __init__(self, image: ImageShape) -> None:
-        super().__init__(image)
+    def __init__(self, image: ImageShape, num_classes: int = 0) -> None:
+        super().__init__(image, num_classes)
         _require_28x28(image, "liu2021-dcgan")
         layers: list[nn.Module] = []
-        channels = image.channels
+        channels = self.input_channels
         for out in (64, 128, 256, 512):
             layers += [
                 nn.Conv2d(channels, out, 5, stride=2, padding=2),
@@ -72,11 +72,13 @@ class RadfordGenerator(Generator):
     """Radford et al. 2015 rules at 28x28: z -> ConvT 7x7 (4w) -> ConvT stride 2 (2w, 14x14)
     -> ConvT stride 2 (C, 28x28) -> tanh; BN and ReLU in every hidden layer, no pooling."""
 
-    def __init__(self, z_dim: int, image: ImageShape, width: int = 64) -> None:
-        super().__init__(z_dim, image)
+    def __init__(
+        self, z_dim: int, image: ImageShape, width: int = 64, num_classes: int = 0
+    ) -> None:
+        super().__init__(z_dim, image, num_classes)
         _require_28x28(image, "dcgan")
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(z_dim, 4 * width, 7, bias=False),
+            nn.ConvTranspose2d(self.input_dim, 4 * width, 7, bias=False),
             nn.BatchNorm2d(4 * width),
             nn.ReLU(),
             nn.ConvTranspose2d(4 * width, 2 * width, 4, stride=2, padding=1, bias=False),
@@ -91,18 +93,32 @@ class RadfordGenerator(Generator):
         return self.net(z[:, :, None, None])
 
 
-class RadfordDiscriminator(Discriminator):
-    """Strided convs with LeakyReLU(0.2), BN on every layer but the first, no fully connected
-    hidden layers: 28 -> 14 (w) -> 7 (2w) -> 7x7 conv to one logit."""
+def _norm2d(kind: str, channels: int, size: int) -> nn.Module:
+    """BatchNorm (Radford), LayerNorm (WGAN-GP: its penalty is per sample, so the critic must
+    not mix samples through batch statistics) or nothing."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.LayerNorm([channels, size, size])
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown norm {kind!r}; choose one of: batch, layer, none")
 
-    def __init__(self, image: ImageShape, width: int = 64) -> None:
-        super().__init__(image)
+
+class RadfordDiscriminator(Discriminator):
+    """Strided convs with LeakyReLU(0.2), a norm on every layer but the first, no fully
+    connected hidden layers: 28 -> 14 (w) -> 7 (2w) -> 7x7 conv to one logit."""
+
+    def __init__(
+        self, image: ImageShape, width: int = 64, norm: str = "batch", num_classes: int = 0
+    ) -> None:
+        super().__init__(image, num_classes)
         _require_28x28(image, "dcgan")
         self.net = nn.Sequential(
-            nn.Conv2d(image.channels, width, 4, stride=2, padding=1),
+            nn.Conv2d(self.input_channels, width, 4, stride=2, padding=1),
             nn.LeakyReLU(0.2),
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(2 * width),
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=norm == "none"),
+            _norm2d(norm, 2 * width, 7),
             nn.LeakyReLU(0.2),
             nn.Conv2d(2 * width, 1, 7),
         )
@@ -113,20 +129,26 @@ class RadfordDiscriminator(Discriminator):
 
 
 @register_generator("liu2021-dcgan")
-def liu_dcgan_generator(z_dim: int, image: ImageShape, **_: object) -> Generator:
-    return LiuDCGANGenerator(z_dim, image)
+def liu_dcgan_generator(
+    z_dim: int, image: ImageShape, num_classes: int = 0, **_: object
+) -> Generator:
+    return LiuDCGANGenerator(z_dim, image, num_classes)
 
 
 @register_discriminator("liu2021-dcgan")
-def liu_dcgan_discriminator(image: ImageShape, **_: object) -> Discriminator:
-    return LiuDCGANDiscriminator(image)
+def liu_dcgan_discriminator(image: ImageShape, num_classes: int = 0, **_: object):
+    return LiuDCGANDiscriminator(image, num_classes)
 
 
 @register_generator("dcgan")
-def radford_generator(z_dim: int, image: ImageShape, width: int = 64, **_: object) -> Generator:
-    return RadfordGenerator(z_dim, image, width)
+def radford_generator(
+    z_dim: int, image: ImageShape, width: int = 64, num_classes: int = 0, **_: object
+) -> Generator:
+    return RadfordGenerator(z_dim, image, width, num_classes)
 
 
 @register_discriminator("dcgan")
-def radford_discriminator(image: ImageShape, width: int = 64, **_: object) -> Discriminator:
-    return RadfordDiscriminator(image, width)
+def radford_discriminator(
+    image: ImageShape, width: int = 64, norm: str = "batch", num_classes: int = 0, **_: object
+) -> Discriminator:
+    return RadfordDiscriminator(image, width, norm, num_classes)

@@ -25,10 +25,11 @@ class MLPGenerator(Generator):
         batchnorm: bool = False,
         bn_after_activation: bool = False,
         keras_bn_momentum: float = 0.99,
+        num_classes: int = 0,
     ) -> None:
-        super().__init__(z_dim, image)
+        super().__init__(z_dim, image, num_classes)
         layers: list[nn.Module] = []
-        width = z_dim
+        width = self.input_dim
         for h in hidden:
             layers.append(nn.Linear(width, h))
             bn = [keras_batchnorm1d(h, keras_bn_momentum)] if batchnorm else []
@@ -46,11 +47,15 @@ class MLPDiscriminator(Discriminator):
     """flatten -> [Dense -> (BN ->) LeakyReLU(0.2)] x len(hidden) -> Dense(1)."""
 
     def __init__(
-        self, image: ImageShape, hidden: tuple[int, ...] = (512, 256), batchnorm: bool = False
+        self,
+        image: ImageShape,
+        hidden: tuple[int, ...] = (512, 256),
+        batchnorm: bool = False,
+        num_classes: int = 0,
     ) -> None:
-        super().__init__(image)
+        super().__init__(image, num_classes)
         layers: list[nn.Module] = [nn.Flatten()]
-        width = image.numel
+        width = self.input_channels * image.height * image.width
         for h in hidden:
             layers.append(nn.Linear(width, h))
             if batchnorm:
@@ -65,26 +70,35 @@ class MLPDiscriminator(Discriminator):
 
 
 @register_generator("liu2021-mlp")
-def liu_mlp_generator(z_dim: int, image: ImageShape, **_: object) -> Generator:
+def liu_mlp_generator(z_dim: int, image: ImageShape, num_classes: int = 0, **_: object):
     """Liu 2021 Table 2: Dense 256/512/1024, each LeakyReLU(0.2) then BN (Keras momentum 0.8)."""
     return MLPGenerator(
-        z_dim, image, batchnorm=True, bn_after_activation=True, keras_bn_momentum=0.8
+        z_dim,
+        image,
+        batchnorm=True,
+        bn_after_activation=True,
+        keras_bn_momentum=0.8,
+        num_classes=num_classes,
     )
 
 
 @register_discriminator("liu2021-mlp")
-def liu_mlp_discriminator(image: ImageShape, **_: object) -> Discriminator:
+def liu_mlp_discriminator(image: ImageShape, num_classes: int = 0, **_: object):
     """Liu 2021 Table 2: Dense 512 -> LeakyReLU -> Dense 256 -> LeakyReLU -> Dense 1."""
-    return MLPDiscriminator(image)
+    return MLPDiscriminator(image, num_classes=num_classes)
 
 
 @register_generator("xiao2023-mlp")
-def xiao_mlp_generator(z_dim: int, image: ImageShape, batchnorm: bool = False, **_: object):
+def xiao_mlp_generator(
+    z_dim: int, image: ImageShape, batchnorm: bool = False, num_classes: int = 0, **_: object
+) -> Generator:
     """Xiao 2023's plain GAN generator: Dense 256/512/1024 with LeakyReLU(0.2), optional BN."""
-    return MLPGenerator(z_dim, image, batchnorm=batchnorm)
+    return MLPGenerator(z_dim, image, batchnorm=batchnorm, num_classes=num_classes)
 
 
 @register_discriminator("xiao2023-mlp")
-def xiao_mlp_discriminator(image: ImageShape, batchnorm: bool = False, **_: object):
+def xiao_mlp_discriminator(
+    image: ImageShape, batchnorm: bool = False, num_classes: int = 0, **_: object
+) -> Discriminator:
     """Xiao 2023's plain GAN discriminator: Dense 512/256 with LeakyReLU(0.2), optional BN."""
-    return MLPDiscriminator(image, batchnorm=batchnorm)
+    return MLPDiscriminator(image, batchnorm=batchnorm, num_classes=num_classes)

@@ -13,10 +13,9 @@ class RowRNNDiscriminator(Discriminator):
     """Each of the H rows (C*W values) is one time step of a fully connected (Elman) RNN;
     the last hidden state is scored by a linear layer."""
 
-    def __init__(self, image: ImageShape, hidden: int = 128, cell: str = "rnn") -> None:
-        super().__init__(image)
-        rnn_type = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
-        self.rnn = rnn_type(image.channels * image.width, hidden, batch_first=True)
+    def __init__(self, image: ImageShape, hidden: int = 128, num_classes: int = 0) -> None:
+        super().__init__(image, num_classes)
+        self.rnn = nn.RNN(self.input_channels * image.width, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
@@ -26,5 +25,7 @@ class RowRNNDiscriminator(Discriminator):
 
 
 @register_discriminator("xiao2023-rnn")
-def xiao_rnn_discriminator(image: ImageShape, width: int = 128, **_: object) -> Discriminator:
-    return RowRNNDiscriminator(image, hidden=width)
+def xiao_rnn_discriminator(
+    image: ImageShape, width: int = 128, num_classes: int = 0, **_: object
+) -> Discriminator:
+    return RowRNNDiscriminator(image, hidden=width, num_classes=num_classes)
