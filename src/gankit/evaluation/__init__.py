@@ -1,0 +1,1 @@
+"""Evaluation: the bundled classifier, metric functions and the orchestration around them."""
