@@ -104,8 +104,23 @@ class TrainConfig(Strict):
 
 
 class PerfConfig(Strict):
+    """How fast, not what: every key but amp only changes speed and floating-point rounding order
+    (see docs/results/performance.md for what each one measured)."""
+
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(default=None, gt=0, description="CPU threads (torch default)")
+    amp: Literal["none", "bf16"] = Field(
+        default="none",
+        description="bf16 autocast of the forward passes; weights, optimizer state and losses stay "
+        "fp32. It changes the arithmetic, so a run never resumes across it",
+    )
+    channels_last: bool = Field(
+        default=True, description="NHWC weight layout: the same convolutions through faster kernels"
+    )
+    compile: bool = Field(
+        default=False,
+        description="torch.compile the networks (CUDA graphs on GPU); slower than eager on CPU",
+    )
 
 
 class LogConfig(Strict):
@@ -133,12 +148,34 @@ class Config(Strict):
         return self.model_dump(mode="json")
 
     def fingerprint(self) -> str:
-        """Hash of everything that changes what training computes (not length, device, logging)."""
-        d = self.to_dict()
-        d["train"].pop("iterations")
-        for volatile in ("perf", "log", "description", "name"):
-            d.pop(volatile)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+        """Hash of everything that changes what training computes (not length, speed, logging)."""
+        kept = {k: v for k, v in flatten(self.to_dict()).items() if not k.startswith(UNHASHED)}
+        return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# Keys a run may resume across: they change its length, logging, speed or only the rounding
+# order of the same arithmetic. perf.amp is not one of them: bf16 is different arithmetic.
+UNHASHED = (
+    "train.iterations",
+    "log.",
+    "name",
+    "description",
+    "perf.device",
+    "perf.threads",
+    "perf.channels_last",
+    "perf.compile",
+)
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'a': {'b': 1}} -> {'a.b': 1}"""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def preset_names() -> list[str]:

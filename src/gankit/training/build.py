@@ -12,6 +12,7 @@ from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
+from gankit.training.perf import FastPath
 from gankit.training.steps import GANSteps
 
 
@@ -48,8 +49,9 @@ class GAN:
 
 def build_gan(config: Config, device: torch.device) -> GAN:
     torch.manual_seed(config.train.seed)  # same seed, same initial weights
-    generator = build_generator(config).to(device)
-    discriminator = build_discriminator(config).to(device)
+    fast = FastPath.from_config(config.perf, device)
+    generator = fast.prepare(build_generator(config).to(device))
+    discriminator = fast.prepare(build_discriminator(config).to(device))
     o = config.optim
     steps = GANSteps(
         generator,
@@ -60,6 +62,7 @@ def build_gan(config: Config, device: torch.device) -> GAN:
         config.train,
         g_decay=o.g.decay,
         d_decay=o.d.decay,
+        fast=fast,
     )
     ema = EMA(generator, config.train.ema) if config.train.ema else None
     return GAN(generator, discriminator, steps, ema)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch.optim.lr_scheduler import LambdaLR
@@ -14,14 +15,43 @@ def build_optimizer(
     params: Iterable[torch.nn.Parameter], cfg: OptimizerConfig
 ) -> torch.optim.Optimizer:
     params = list(params)
-    # foreach kernels update all tensors of a network in a few launches instead of one each.
+    # Fused kernels update every weight in one pass over memory instead of one pass per
+    # arithmetic op (Adam and SGD have them on CPU and CUDA); RMSprop has foreach kernels only.
     if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, foreach=True)
-    if cfg.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps, foreach=True)
-    if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, foreach=True)
-    raise ValueError(f"unknown optimizer {cfg.name!r}; choose one of: adam, rmsprop, sgd")
+        opt = _fused(torch.optim.Adam, params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+    elif cfg.name == "rmsprop":
+        opt = torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps, foreach=True)
+    elif cfg.name == "sgd":
+        opt = _fused(torch.optim.SGD, params, lr=cfg.lr, momentum=cfg.momentum)
+    else:
+        raise ValueError(f"unknown optimizer {cfg.name!r}; choose one of: adam, rmsprop, sgd")
+    opt.register_load_state_dict_post_hook(_match_parameter_layouts)
+    return opt
+
+
+def _fused(
+    cls: type[torch.optim.Optimizer], params: list[torch.nn.Parameter], **hyper: Any
+) -> torch.optim.Optimizer:
+    try:
+        return cls(params, fused=True, **hyper)
+    except RuntimeError:  # a device without fused kernels (CPU before torch 2.4)
+        return cls(params, foreach=True, **hyper)
+
+
+def _match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give loaded state tensors their parameter's memory layout. Fused kernels walk parameter,
+    gradient and state as flat memory, so moments saved by a run with another layout (say,
+    without channels_last) would be applied to the wrong elements, silently."""
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if (
+                    torch.is_tensor(value)
+                    and value.shape == param.shape
+                    and value.stride() != param.stride()
+                ):
+                    state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 def build_decay(optimizer: torch.optim.Optimizer, decay: float) -> LambdaLR:

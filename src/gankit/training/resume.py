@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gankit.config import Config
+from gankit.config import UNHASHED, Config
 from gankit.training.checkpoint import CheckpointError
 
 
@@ -25,11 +25,10 @@ def config_differences(saved: dict[str, Any], current: Config) -> list[str]:
     if probe.fingerprint() == current.fingerprint():
         return []
     old, new = _flatten(probe.to_dict()), _flatten(current.to_dict())
-    ignored = ("perf.", "log.", "name", "description", "train.iterations")
     return [
         f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
         for key in sorted(set(old) | set(new))
-        if old.get(key) != new.get(key) and not key.startswith(ignored)
+        if old.get(key) != new.get(key) and not key.startswith(UNHASHED)
     ]
 
 

@@ -13,6 +13,7 @@ from torch import nn
 from gankit.config import TrainConfig
 from gankit.losses import GANLoss
 from gankit.training.optim import build_decay
+from gankit.training.perf import FastPath
 
 
 class GANSteps:
@@ -26,8 +27,11 @@ class GANSteps:
         cfg: TrainConfig,
         g_decay: float = 0.0,
         d_decay: float = 0.0,
+        fast: FastPath | None = None,
     ) -> None:
         self.G, self.D = generator, discriminator
+        self.fast = fast or FastPath()
+        self._g, self._d = self.fast.forward_fn(generator), self.fast.forward_fn(discriminator)
         self.opt_g, self.opt_d = opt_g, opt_d
         self.sched_g, self.sched_d = build_decay(opt_g, g_decay), build_decay(opt_d, d_decay)
         self.loss = loss
@@ -36,11 +40,20 @@ class GANSteps:
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.z_dim, device=device)
 
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        with self.fast.autocast():
+            return self._g(noise).float()
+
+    def discriminate(self, images: torch.Tensor) -> torch.Tensor:
+        # Logits leave the autocast region as fp32: losses and their gradients stay fp32.
+        with self.fast.autocast():
+            return self._d(images).float()
+
     def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, ...]:
         if self.cfg.d_forward == "combined":
-            logits = self.D(torch.cat([real, fake]))
+            logits = self.discriminate(torch.cat([real, fake]))
             return logits[: len(real)], logits[len(real) :]
-        return self.D(real), self.D(fake)
+        return self.discriminate(real), self.discriminate(fake)
 
     def d_update(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         real_logits, fake_logits = self._d_logits(real, fake)
@@ -52,11 +65,11 @@ class GANSteps:
         return loss.detach()
 
     def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
-        fake = self.G(self.noise(batch_size, device))
+        fake = self.generate(self.noise(batch_size, device))
         # D's parameters get no gradient here: only G is updated, and skipping D's weight
         # gradients saves a third of the backward pass through D.
         self.D.requires_grad_(False)
-        loss = self.loss.generator(self.D(fake))
+        loss = self.loss.generator(self.discriminate(fake))
         self.D.requires_grad_(True)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
@@ -70,6 +83,7 @@ class GANSteps:
         With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
         updates, as Keras `train_on_batch` called k times on the same arrays does.
         """
+        self.fast.begin_iteration()
         real = next_real()
         device = real.device
         d_losses = []
@@ -79,7 +93,7 @@ class GANSteps:
                 real = next_real()
             if fake is None or not self.cfg.d_same_batch:
                 with torch.no_grad():
-                    fake = self.G(self.noise(len(real), device))
+                    fake = self.generate(self.noise(len(real), device))
             d_losses.append(self.d_update(real, fake))
         g_loss = self.g_update(self.cfg.batch_size, device)
         return {"d_loss": d_losses[-1], "g_loss": g_loss}

@@ -214,6 +214,14 @@ class Trainer:
             self._save_samples()
         return resume_step
 
+    def advance(self) -> None:
+        """One iteration, without the observers; `gankit bench` times exactly this."""
+        losses = self.gan.steps.iteration(self.sampler)
+        if self.gan.ema is not None:
+            self.gan.ema.update(self.gan.generator)
+        self.step += 1
+        self._pending.append((self.step, torch.stack([losses["d_loss"], losses["g_loss"]])))
+
     def train(self) -> TrainResult:
         log = self.config.log
         total = self.config.train.iterations
@@ -229,11 +237,7 @@ class Trainer:
         interrupted = False
         with _stop_on_sigint() as stop, bar:
             while self.step < total:
-                losses = self.gan.steps.iteration(self.sampler)
-                if self.gan.ema is not None:
-                    self.gan.ema.update(self.gan.generator)
-                self.step += 1
-                self._pending.append((self.step, torch.stack([losses["d_loss"], losses["g_loss"]])))
+                self.advance()
                 bar.update(1)
                 if self.step % log.every == 0 or self.step == total:
                     bar.set_postfix({k: f"{v:.3f}" for k, v in self._flush_losses().items()})
