@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from gankit.commands.bench import bench
 from gankit.commands.data import data
 from gankit.commands.report import compare, reproduce
 from gankit.commands.train import presets, sample, train
 
 COMMANDS: list[click.Command] = [train, presets, sample, reproduce, compare]
 COMMANDS.append(data)
+COMMANDS.append(bench)

@@ -1,0 +1,128 @@
+"""The plain eager PyTorch loop `gankit bench` measures gankit against.
+
+It runs gankit's algorithm for a preset (the same model classes, hyper-parameters, batch size,
+D updates per iteration and generator passes) written the textbook way: a DataLoader over the
+dataset, fp32, the default memory format, torch.optim with its default implementation, no
+compilation, and `.item()` on the losses every iteration. Like most hand-written loops, its G
+step lets gradients flow into D's weights, which nothing uses: real extra work a naive loop
+does, and one of the things gankit's step skips.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from gankit.config import Config, OptimizerConfig, TrainConfig
+from gankit.training.build import build_discriminator, build_generator
+from gankit.training.optim import build_decay
+
+SUPPORTED_LOSSES = ("bce", "minimax")
+
+
+@dataclass
+class ReferenceGAN:
+    G: nn.Module
+    D: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    sched_g: torch.optim.lr_scheduler.LRScheduler
+    sched_d: torch.optim.lr_scheduler.LRScheduler
+    ema: nn.Module | None
+    cfg: TrainConfig
+
+
+def plain_optimizer(params: Iterator[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
+    if cfg.name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+    if cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps)
+    return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+
+
+def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
+    if config.train.loss not in SUPPORTED_LOSSES:
+        raise ValueError(
+            f"the reference loop implements the {' and '.join(SUPPORTED_LOSSES)} losses; "
+            f"preset {config.name!r} trains with {config.train.loss!r}"
+        )
+    if config.model.conditional:
+        raise ValueError(f"the reference loop is unconditional; preset {config.name!r} is not")
+    torch.manual_seed(config.train.seed)
+    G = build_generator(config).to(device)
+    D = build_discriminator(config).to(device)
+    opt_g = plain_optimizer(G.parameters(), config.optim.g)
+    opt_d = plain_optimizer(D.parameters(), config.optim.d)
+    return ReferenceGAN(
+        G,
+        D,
+        opt_g,
+        opt_d,
+        # Keras-style decay is part of the algorithm, so the reference has it too.
+        build_decay(opt_g, config.optim.g.decay),
+        build_decay(opt_d, config.optim.d.decay),
+        copy.deepcopy(G) if config.train.ema else None,
+        config.train,
+    )
+
+
+def real_batches(
+    images: torch.Tensor, batch_size: int, device: torch.device
+) -> Iterator[torch.Tensor]:
+    """Endless shuffled batches from a DataLoader, one epoch after another."""
+    loader = DataLoader(TensorDataset(images), batch_size=batch_size, shuffle=True, drop_last=True)
+    while True:
+        for (batch,) in loader:
+            yield batch.to(device)
+
+
+def reference_iteration(
+    gan: ReferenceGAN,
+    next_real: Callable[[], torch.Tensor],
+    noise: Callable[[int], torch.Tensor],
+) -> tuple[float, float]:
+    """k D updates, then one G update (and the EMA); returns the last D loss and the G loss."""
+    G, D, cfg = gan.G, gan.D, gan.cfg
+    criterion = nn.BCEWithLogitsLoss()
+    real = next_real()
+    fake = None
+    for k in range(cfg.d_steps):
+        if k > 0 and not cfg.d_same_batch:
+            real = next_real()
+        if fake is None or not cfg.d_same_batch:
+            with torch.no_grad():
+                fake = G(noise(len(real)))
+        ones = torch.ones(len(real), device=real.device)
+        zeros = torch.zeros(len(fake), device=real.device)
+        if cfg.d_forward == "combined":
+            d_loss = criterion(D(torch.cat([real, fake])), torch.cat([ones, zeros]))
+        else:
+            d_loss = (criterion(D(real), ones) + criterion(D(fake), zeros)) / 2
+        gan.opt_d.zero_grad()
+        d_loss.backward()
+        gan.opt_d.step()
+        gan.sched_d.step()
+
+    fake_logits = D(G(noise(cfg.batch_size)))
+    if cfg.loss == "bce":  # non-saturating: fakes labelled real
+        g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
+    else:  # minimax: minimise log(1 - D(G(z)))
+        g_loss = -criterion(fake_logits, torch.zeros_like(fake_logits))
+    gan.opt_g.zero_grad()
+    g_loss.backward()
+    gan.opt_g.step()
+    gan.sched_g.step()
+
+    if gan.ema is not None:
+        decay = cfg.ema
+        with torch.no_grad():
+            for avg, p in zip(gan.ema.parameters(), G.parameters(), strict=True):
+                avg.mul_(decay).add_(p, alpha=1 - decay)
+            for avg, b in zip(gan.ema.buffers(), G.buffers(), strict=True):
+                avg.copy_(b)
+    return d_loss.item(), g_loss.item()

@@ -1,0 +1,59 @@
+"""The benchmark's JSON document (results plus the facts of the machine they came from) and
+its table for the terminal."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+from gankit.machine import machine_facts
+
+
+def document(device: str) -> dict[str, Any]:
+    """The JSON skeleton: when, where, and how busy the machine was when measuring started."""
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": {**machine_facts(device), "load_average_start": list(os.getloadavg())},
+        "presets": {},
+    }
+
+
+def finish(doc: dict[str, Any]) -> dict[str, Any]:
+    # Other jobs on a shared machine skew timings: the load average says how much.
+    doc["machine"]["load_average_end"] = list(os.getloadavg())
+    return doc
+
+
+def format_table(doc: dict[str, Any]) -> str:
+    m = doc["machine"]
+    lines = [
+        f"{m['cpu']}, {m['cpu_count']} cores, {m['torch_threads']} torch threads, "
+        f"torch {m['torch']}, device {m['device']}; load average "
+        f"{m['load_average_start'][0]:.2f} -> {m['load_average_end'][0]:.2f}"
+    ]
+    if doc["presets"]:
+        lines += ["", f"{'preset':<18} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}"]
+        for name, r in doc["presets"].items():
+            lines.append(
+                f"{name:<18} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
+                f"{r['speedup']:>7.2f}x"
+            )
+    if "time_to_quality" in doc:
+        q = doc["time_to_quality"]
+        verdict = "reached" if q["reached"] else "NOT reached"
+        lines += [
+            "",
+            f"time to IS >= {q['target_is']} ({q['preset']}): {verdict} at step {q['step']} "
+            f"after {q['train_seconds']:.1f} s of training (evaluation excluded; "
+            f"{q['wall_seconds']:.1f} s wall with it); IS {q['is_mean']:.2f}, FID {q['fid']:.2f}",
+        ]
+    if "eval" in doc:
+        e = doc["eval"]
+        calls = ", ".join(f"{s:.1f}" for s in e["suite_seconds"])
+        lines += [
+            "",
+            f"full metric suite on {e['n_samples']} samples: {calls} s "
+            f"(first call, then warm); sampling {e['sample_seconds']:.1f} s",
+        ]
+    return "\n".join(lines)

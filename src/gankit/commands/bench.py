@@ -1,0 +1,114 @@
+"""`gankit bench`: training throughput against a plain PyTorch loop, time to quality, and
+evaluation throughput, as a table and optionally JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gankit.config import DEFAULT_PRESET, ConfigError, load_config
+
+DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.option(
+    "--presets",
+    default=DEFAULT_BENCH_PRESETS,
+    show_default=True,
+    help="Comma-separated presets for the throughput comparison.",
+)
+@click.option(
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Iterations per timed repeat [enough for about 3 s].",
+)
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--warmup", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--time-to-quality",
+    "quality",
+    is_flag=True,
+    help="Train --quality-preset until IS >= --target-is and report the time.",
+)
+@click.option("--quality-preset", default=DEFAULT_PRESET, show_default=True)
+@click.option("--target-is", type=float, default=9.0, show_default=True)
+@click.option("--eval-every", type=click.IntRange(min=1), default=250, show_default=True)
+@click.option(
+    "--eval", "evaluation", is_flag=True, help="Time the full metric suite on --eval-samples."
+)
+@click.option("--eval-samples", type=click.IntRange(min=20), default=10000, show_default=True)
+@click.option(
+    "--throughput/--no-throughput",
+    default=None,
+    help="Compare with the reference loop [on unless only --time-to-quality/--eval is given].",
+)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Folder holding datasets.")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Config override (repeatable)."
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write results here.")
+def bench(
+    presets: str,
+    iterations: int | None,
+    repeats: int,
+    warmup: int,
+    quality: bool,
+    quality_preset: str,
+    target_is: float,
+    eval_every: int,
+    evaluation: bool,
+    eval_samples: int,
+    throughput: bool | None,
+    device: str,
+    data_dir: Path | None,
+    overrides: tuple[str, ...],
+    json_path: Path | None,
+) -> None:
+    """Iterations per second of gankit's trainer and of a plain eager PyTorch loop of the same
+    algorithm (same models, hyper-parameters, batches and passes), measured in this process."""
+    from gankit.bench.quality import eval_throughput, time_to_quality
+    from gankit.bench.report import document, finish, format_table
+    from gankit.bench.throughput import measure_throughput
+    from gankit.data import DataError
+    from gankit.training.build import resolve_device
+
+    if throughput is None:
+        throughput = not (quality or evaluation)
+    names = [p.strip() for p in presets.split(",") if p.strip()]
+    flags = [f"perf.device={device}", *overrides]
+    try:
+        configs = {name: load_config(name, flags) for name in names} if throughput else {}
+        quality_config = load_config(quality_preset, flags) if quality or evaluation else None
+    except ConfigError as exc:
+        _fail(str(exc))
+    doc = document(str(resolve_device(device)))
+    try:
+        for name, config in configs.items():
+            click.echo(f"measuring {name} ...", err=True)
+            doc["presets"][name] = measure_throughput(config, iterations, repeats, warmup, data_dir)
+        if quality:
+            click.echo(f"training {quality_preset} to IS >= {target_is} ...", err=True)
+            doc["time_to_quality"] = time_to_quality(
+                quality_config, target_is, eval_every, eval_samples, data_dir
+            )
+        if evaluation:
+            click.echo(f"timing the metric suite on {eval_samples} samples ...", err=True)
+            doc["eval"] = eval_throughput(quality_config, eval_samples)
+    except (DataError, ValueError) as exc:
+        _fail(str(exc))
+    finish(doc)
+    click.echo(format_table(doc))
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(doc, indent=2) + "\n")
+        click.echo(f"wrote {json_path}")

@@ -1,0 +1,66 @@
+"""`gankit bench` end to end on tiny settings: it runs and writes the promised JSON. Timings are
+recorded, never asserted on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gankit.bench.reference import build_reference
+from gankit.cli import main
+from gankit.config import load_config
+from gankit.training.build import resolve_device
+
+# One thread: two threads on a busy 2-core machine spin in OpenMP barriers (see
+# docs/results/performance.md); the test is about the plumbing.
+TINY = ["--iterations", "2", "--repeats", "1", "--warmup", "1", "--set", "perf.threads=1"]
+
+
+def test_bench_writes_throughput_json(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(main, ["bench", *TINY, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert list(doc["presets"]) == ["liu2021-dcgan", "liu2021-gan", "dcgan"]
+    for r in doc["presets"].values():
+        assert r["gankit_it_s"] > 0 and r["reference_it_s"] > 0
+        assert r["speedup"] == pytest.approx(r["gankit_it_s"] / r["reference_it_s"])
+        assert len(r["gankit_s_per_it"]) == len(r["reference_s_per_it"]) == 1
+        assert r["iterations_per_repeat"] == 2
+    machine = doc["machine"]
+    for key in ("cpu", "cpu_count", "torch_threads", "torch", "device", "load_average_start"):
+        assert key in machine, key
+    assert machine["device"] == "cpu"
+    assert "speedup" in result.output and "liu2021-dcgan" in result.output
+
+
+def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    args = ["bench", "--time-to-quality", "--eval", "--quality-preset", "dcgan",
+            "--target-is", "0", "--eval-every", "2", "--eval-samples", "200",
+            "--set", "train.iterations=4", "--set", "perf.threads=1",
+            "--json", str(out)]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["presets"] == {}  # only the modes asked for run
+    q = doc["time_to_quality"]
+    assert q["reached"] and q["step"] == 2 and q["target_is"] == 0
+    assert q["train_seconds"] > 0 and q["wall_seconds"] >= q["train_seconds"] + q["eval_seconds"]
+    assert [h["step"] for h in q["history"]] == [2]
+    e = doc["eval"]
+    assert e["n_samples"] == 200 and len(e["suite_seconds"]) == 2
+
+
+def test_reference_loop_refuses_what_it_does_not_implement() -> None:
+    config = load_config("dcgan", ["train.loss=wgan-gp"])
+    with pytest.raises(ValueError, match="reference loop implements the bce and minimax"):
+        build_reference(config, resolve_device("cpu"))
+
+
+def test_bench_rejects_an_unknown_preset() -> None:
+    result = CliRunner().invoke(main, ["bench", "--presets", "nope", *TINY])
+    assert result.exit_code == 2 and "unknown preset 'nope'" in result.output

@@ -1,0 +1,175 @@
+"""The fast path computes what the plain reference loop computes: from the same weights, batches
+and noise, one gankit iteration and one reference iteration agree (tightly in fp32, loosely under
+bf16 autocast). Nothing here times anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from gankit.bench.reference import build_reference, reference_iteration
+from gankit.config import OptimizerConfig, load_config
+from gankit.data import load_tensors
+from gankit.training.checkpoint import load_checkpoint
+from gankit.training.optim import build_optimizer
+from gankit.training.resume import config_differences
+from gankit.training.trainer import Trainer
+
+CPU = torch.device("cpu")
+
+
+def _state(g: nn.Module, d: nn.Module) -> dict[str, torch.Tensor]:
+    return {
+        **{f"G.{k}": v.detach().clone() for k, v in g.state_dict().items()},
+        **{f"D.{k}": v.detach().clone() for k, v in d.state_dict().items()},
+    }
+
+
+def _one_iteration_each(preset: str, overrides: list[str], tmp_path: Path) -> dict:
+    """Run one gankit iteration (Trainer.advance, what the loop runs) and one reference
+    iteration from identical weights, batches and noise; dropout is switched off in both so
+    that both see the same numbers (its masks depend on memory layout and dtype)."""
+    config = load_config(preset, ["perf.device=cpu", "perf.threads=1", *overrides])
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    gan = trainer.gan
+    ref = build_reference(config, CPU)
+    ref.G.load_state_dict(gan.generator.state_dict())
+    ref.D.load_state_dict(gan.discriminator.state_dict())
+    if ref.ema is not None:
+        ref.ema.load_state_dict(gan.ema.model.state_dict())
+    for module in (*gan.discriminator.modules(), *ref.D.modules()):
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+
+    bs = config.train.batch_size
+    images, _ = load_tensors("mnist", "train", limit=8 * bs)
+    batches = list(images.split(bs))
+    gen = torch.Generator().manual_seed(7)
+    noises = [torch.randn(bs, config.model.z_dim, generator=gen) for _ in range(8)]
+    before = _state(gan.generator, gan.discriminator)
+
+    real, noise = iter(batches), iter(noises)
+    trainer.sampler = lambda: next(real)
+    gan.steps.noise = lambda n, device: next(noise)
+    trainer.advance()
+    fast_losses = trainer._pending[-1][1].tolist()
+
+    real, noise = iter(batches), iter(noises)
+    ref_losses = reference_iteration(ref, lambda: next(real), lambda n: next(noise))
+    return {
+        "config": config,
+        "losses": (fast_losses, list(ref_losses)),
+        "before": before,
+        "fast": _state(gan.generator, gan.discriminator),
+        "ref": _state(ref.G, ref.D),
+        "g_grads": (
+            torch.cat([p.grad.flatten() for p in gan.generator.parameters()]),
+            torch.cat([p.grad.flatten() for p in ref.G.parameters()]),
+        ),
+        "ema": (gan.ema.model, ref.ema) if ref.ema is not None else None,
+    }
+
+
+def _relative(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a - b).norm() / b.norm()).item()
+
+
+def _update_error(run: dict) -> float:
+    """|fast update - reference update| / |reference update| over every float weight and buffer.
+    Per tensor the comparison would be meaningless: Adam's and RMSprop's first steps are nearly
+    sign(grad) * lr, so a gradient that is zero in exact arithmetic (a bias just before a
+    BatchNorm) turns rounding noise into full-size steps of either sign."""
+    keys = [k for k, v in run["before"].items() if v.is_floating_point()]
+    fast = torch.cat([(run["fast"][k] - run["before"][k]).flatten() for k in keys])
+    ref = torch.cat([(run["ref"][k] - run["before"][k]).flatten() for k in keys])
+    return _relative(fast, ref)
+
+
+# The default fast path in fp32: channels_last weights, fused optimizers, in-memory batches,
+# frozen D in the G step. liu2021-dcgan has 5 D steps on one combined batch and RMSprop/decay;
+# dcgan has an EMA generator; liu2021-gan is fully connected.
+PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan"]
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) -> None:
+    run = _one_iteration_each(preset, ["perf.amp=none", "perf.channels_last=true"], tmp_path)
+    assert run["config"].perf.channels_last
+    fast, ref = run["losses"]
+    assert fast == pytest.approx(ref, rel=1e-4, abs=1e-6)
+    assert _relative(*run["g_grads"]) < 2e-2  # through a D whose 5 updates differ by rounding
+    assert _update_error(run) < 1e-2
+    for key, value in run["before"].items():
+        if not value.is_floating_point():  # BatchNorm's batch counters
+            assert torch.equal(run["fast"][key], run["ref"][key]), key
+    if run["ema"] is not None:
+        ema_fast, ema_ref = (torch.cat([p.flatten() for p in m.parameters()]) for m in run["ema"])
+        assert torch.allclose(ema_fast, ema_ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_bf16_iteration_matches_the_reference_loosely(preset: str, tmp_path: Path) -> None:
+    run = _one_iteration_each(preset, ["perf.amp=bf16"], tmp_path)
+    fast, ref = run["losses"]
+    assert fast == pytest.approx(ref, rel=2e-2, abs=1e-3)
+    # bf16 keeps 8 bits of mantissa; these bounds catch a wrong step, not rounding.
+    assert _relative(*run["g_grads"]) < 0.25
+    assert _update_error(run) < 0.1
+    # Master weights stay fp32.
+    assert all(v.dtype == torch.float32 for k, v in run["fast"].items() if "num_batches" not in k)
+
+
+def test_loaded_optimizer_state_takes_the_parameter_layout() -> None:
+    """A checkpoint from a run without channels_last resumes into one with it: fused Adam reads
+    state as flat memory, so the loaded moments must be re-laid out like the parameter."""
+    cfg = OptimizerConfig(name="adam", lr=0.1)
+    torch.manual_seed(0)
+    w, g = torch.randn(8, 4, 3, 3), torch.randn(8, 4, 3, 3)
+    nhwc = torch.channels_last
+
+    p = nn.Parameter(w.clone())
+    opt = build_optimizer([p], cfg)
+    p.grad = g.clone()
+    opt.step()
+    saved, after_one = opt.state_dict(), p.detach().clone()
+    p.grad = g.clone()
+    opt.step()
+    expected = p.detach()
+
+    resumed = nn.Parameter(after_one.contiguous(memory_format=nhwc))
+    opt = build_optimizer([resumed], cfg)
+    opt.load_state_dict(saved)
+    resumed.grad = g.clone().contiguous(memory_format=nhwc)
+    opt.step()
+    assert torch.allclose(resumed.detach(), expected, atol=1e-6)
+
+
+def test_precision_is_part_of_the_resume_fingerprint_and_layout_is_not() -> None:
+    base = load_config("liu2021-dcgan")
+    same = load_config(
+        "liu2021-dcgan", ["perf.channels_last=false", "perf.compile=true", "perf.threads=1"]
+    )
+    assert same.fingerprint() == base.fingerprint()
+    other = "bf16" if base.perf.amp == "none" else "none"
+    changed = load_config("liu2021-dcgan", [f"perf.amp={other}"])
+    assert changed.fingerprint() != base.fingerprint()
+    assert config_differences(base.to_dict(), changed) == [
+        f"perf.amp: {base.perf.amp!r} -> {other!r}"
+    ]
+
+
+def test_compiled_iteration_matches_and_checkpoints_stay_plain(tmp_path: Path) -> None:
+    run = _one_iteration_each("liu2021-gan", ["perf.compile=true"], tmp_path)
+    fast, ref = run["losses"]
+    assert fast == pytest.approx(ref, rel=1e-4, abs=1e-6)
+    assert _update_error(run) < 1e-2
+    config = load_config("liu2021-gan", ["perf.compile=true", "train.iterations=1"])
+    trainer = Trainer(config, tmp_path / "saved", progress=False)
+    trainer.start()
+    trainer.train()
+    state = load_checkpoint(tmp_path / "saved" / "checkpoints" / "last.pt")
+    keys = [*state["generator"], *state["discriminator"]]
+    assert keys and not any("_orig_mod" in k for k in keys)
