@@ -1,0 +1,216 @@
+"""Orchestration: images -> features -> every metric, with the real-data floor beside it.
+
+Real-data features, the memorisation yardstick and the reference metrics are computed once
+per dataset, feature space, classifier checksum and subset, then cached (see cache.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from gankit.evaluation import metrics as M
+from gankit.evaluation.cache import cached_json
+from gankit.evaluation.classifier import get_classifier_spec
+from gankit.evaluation.features import FeatureExtractor, get_extractor
+from gankit.evaluation.real import (
+    Embedding,
+    RealSide,
+    cache_key,
+    embed,
+    label_mask,
+    real_embedding,
+    real_nn_median,
+    real_side,
+    subset_tag,
+)
+from gankit.training.checkpoint import atomic_write_bytes
+
+DEFAULT_N = 10_000
+PRDC_K = 5
+SEED = 0  # one seed for every random draw: generated samples, KID subsets, real subsets
+MIN_SAMPLES = 20  # IS takes 10 splits, PRDC needs more than k samples per set
+
+
+def resolve_device(name: str) -> str:
+    """'auto' picks CUDA when PyTorch sees it; an unavailable 'cuda' is refused by name."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} asked for but PyTorch sees no CUDA device; use cpu")
+    return name
+
+
+def check_images(images: torch.Tensor) -> None:
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        raise TypeError("images must be a float tensor in [-1, 1]; convert uint8 with x/127.5 - 1")
+    if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+        raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
+    if len(images) < MIN_SAMPLES:
+        raise ValueError(f"need at least {MIN_SAMPLES} images to evaluate, got {len(images)}")
+    lo, hi = images.min().item(), images.max().item()
+    if lo < -1.01 or hi > 1.01:
+        raise ValueError(
+            f"images span [{lo:.3g}, {hi:.3g}]; expected [-1, 1] (a tanh generator's range)"
+        )
+
+
+def _random_rows(n_rows: int, n: int) -> torch.Tensor:
+    return torch.randperm(n_rows, generator=torch.Generator().manual_seed(SEED))[:n]
+
+
+def metric_suite(
+    emb: Embedding,
+    real: RealSide,
+    test_nn: float,
+    *,
+    target_labels: list[int] | None = None,
+    requested_labels: torch.Tensor | None = None,
+) -> dict[str, Any]:
+    """Every metric of one set of embedded images against the training side."""
+    out: dict[str, Any] = {}
+    out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
+    out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
+    out["fid"] = M.frechet_distance(*M.gaussian_stats(emb.features), real.mu, real.sigma)
+    out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
+    # PRDC is biased by set sizes: compare equally many real and generated points
+    prdc_real = real.features[_random_rows(len(real.features), len(emb.features))]
+    out |= M.prdc(prdc_real, emb.features, k=PRDC_K)
+    hist = M.class_histogram(emb.class_probs)
+    train_share = real.class_counts.double() / real.class_counts.sum()
+    out["class_histogram"] = hist.tolist()
+    out["modes_covered"] = M.modes_covered(hist, train_share)
+    out["modes_total"] = int((real.class_counts > 0).sum())
+    out["class_kl"] = M.class_kl(hist, real.class_counts)
+    if target_labels is not None:
+        out["target_share"] = M.target_share(emb.class_probs, target_labels)
+    if requested_labels is not None:
+        out["label_accuracy"] = M.label_accuracy(emb.class_probs, requested_labels)
+    nn_median = M.nearest_distances(emb.features, real.features).median().item()
+    out["memorisation_nn_median"] = nn_median
+    out["memorisation_test_nn_median"] = test_nn
+    out["memorisation_ratio"] = nn_median / test_nn
+    out["n_samples"] = len(emb.features)
+    return out
+
+
+def reference_metrics(
+    dataset: str,
+    extractor: FeatureExtractor,
+    n: int,
+    target_labels: list[int] | None = None,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """The suite for n real test images (of the run's classes) against the training set."""
+    subset = subset_tag(target_labels)
+
+    def compute() -> dict[str, Any]:
+        start = time.perf_counter()
+        test, labels = real_embedding(dataset, "test", extractor, device)
+        index = torch.nonzero(label_mask(labels, target_labels)).squeeze(1)
+        index = index[_random_rows(len(index), n)]
+        result = metric_suite(
+            test.select(index),
+            real_side(dataset, extractor, target_labels, device),
+            real_nn_median(dataset, extractor, target_labels, device),
+            target_labels=target_labels,
+            requested_labels=labels[index],  # label accuracy = the classifier's test accuracy
+        )
+        result["eval_seconds"] = time.perf_counter() - start
+        return result
+
+    return cached_json(f"{cache_key(dataset, extractor)}-{subset}-reference-n{n}.json", compute)
+
+
+def evaluate_images(
+    images: torch.Tensor,
+    dataset: str,
+    *,
+    target_labels: list[int] | None = None,
+    requested_labels: torch.Tensor | None = None,
+    device: str = "cpu",
+    reference: bool = True,
+    features: str = "classifier",
+    inception_weights: str | Path | None = None,
+) -> dict[str, Any]:
+    """The full metric suite for images (N, 1, 28, 28) in [-1, 1] from `dataset`'s domain.
+
+    A subset run (target_labels=[6]) is compared with the training images of those labels,
+    and its reference uses the test images of those labels.
+    """
+    start = time.perf_counter()
+    check_images(images)
+    device = resolve_device(device)
+    extractor = get_extractor(features, dataset, device, inception_weights)
+    emb = embed(images, extractor, dataset, device)
+    real = real_side(dataset, extractor, target_labels, device)
+    test_nn = real_nn_median(dataset, extractor, target_labels, device)
+    out = metric_suite(
+        emb, real, test_nn, target_labels=target_labels, requested_labels=requested_labels
+    )
+    out["eval_seconds"] = time.perf_counter() - start
+    out["dataset"] = dataset
+    out["features"] = extractor.name
+    out["classifier_sha256"] = get_classifier_spec(dataset).sha256
+    out["target_labels"] = target_labels
+    if reference:
+        out["reference"] = reference_metrics(dataset, extractor, len(images), target_labels, device)
+    return out
+
+
+def quick_metrics(
+    images: torch.Tensor,
+    dataset: str,
+    *,
+    target_labels: list[int] | None = None,
+    device: str = "cpu",
+) -> dict[str, float]:
+    """IS mean, FID (and the target share for subset runs): cheap enough to log in training."""
+    check_images(images)
+    extractor = get_extractor("classifier", dataset, resolve_device(device))
+    features, probs = extractor(images)
+    real = real_side(dataset, extractor, target_labels, device)
+    out = {
+        "is_mean": M.inception_score(probs)[0],
+        "fid": M.frechet_distance(*M.gaussian_stats(features), real.mu, real.sigma),
+    }
+    if target_labels is not None:
+        out["target_share"] = M.target_share(probs, target_labels)
+    return out
+
+
+def write_metrics(path: Path, metrics: dict[str, Any]) -> None:
+    text = json.dumps(metrics, indent=2) + "\n"
+    atomic_write_bytes(path, lambda f: f.write(text.encode()))
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    n_samples: int = DEFAULT_N,
+    device: str = "cpu",
+    *,
+    features: str = "classifier",
+    inception_weights: str | Path | None = None,
+) -> dict[str, Any]:
+    """Sample n images from a run's generator, evaluate them, write RUN_DIR/metrics.json."""
+    from gankit.runs import load_run  # the training stack loads only when a run is evaluated
+
+    device = resolve_device(device)
+    run = load_run(run_dir, device=device)
+    labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
+    images = run.generate(n_samples, labels=labels, seed=SEED)
+    result = evaluate_images(
+        images,
+        run.dataset,
+        target_labels=run.target_labels,
+        requested_labels=labels,
+        device=device,
+        features=features,
+        inception_weights=inception_weights,
+    )
+    write_metrics(Path(run.run_dir) / "metrics.json", result)
+    return result

@@ -1,0 +1,294 @@
+"""The metric suite end to end on real images whose right answers are known: real test data,
+copies of the training set, one-class sets, subsets, conditional labels, runs and the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.data import load_tensors
+from gankit.evaluation import cache, real
+from gankit.evaluation import evaluate as E
+from gankit.evaluation import features as F
+from gankit.evaluation.images import load_images
+
+SUITE_KEYS = {
+    "is_mean", "is_std", "is_h_y", "is_h_y_given_x", "fid", "kid", "kid_std", "precision",
+    "recall", "density", "coverage", "class_histogram", "modes_covered", "modes_total",
+    "class_kl", "memorisation_nn_median", "memorisation_test_nn_median", "memorisation_ratio",
+    "n_samples", "eval_seconds",
+}  # fmt: skip
+N = 1000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Real-data features are cached in pytest's own cache folder, never the user's; the
+    files are keyed by classifier checksum, so keeping them between test runs is safe."""
+    cache = request.config.cache.mkdir("gankit-xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
+
+
+@pytest.fixture(scope="module")
+def test_images() -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = load_tensors("mnist", "test")
+    index = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))[:N]
+    return images[index], labels[index]
+
+
+@pytest.fixture(scope="module")
+def real_result(test_images: tuple[torch.Tensor, torch.Tensor]) -> dict:
+    return E.evaluate_images(test_images[0], "mnist", requested_labels=test_images[1])
+
+
+def test_real_test_images_score_like_their_reference(real_result: dict) -> None:
+    assert SUITE_KEYS | {"label_accuracy", "reference"} <= set(real_result)
+    assert SUITE_KEYS | {"label_accuracy"} <= set(real_result["reference"])
+    ref = real_result["reference"]
+    assert ref["n_samples"] == N
+    # two draws of real test digits: every metric sits at its real-data floor
+    assert real_result["is_mean"] > 9.0 and ref["is_mean"] > 9.0
+    assert real_result["fid"] < 3 * ref["fid"] + 1.0
+    for key in ("precision", "recall", "density", "coverage"):
+        assert real_result[key] == pytest.approx(ref[key], abs=0.08), key
+    assert real_result["modes_covered"] == real_result["modes_total"] == 10
+    assert real_result["class_kl"] < 0.02
+    assert real_result["label_accuracy"] > 0.98  # requested = true labels
+    assert real_result["memorisation_ratio"] == pytest.approx(1.0, abs=0.15)
+    assert sum(real_result["class_histogram"]) == N
+    json.dumps(real_result)  # metrics.json-ready
+
+
+def test_is_halves_explain_the_score(real_result: dict) -> None:
+    assert real_result["is_h_y"] == pytest.approx(np.log(10), abs=0.02)  # balanced classes
+    assert real_result["is_h_y_given_x"] < 0.1  # confident classifier
+
+
+def test_copies_of_training_images_are_flagged_as_memorised() -> None:
+    train, _ = load_tensors("mnist", "train", limit=N)
+    result = E.evaluate_images(train, "mnist", reference=False)
+    assert "reference" not in result
+    assert result["memorisation_nn_median"] == pytest.approx(0.0, abs=1e-2)
+    assert result["memorisation_ratio"] < 0.01
+
+
+def test_a_single_class_is_one_mode_far_from_the_data() -> None:
+    images, labels = load_tensors("mnist", "test", labels=[3], limit=N)
+    result = E.evaluate_images(images, "mnist", reference=False)
+    assert result["modes_covered"] == 1
+    assert result["is_mean"] < 1.2
+    assert result["class_kl"] == pytest.approx(np.log(1 / 0.1022), abs=0.1)  # 3s: 10.2% of train
+    assert result["recall"] < 0.2 and result["coverage"] < 0.2
+    assert result["fid"] > 50
+
+
+def test_subset_runs_compare_with_the_training_images_of_their_labels() -> None:
+    sixes, _ = load_tensors("mnist", "test", labels=[6])
+    result = E.evaluate_images(sixes, "mnist", target_labels=[6])
+    ref = result["reference"]
+    assert result["target_share"] > 0.98 and ref["target_share"] > 0.98
+    assert result["modes_covered"] == result["modes_total"] == 1
+    assert result["fid"] == pytest.approx(ref["fid"], rel=1e-6)  # all 958 test sixes, both
+    assert ref["n_samples"] == len(sixes)
+    mixed, _ = load_tensors("mnist", "test", limit=N)
+    other = E.evaluate_images(mixed, "mnist", target_labels=[6], reference=False)
+    assert other["target_share"] == pytest.approx(0.1, abs=0.03)
+    assert other["fid"] > 10 * result["fid"]
+
+
+def test_conditional_label_accuracy(test_images: tuple[torch.Tensor, torch.Tensor]) -> None:
+    images, labels = test_images
+    wrong = (labels + 1) % 10
+    result = E.evaluate_images(images, "mnist", requested_labels=wrong, reference=False)
+    assert result["label_accuracy"] < 0.02
+
+
+def test_quick_metrics_agree_with_the_full_suite(
+    real_result: dict, test_images: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    quick = E.quick_metrics(test_images[0], "mnist")
+    assert set(quick) == {"is_mean", "fid"}
+    assert quick["is_mean"] == pytest.approx(real_result["is_mean"], rel=1e-6)
+    assert quick["fid"] == pytest.approx(real_result["fid"], rel=1e-6)
+    sixes = E.quick_metrics(test_images[0], "mnist", target_labels=[6])
+    assert sixes["target_share"] == pytest.approx(0.1, abs=0.03)
+
+
+def test_real_data_is_read_from_the_disk_cache_once_computed(
+    real_result: dict,
+    test_images: tuple[torch.Tensor, torch.Tensor],
+    _private_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = sorted(p.name for p in cache.cache_dir().iterdir())
+    assert cache.cache_dir().is_relative_to(_private_cache)
+    assert any(f.endswith("-train.safetensors") for f in files)
+    assert any("reference-n1000" in f for f in files)
+    assert not any(f.endswith(".tmp") for f in files)  # atomic writes leave no temporaries
+
+    def no_data(*args: object, **kwargs: object) -> None:
+        raise AssertionError("real images were read again instead of the cache")
+
+    cache.clear_memory()
+    monkeypatch.setattr(real, "load_tensors", no_data)
+    again = E.evaluate_images(test_images[0], "mnist", requested_labels=test_images[1])
+    for key in ("fid", "kid", "precision", "memorisation_ratio"):
+        assert again[key] == pytest.approx(real_result[key], rel=1e-6)
+        assert again["reference"][key] == pytest.approx(real_result["reference"][key], rel=1e-6)
+
+
+def test_bad_inputs_are_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        E.evaluate_images(torch.zeros(100, 28, 28), "mnist")
+    with pytest.raises(ValueError, match=r"expected \[-1, 1\]"):
+        E.evaluate_images(torch.full((100, 1, 28, 28), 255.0), "mnist")
+    with pytest.raises(TypeError, match="127.5"):
+        E.evaluate_images(torch.zeros(100, 1, 28, 28, dtype=torch.uint8), "mnist")
+    with pytest.raises(KeyError, match="choose one of"):
+        E.evaluate_images(torch.zeros(100, 1, 28, 28), "mnist", features="vgg")
+
+
+def test_inception_v3_without_weights_fails_with_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty torch hub cache
+    monkeypatch.delenv(F.INCEPTION_ENV, raising=False)
+    with pytest.raises(F.FeatureExtractorError, match="never downloads") as err:
+        F.get_extractor("inception-v3", "mnist")
+    assert F.INCEPTION_WEIGHTS_URL in str(err.value)
+    assert str(tmp_path / "hub" / "checkpoints" / F.INCEPTION_WEIGHTS_FILE) in str(err.value)
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeRun:
+    run_dir: Path
+    dataset: str = "mnist"
+    target_labels: list[int] | None = None
+    conditional: bool = False
+    num_classes: int = 10
+
+    def generate(
+        self, n: int, labels: torch.Tensor | None = None, seed: int = 0, batch_size: int = 500
+    ) -> torch.Tensor:
+        """Real test digits stand in for a perfect generator (of the asked-for labels)."""
+        images, targets = load_tensors(self.dataset, "test")
+        if labels is None:
+            return images[:n]
+        picks = [torch.nonzero(targets == c).squeeze(1) for c in range(self.num_classes)]
+        return torch.stack([images[picks[c][i // self.num_classes]] for i, c in enumerate(labels)])
+
+
+def test_evaluate_run_writes_metrics_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gankit.runs
+
+    run = FakeRun(tmp_path, conditional=True)
+    monkeypatch.setattr(gankit.runs, "load_run", lambda run_dir, device="cpu": run)
+    result = E.evaluate_run(tmp_path, n_samples=500)
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    assert written == json.loads(json.dumps(result))
+    assert {"is_mean", "fid", "kid", "precision", "reference"} <= set(written)
+    assert written["label_accuracy"] > 0.97  # labels = arange(n) % 10 were requested
+    assert written["modes_covered"] == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_evaluate_run_on_a_real_run_directory(tmp_path: Path) -> None:
+    """An untrained generator saved by the real trainer: load_run, generate, evaluate."""
+    from gankit.config import load_config
+    from gankit.training.checkpoint import save_checkpoint
+    from gankit.training.trainer import Trainer
+
+    trainer = Trainer(load_config("liu2021-dcgan-6"), tmp_path, progress=False)
+    trainer.start()
+    save_checkpoint(trainer.run.last_checkpoint, trainer.state_dict())
+    result = E.evaluate_run(tmp_path, n_samples=200)
+    assert result["target_labels"] == [6] and "target_share" in result
+    assert result["fid"] > 10 * result["reference"]["fid"]  # noise is far from real sixes
+    assert json.loads((tmp_path / "metrics.json").read_text())["n_samples"] == 200
+
+
+# --- command line and image files ----------------------------------------------------------
+
+
+def test_eval_command_on_an_image_array(tmp_path: Path) -> None:
+    images, _ = load_tensors("mnist", "test", limit=300)
+    path = tmp_path / "fake.npy"
+    np.save(path, ((images[:, 0] + 1) * 127.5).round().to(torch.uint8).numpy())
+    result = CliRunner().invoke(main, ["eval", "--images", str(path), "--dataset", "mnist"])
+    assert result.exit_code == 0, result.output
+    assert "real-data reference" in result.output and "FID" in result.output
+    written = json.loads((tmp_path / "fake.metrics.json").read_text())
+    assert written["n_samples"] == 300 and written["reference"]["n_samples"] == 300
+
+
+def test_eval_command_needs_one_input() -> None:
+    result = CliRunner().invoke(main, ["eval"])
+    assert result.exit_code != 0 and "either RUN_DIR or --images" in result.output
+    result = CliRunner().invoke(main, ["eval", "--images", "."])
+    assert result.exit_code != 0 and "--dataset" in result.output
+
+
+def test_image_files_load_in_the_generator_range(tmp_path: Path) -> None:
+    from PIL import Image
+
+    images, _ = load_tensors("mnist", "test", limit=5)
+    as_uint8 = ((images[:, 0] + 1) * 127.5).round().to(torch.uint8).numpy()
+    for i, a in enumerate(as_uint8):
+        Image.fromarray(a).save(tmp_path / f"{i:03d}.png")
+    torch.testing.assert_close(load_images(tmp_path), images, atol=1 / 127.5, rtol=0)
+    np.save(tmp_path / "unit.npy", as_uint8.astype(np.float32)[:, None] / 255)
+    torch.testing.assert_close(load_images(tmp_path / "unit.npy"), images, atol=1e-2, rtol=0)
+    np.save(tmp_path / "signed.npy", images.numpy())
+    torch.testing.assert_close(load_images(tmp_path / "signed.npy"), images)
+    Image.fromarray(np.zeros((56, 56), np.uint8)).save(tmp_path / "grid.png")
+    with pytest.raises(ValueError, match="one 28x28 image"):
+        load_images(tmp_path)
+
+
+def test_inception_v3_feeds_uint8_rgb_to_torch_fidelity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plumbing around torch-fidelity's network, with a stand-in for the network."""
+    import sys
+    import types
+
+    seen: list[torch.Tensor] = []
+
+    class StandIn(torch.nn.Module):
+        def __init__(self, name: str, features: list[str], feature_extractor_weights_path: str):
+            super().__init__()
+            assert features == ["2048", "logits_unbiased"]
+            assert Path(feature_extractor_weights_path) == weights
+
+        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            seen.append(x)
+            return torch.zeros(len(x), 2048), torch.zeros(len(x), 1008)
+
+    module = types.ModuleType("torch_fidelity.feature_extractor_inceptionv3")
+    module.FeatureExtractorInceptionV3 = StandIn  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch_fidelity", types.ModuleType("torch_fidelity"))
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    weights = tmp_path / F.INCEPTION_WEIGHTS_FILE
+    weights.write_bytes(b"stand-in weights")
+
+    extractor = F.get_extractor("inception-v3", "mnist", inception_weights=weights)
+    images = torch.linspace(-1, 1, 250 * 784).reshape(250, 1, 28, 28)
+    features, probs = extractor(images)
+    assert features.shape == (250, 2048)
+    torch.testing.assert_close(probs, torch.full((250, 1008), 1 / 1008))
+    x = torch.cat(seen)
+    assert x.dtype == torch.uint8 and x.shape == (250, 3, 28, 28)
+    assert x.min() == 0 and x.max() == 255 and (x[:, 0] == x[:, 2]).all()
