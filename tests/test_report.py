@@ -59,7 +59,7 @@ def test_run_report_puts_metrics_beside_reference_and_paper(tmp_path: Path) -> N
 
     md = write_run_report(run)[0].read_text()
     assert "| metric | this run | real test data | paper |" in md
-    assert "7.500 ± 0.100 | 9.800 ± 0.050 | ISc (Table 3, group 1): 6.10 |" in md
+    assert "7.500 +- 0.100 | 9.800 +- 0.050 | ISc (Table 3, group 1): 6.10 |" in md
     assert "Liu, Lv, Fan, Luo, Zou (2021)" in md
 
 

@@ -90,7 +90,7 @@ def train(
         sys.exit(130)
     click.echo(f"trained {config.name} to step {result.train.step} in {result.train.seconds:.1f} s")
     if result.metrics is not None:
-        from gankit.evaluation.evaluate import format_table
+        from gankit.evaluation.table import format_table
 
         click.echo(format_table(result.metrics))
     _print_outputs(out)

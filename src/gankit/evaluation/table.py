@@ -25,7 +25,8 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
 )
 
 
-def _cell(metrics: dict[str, Any], key: str, spread: str | None, fmt: str) -> str:
+def format_cell(metrics: dict[str, Any], key: str, spread: str | None, fmt: str) -> str:
+    """One value as text, with its +- spread and 'of N' where the metrics carry them."""
     if key not in metrics:
         return "-"
     text = fmt.format(metrics[key])
@@ -40,7 +41,7 @@ def format_table(metrics: dict[str, Any]) -> str:
     reference = metrics.get("reference", {})
     rows = [("metric", "value", "real-data reference")]
     rows += [
-        (label, _cell(metrics, key, spread, fmt), _cell(reference, key, spread, fmt))
+        (label, format_cell(metrics, key, spread, fmt), format_cell(reference, key, spread, fmt))
         for label, key, spread, fmt in ROWS
         if key in metrics
     ]

@@ -7,15 +7,15 @@ import shutil
 from pathlib import Path
 
 from gankit.config import Config, load_config_file
+from gankit.evaluation.table import ROWS, format_cell
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
 from gankit.report.plots import plot_loss_comparison
-from gankit.report.run_report import METRIC_ROWS, format_value
 from gankit.training.rundir import RunDir
 
 # the columns of the comparison table, a subset of a run report's rows
 COMPARE_KEYS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
-_ROWS = {key: (label.split(",")[0], fmt) for key, label, fmt in METRIC_ROWS}
+_ROWS = {key: (label.split(" (")[0].split(",")[0], spread, fmt) for label, key, spread, fmt in ROWS}
 
 
 def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
@@ -33,7 +33,7 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
 
 
 def _metric_cells(metrics: dict) -> list[str]:
-    return [format_value(metrics, k, _ROWS[k][1]) for k in COMPARE_KEYS]
+    return [format_cell(metrics, k, _ROWS[k][1], _ROWS[k][2]) for k in COMPARE_KEYS]
 
 
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:

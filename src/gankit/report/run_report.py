@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import load_config_file
+from gankit.evaluation.table import ROWS, format_cell
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import (
     Code,
@@ -21,43 +22,21 @@ from gankit.report.document import (
 )
 from gankit.training.rundir import RunDir
 
-# (metrics.json key, label, format); the order is the order of the table
-METRIC_ROWS: list[tuple[str, str, str]] = [
-    ("is_mean", "Inception score, bundled classifier (higher is better)", "{:.3f}"),
-    ("is_h_y", "H(y): class diversity (max ln 10 = 2.303)", "{:.3f}"),
-    ("is_h_y_given_x", "E[H(y|x)]: classifier uncertainty (lower is better)", "{:.3f}"),
-    ("fid", "FID, classifier features (lower is better)", "{:.3f}"),
-    ("kid", "KID, classifier features (lower is better)", "{:.4f}"),
-    ("precision", "precision, k=5 (realism)", "{:.3f}"),
-    ("recall", "recall, k=5 (diversity)", "{:.3f}"),
-    ("density", "density, k=5", "{:.3f}"),
-    ("coverage", "coverage, k=5", "{:.3f}"),
-    ("modes_covered", "classes covered", "{:d}"),
-    ("class_kl", "KL(class histogram || training classes)", "{:.4f}"),
-    ("target_share", "share classified as the target class", "{:.3f}"),
-    ("memorisation_ratio", "nearest-train distance, samples / test images", "{:.3f}"),
-]
-
-
-def format_value(metrics: dict[str, Any], key: str, fmt: str) -> str:
-    value = metrics.get(key)
-    if value is None:
-        return "-"
-    text = fmt.format(value)
-    if key == "is_mean" and metrics.get("is_std") is not None:
-        text += f" ± {metrics['is_std']:.3f}"
-    return text
-
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
+    """The terminal table's rows (evaluation.table.ROWS), plus the paper's score if any."""
     reference = metrics.get("reference", {})
     paper = paper_score(preset) if preset else None
     header = ["metric", "this run", "real test data"] + (["paper"] if paper else [])
     rows = []
-    for key, label, fmt in METRIC_ROWS:
+    for label, key, spread, fmt in ROWS:
         if key not in metrics:
             continue
-        row = [label, format_value(metrics, key, fmt), format_value(reference, key, fmt)]
+        row = [
+            label.strip(),
+            format_cell(metrics, key, spread, fmt),
+            format_cell(reference, key, spread, fmt),
+        ]
         if paper:
             row.append(f"{paper[0]}: {paper[1]:.2f}" if key == "is_mean" else "")
         rows.append(row)
