@@ -159,7 +159,10 @@ def test_prdc_matches_published_gaussian_reference() -> None:
     fake = torch.randn(10_000, 1000, generator=g)
     ours = M.prdc(real, fake, k=5)
     published = {"precision": 0.4772, "recall": 0.4705, "density": 1.0555, "coverage": 0.9735}
-    # density in 1000-d varies by a few hundredths between random draws (hub points)
+    # The published values are one random draw; seeds 0, 1, 2 here give precision 0.484,
+    # 0.495, 0.463, recall 0.476, 0.457, 0.480, density 1.029, 1.129, 0.946 (hub points in
+    # 1000-d), coverage 0.975, 0.981, 0.962. Seed 0 is fixed, so the check is deterministic;
+    # the exact check is test_prdc_matches_brute_force_reference.
     tolerance = {"precision": 0.02, "recall": 0.02, "density": 0.05, "coverage": 0.01}
     for key, value in published.items():
         assert ours[key] == pytest.approx(value, abs=tolerance[key]), key
