@@ -69,13 +69,14 @@ def train_classifier(
     """Train the evaluator for `dataset` and write it to `out` as safetensors.
 
     With the registry's seed and epochs (the defaults) and the same torch build, the file is
-    byte-identical to the bundled one; `limit` trains on a prefix (tests).
+    byte-identical to the bundled one. `limit` keeps the first `limit` training and test
+    images (a smoke run for tests).
     """
     spec = get_classifier_spec(dataset)
     seed = spec.seed if seed is None else seed
     epochs = spec.epochs if epochs is None else epochs
     train_x, train_y = load_tensors(dataset, "train", data_dir=data_dir, limit=limit)
-    test_x, test_y = load_tensors(dataset, "test", data_dir=data_dir)
+    test_x, test_y = load_tensors(dataset, "test", data_dir=data_dir, limit=limit)
 
     start = time.perf_counter()
     was_deterministic = torch.are_deterministic_algorithms_enabled()
