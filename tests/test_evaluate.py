@@ -241,6 +241,15 @@ def test_eval_command_needs_one_input() -> None:
     assert result.exit_code != 0 and "--dataset" in result.output
 
 
+def test_eval_command_reports_bad_images_without_a_traceback(tmp_path: Path) -> None:
+    np.save(tmp_path / "wrong.npy", np.zeros((50, 32, 32), np.uint8))
+    result = CliRunner().invoke(
+        main, ["eval", "--images", str(tmp_path / "wrong.npy"), "--dataset", "mnist"]
+    )
+    assert result.exit_code == 1
+    assert "expected (N, 28, 28)" in result.output and "Traceback" not in result.output
+
+
 def test_image_files_load_in_the_generator_range(tmp_path: Path) -> None:
     from PIL import Image
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -79,31 +81,44 @@ def eval_command(
     from gankit.evaluation.images import load_images
     from gankit.evaluation.table import format_table
 
+    if (run_dir is None) == (images is None):
+        raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
+    if run_dir is not None and (dataset or target_labels or out):
+        raise click.UsageError("--dataset, --target-labels and --out go with --images only")
+    if images is not None and dataset is None:
+        raise click.UsageError("--images needs --dataset (mnist or fashion-mnist)")
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
     options = {"features": features, "inception_weights": inception_weights}
-    if (run_dir is None) == (images is None):
-        raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
-    if run_dir is not None:
-        if dataset or target_labels or out:
-            raise click.UsageError("--dataset, --target-labels and --out go with --images only")
-        metrics = evaluate_run(run_dir, n_samples, device, **options)
-        written = run_dir / "metrics.json"
-    else:
-        if dataset is None:
-            raise click.UsageError("--images needs --dataset (mnist or fashion-mnist)")
-        x = load_images(images)[:n_samples]
-        metrics = evaluate_images(
-            x, dataset, target_labels=_parse_labels(target_labels), device=device, **options
-        )
-        written = out or (
-            images / "metrics.json" if images.is_dir() else images.with_suffix(".metrics.json")
-        )
-        write_metrics(written, metrics)
+    with _user_errors():
+        if run_dir is not None:
+            metrics = evaluate_run(run_dir, n_samples, device, **options)
+            written = run_dir / "metrics.json"
+        else:
+            x = load_images(images)[:n_samples]
+            labels = _parse_labels(target_labels)
+            metrics = evaluate_images(x, dataset, target_labels=labels, device=device, **options)
+            written = out or (
+                images / "metrics.json" if images.is_dir() else images.with_suffix(".metrics.json")
+            )
+            write_metrics(written, metrics)
     click.echo(format_table(metrics))
     click.echo(f"wrote {written} ({metrics['eval_seconds']:.1f} s)")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Errors whose message already names the problem and the fix print without a traceback."""
+    from gankit.data import DataError
+    from gankit.evaluation.classifier import ClassifierError
+    from gankit.evaluation.features import FeatureExtractorError
+
+    try:
+        yield
+    except (ClassifierError, FeatureExtractorError, DataError, ValueError) as err:
+        raise click.ClickException(str(err)) from err
 
 
 @click.group()

@@ -55,5 +55,9 @@ def load_images(path: str | Path) -> torch.Tensor:
     if path.is_dir():
         return _to_unit_range(_read_png_folder(path), path)
     if path.suffix == ".npy" and path.is_file():
-        return _to_unit_range(np.load(path, allow_pickle=False), path)
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as err:
+            raise ValueError(f"{path}: not a plain numpy array file ({err})") from err
+        return _to_unit_range(array, path)
     raise ValueError(f"{path}: not a .npy file or a folder of PNGs")
