@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import socket
+
+# Before torch loads: OpenMP threads that spin while waiting starve each other (and anything
+# else running) on a 2-core machine; passive waiting made the metric tests 4x faster there.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import ipaddress  # noqa: E402
+import socket  # noqa: E402
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
