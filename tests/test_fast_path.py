@@ -96,8 +96,8 @@ PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan"]
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) -> None:
-    run = _one_iteration_each(preset, ["perf.amp=none", "perf.channels_last=true"], tmp_path)
-    assert run["config"].perf.channels_last
+    run = _one_iteration_each(preset, ["perf.amp=none", "perf.channels_last=both"], tmp_path)
+    assert run["config"].perf.channels_last == "both"
     fast, ref = run["losses"]
     assert fast == pytest.approx(ref, rel=1e-4, abs=1e-6)
     assert _relative(*run["g_grads"]) < 2e-2  # through a D whose 5 updates differ by rounding
@@ -150,7 +150,7 @@ def test_loaded_optimizer_state_takes_the_parameter_layout() -> None:
 def test_precision_is_part_of_the_resume_fingerprint_and_layout_is_not() -> None:
     base = load_config("liu2021-dcgan")
     same = load_config(
-        "liu2021-dcgan", ["perf.channels_last=false", "perf.compile=true", "perf.threads=1"]
+        "liu2021-dcgan", ["perf.channels_last=none", "perf.compile=true", "perf.threads=1"]
     )
     assert same.fingerprint() == base.fingerprint()
     other = "bf16" if base.perf.amp == "none" else "none"

@@ -114,8 +114,10 @@ class PerfConfig(Strict):
         description="bf16 autocast of the forward passes; weights, optimizer state and losses stay "
         "fp32. It changes the arithmetic, so a run never resumes across it",
     )
-    channels_last: bool = Field(
-        default=True, description="NHWC weight layout: the same convolutions through faster kernels"
+    channels_last: Literal["both", "generator", "discriminator", "none"] = Field(
+        default="both",
+        description="networks whose conv weights are laid out NHWC: the same convolutions through "
+        "other kernels, faster for some layers and slower for others",
     )
     compile: bool = Field(
         default=False,

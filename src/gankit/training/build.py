@@ -50,8 +50,8 @@ class GAN:
 def build_gan(config: Config, device: torch.device) -> GAN:
     torch.manual_seed(config.train.seed)  # same seed, same initial weights
     fast = FastPath.from_config(config.perf, device)
-    generator = fast.prepare(build_generator(config).to(device))
-    discriminator = fast.prepare(build_discriminator(config).to(device))
+    generator = fast.prepare(build_generator(config).to(device), "generator")
+    discriminator = fast.prepare(build_discriminator(config).to(device), "discriminator")
     o = config.optim
     steps = GANSteps(
         generator,

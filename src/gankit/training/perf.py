@@ -19,17 +19,17 @@ AMP_DTYPES: dict[str, torch.dtype | None] = {"none": None, "bf16": torch.bfloat1
 class FastPath:
     device_type: str = "cpu"
     amp_dtype: torch.dtype | None = None
-    channels_last: bool = False
+    channels_last: str = "none"  # "both", "generator", "discriminator" or "none"
     compile: bool = False
 
     @classmethod
     def from_config(cls, perf: PerfConfig, device: torch.device) -> FastPath:
         return cls(device.type, AMP_DTYPES[perf.amp], perf.channels_last, perf.compile)
 
-    def prepare(self, module: nn.Module) -> nn.Module:
-        """Lay out 4-D weights as NHWC in place (other weights are untouched), so convolutions
-        take oneDNN's / cuDNN's channels-last kernels without a reorder per call."""
-        if self.channels_last:
+    def prepare(self, module: nn.Module, role: str) -> nn.Module:
+        """Lay out the 4-D weights of the `role` network ("generator" or "discriminator") as
+        NHWC in place when asked, so its convolutions take the channels-last kernels."""
+        if self.channels_last in ("both", role):
             module.to(memory_format=torch.channels_last)
         return module
 
