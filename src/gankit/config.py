@@ -124,6 +124,12 @@ class PerfConfig(Strict):
         description="torch.compile the networks (CUDA graphs on GPU); slower than eager on CPU",
     )
 
+    @field_validator("channels_last", mode="before")
+    @classmethod
+    def _both_or_none(cls, value: object) -> object:
+        # true/false mean both networks or neither (and read configs saved when it was a bool)
+        return ("both" if value else "none") if isinstance(value, bool) else value
+
 
 class LogConfig(Strict):
     every: int = Field(default=10, gt=0, description="losses.csv row cadence (iterations)")
