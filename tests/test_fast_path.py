@@ -161,6 +161,11 @@ def test_precision_is_part_of_the_resume_fingerprint_and_layout_is_not() -> None
     ]
 
 
+def test_channels_last_true_and_false_mean_both_and_none() -> None:
+    assert load_config("dcgan", ["perf.channels_last=true"]).perf.channels_last == "both"
+    assert load_config("dcgan", ["perf.channels_last=false"]).perf.channels_last == "none"
+
+
 def test_compiled_iteration_matches_and_checkpoints_stay_plain(tmp_path: Path) -> None:
     run = _one_iteration_each("liu2021-gan", ["perf.compile=true"], tmp_path)
     fast, ref = run["losses"]
