@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config
+from gankit.data import get_spec
 from gankit.training.build import build_generator, resolve_device
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 from gankit.training.rundir import RunDir
@@ -32,11 +33,11 @@ class TrainedRun:
 
     @property
     def conditional(self) -> bool:
-        return False
+        return self.config.model.conditional
 
     @property
     def num_classes(self) -> int:
-        return 10
+        return len(get_spec(self.dataset).classes)
 
     @torch.no_grad()
     def generate(
@@ -49,9 +50,25 @@ class TrainedRun:
         """n images as float32 CPU (n, C, H, W) in [-1, 1], the same for the same seed."""
         if labels is not None and not self.conditional:
             raise ValueError(f"{self.run_dir} is an unconditional model; it takes no labels")
+        if self.conditional:
+            if labels is None:
+                labels = torch.arange(n) % self.num_classes  # every class equally often
+            if (
+                labels.shape != (n,)
+                or not 0 <= int(labels.min()) <= int(labels.max()) < self.num_classes
+            ):
+                raise ValueError(f"labels must be {n} class indices in 0..{self.num_classes - 1}")
         gen = torch.Generator().manual_seed(seed)
         noise = torch.randn(n, self.config.model.z_dim, generator=gen)
-        chunks = [self.generator(z.to(self.device)).float().cpu() for z in noise.split(batch_size)]
+        chunks = []
+        for start in range(0, n, batch_size):
+            z = noise[start : start + batch_size].to(self.device)
+            y = (
+                None
+                if labels is None
+                else labels[start : start + batch_size].long().to(self.device)
+            )
+            chunks.append(self.generator(z, y).float().cpu())
         return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28)
 
 

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config
+from gankit.data import get_spec
 from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape
 from gankit.training.ema import EMA
@@ -24,14 +25,31 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def num_classes(config: Config) -> int:
+    """Classes a conditional model is told about; 0 for an unconditional one."""
+    return len(get_spec(config.data.dataset).classes) if config.model.conditional else 0
+
+
 def build_generator(config: Config) -> nn.Module:
     m = config.model
-    return GENERATORS[m.generator](m.z_dim, ImageShape(), width=m.g_width, batchnorm=m.batchnorm)
+    return GENERATORS[m.generator](
+        m.z_dim,
+        ImageShape(),
+        width=m.g_width,
+        batchnorm=m.batchnorm,
+        num_classes=num_classes(config),
+    )
 
 
 def build_discriminator(config: Config) -> nn.Module:
     m = config.model
-    return DISCRIMINATORS[m.discriminator](ImageShape(), width=m.d_width, batchnorm=m.batchnorm)
+    return DISCRIMINATORS[m.discriminator](
+        ImageShape(),
+        width=m.d_width,
+        batchnorm=m.batchnorm,
+        norm=m.d_norm,
+        num_classes=num_classes(config),
+    )
 
 
 @dataclass

@@ -11,9 +11,12 @@ import torch
 from torch import nn
 
 from gankit.config import TrainConfig
-from gankit.losses import GANLoss
+from gankit.losses import GANLoss, gradient_penalty
 from gankit.training.optim import build_decay
 from gankit.training.perf import FastPath
+
+# What a sampler hands over: images, or (images, labels) for a conditional model.
+RealBatch = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 
 class GANSteps:
@@ -40,24 +43,46 @@ class GANSteps:
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.z_dim, device=device)
 
-    def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        with self.fast.autocast():
-            return self._g(noise).float()
+    def fake_labels(self, n: int, device: torch.device) -> torch.Tensor | None:
+        """Uniform classes for a conditional generator; None for an unconditional one."""
+        if not self.G.num_classes:
+            return None
+        return torch.randint(self.G.num_classes, (n,), device=device)
 
-    def discriminate(self, images: torch.Tensor) -> torch.Tensor:
+    def generate(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        with self.fast.autocast():
+            return self._g(noise, labels).float()
+
+    def discriminate(
+        self, images: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         # Logits leave the autocast region as fp32: losses and their gradients stay fp32.
         with self.fast.autocast():
-            return self._d(images).float()
+            return self._d(images, labels).float()
 
-    def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def _d_logits(
+        self, real: torch.Tensor, fake: torch.Tensor, y_real: torch.Tensor | None,
+        y_fake: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, ...]:  # fmt: skip
         if self.cfg.d_forward == "combined":
-            logits = self.discriminate(torch.cat([real, fake]))
+            labels = None if y_real is None else torch.cat([y_real, y_fake])
+            logits = self.discriminate(torch.cat([real, fake]), labels)
             return logits[: len(real)], logits[len(real) :]
-        return self.discriminate(real), self.discriminate(fake)
+        return self.discriminate(real, y_real), self.discriminate(fake, y_fake)
 
-    def d_update(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        real_logits, fake_logits = self._d_logits(real, fake)
+    def d_update(
+        self,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        y_real: torch.Tensor | None = None,
+        y_fake: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        real_logits, fake_logits = self._d_logits(real, fake, y_real, y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
+        if self.loss.needs_gradient_penalty:
+            # Interpolates are scored under the real labels (a conditional critic needs one).
+            penalty = gradient_penalty(lambda x: self.discriminate(x, y_real), real, fake)
+            loss = loss + self.cfg.gp_weight * penalty
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -65,11 +90,12 @@ class GANSteps:
         return loss.detach()
 
     def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
-        fake = self.generate(self.noise(batch_size, device))
+        labels = self.fake_labels(batch_size, device)
+        fake = self.generate(self.noise(batch_size, device), labels)
         # D's parameters get no gradient here: only G is updated, and skipping D's weight
         # gradients saves a third of the backward pass through D.
         self.D.requires_grad_(False)
-        loss = self.loss.generator(self.discriminate(fake))
+        loss = self.loss.generator(self.discriminate(fake, labels))
         self.D.requires_grad_(True)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
@@ -77,23 +103,28 @@ class GANSteps:
         self.sched_g.step()
         return loss.detach()
 
-    def iteration(self, next_real: Callable[[], torch.Tensor]) -> dict[str, torch.Tensor]:
+    def iteration(self, next_real: Callable[[], RealBatch]) -> dict[str, torch.Tensor]:
         """k D updates then one G update; returns the last D loss and the G loss, on device.
 
         With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
         updates, as Keras `train_on_batch` called k times on the same arrays does.
         """
         self.fast.begin_iteration()
-        real = next_real()
+        real, y_real = _split(next_real())
         device = real.device
         d_losses = []
-        fake = None
+        fake = y_fake = None
         for k in range(self.cfg.d_steps):
             if k > 0 and not self.cfg.d_same_batch:
-                real = next_real()
+                real, y_real = _split(next_real())
             if fake is None or not self.cfg.d_same_batch:
+                y_fake = self.fake_labels(len(real), device)
                 with torch.no_grad():
-                    fake = self.generate(self.noise(len(real), device))
-            d_losses.append(self.d_update(real, fake))
+                    fake = self.generate(self.noise(len(real), device), y_fake)
+            d_losses.append(self.d_update(real, fake, y_real, y_fake))
         g_loss = self.g_update(self.cfg.batch_size, device)
         return {"d_loss": d_losses[-1], "g_loss": g_loss}
+
+
+def _split(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
+    return batch if isinstance(batch, tuple) else (batch, None)

@@ -20,7 +20,7 @@ from gankit.config import Config, dump_config
 from gankit.data import load_tensors
 from gankit.report.grid import save_grid
 from gankit.report.plots import plot_losses, plot_metric_history
-from gankit.training.build import GAN, build_gan, resolve_device
+from gankit.training.build import GAN, build_gan, num_classes, resolve_device
 from gankit.training.checkpoint import atomic_write_text, load_checkpoint, save_checkpoint
 from gankit.training.csvlog import CSVLog
 from gankit.training.resume import check_resumable
@@ -79,21 +79,31 @@ class Trainer:
         self.data_dir = data_dir
         self.progress = progress
         self.gan: GAN = build_gan(config, self.device)
-        images, _ = load_tensors(
+        images, labels = load_tensors(
             config.data.dataset,
             "train",
             data_dir,
             labels=config.data.labels,
             limit=config.data.limit,
         )
+        self.classes = num_classes(config)
         self.sampler = BatchSampler(
-            images.to(self.device), config.train.batch_size, config.train.seed
+            images.to(self.device),
+            config.train.batch_size,
+            config.train.seed,
+            labels=labels.to(self.device) if self.classes else None,
         )
         self.fixed_noise = torch.randn(
             config.log.grid_size,
             config.model.z_dim,
             generator=torch.Generator().manual_seed(FIXED_NOISE_SEED),
         ).to(self.device)
+        # A conditional grid shows one class per column.
+        self.fixed_labels = (
+            torch.arange(config.log.grid_size, device=self.device) % self.classes
+            if self.classes
+            else None
+        )
         self.losses = CSVLog(self.run.losses, ["step", "d_loss", "g_loss"])
         self.history = CSVLog(self.run.metric_history, ["step", "is_mean", "fid"])
         self.step = 0
@@ -158,17 +168,18 @@ class Trainer:
         return {"d_loss": rows[-1][1], "g_loss": rows[-1][2]}
 
     @torch.no_grad()
-    def _generate(self, noise: torch.Tensor) -> torch.Tensor:
+    def _generate(self, noise: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         g = self.gan.sampling_generator
         was_training = g.training
         g.eval()
         try:
-            return g(noise).float().cpu()
+            return g(noise, labels).float().cpu()
         finally:
             g.train(was_training)
 
     def _save_samples(self) -> None:
-        save_grid(self._generate(self.fixed_noise), self.run.sample_grid(self.step))
+        images = self._generate(self.fixed_noise, self.fixed_labels)
+        save_grid(images, self.run.sample_grid(self.step), nrow=self.classes or None)
 
     def _save_checkpoint(self) -> None:
         self._flush_losses()  # never save weights that follow a non-finite loss
@@ -184,7 +195,13 @@ class Trainer:
             gen = torch.Generator().manual_seed(FIXED_NOISE_SEED + 1)
             n, z_dim = self.config.log.eval_samples, self.config.model.z_dim
             noise = torch.randn(n, z_dim, generator=gen).to(self.device)
-            images = torch.cat([self._generate(chunk) for chunk in noise.split(500)])
+            labels = torch.arange(n, device=self.device) % self.classes if self.classes else None
+            images = torch.cat(
+                [
+                    self._generate(z, None if labels is None else labels[i : i + len(z)])
+                    for i, z in zip(range(0, n, 500), noise.split(500), strict=True)
+                ]
+            )
             scores = quick_metrics(
                 images, self.config.data.dataset, target_labels=self.config.data.labels
             )
