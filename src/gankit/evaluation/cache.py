@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file, save
 
 from gankit.data.locate import user_cache_dir
-from gankit.training.checkpoint import atomic_write_bytes
+from gankit.fileio import atomic_write_bytes
 
 # Bump when what a cached file means changes, so that old files are not read as new ones.
 CACHE_VERSION = 1

@@ -28,7 +28,7 @@ from gankit.evaluation.real import (
     real_side,
     subset_tag,
 )
-from gankit.training.checkpoint import atomic_write_bytes
+from gankit.fileio import atomic_write_bytes
 
 DEFAULT_N = 10_000
 PRDC_K = 5

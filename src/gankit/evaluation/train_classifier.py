@@ -20,7 +20,7 @@ from gankit.evaluation.classifier import (
     file_sha256,
     get_classifier_spec,
 )
-from gankit.training.checkpoint import atomic_write_bytes
+from gankit.fileio import atomic_write_bytes
 
 BATCH_SIZE = 128
 MAX_LR = 3e-3

@@ -8,6 +8,8 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gankit.fileio import atomic_write_text
+
 
 @dataclass
 class Heading:
@@ -131,8 +133,6 @@ def to_html(doc: Document, root: Path) -> str:
 
 
 def write_document(doc: Document, folder: Path, stem: str = "report") -> tuple[Path, Path]:
-    from gankit.training.checkpoint import atomic_write_text
-
     md, page = folder / f"{stem}.md", folder / f"{stem}.html"
     atomic_write_text(md, to_markdown(doc))
     atomic_write_text(page, to_html(doc, folder))

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gankit.training.checkpoint import atomic_write_bytes
+from gankit.fileio import atomic_write_bytes
 
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gankit.training.checkpoint import atomic_write_bytes  # noqa: E402
+from gankit.fileio import atomic_write_bytes  # noqa: E402
 
 
 def read_csv_columns(path: Path) -> dict[str, np.ndarray]:

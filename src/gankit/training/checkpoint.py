@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from gankit.fileio import atomic_write_bytes
 
 FORMAT = "gankit-checkpoint"
 VERSION = 1
@@ -16,26 +16,6 @@ REQUIRED_KEYS = ("format", "version", "step", "config", "fingerprint", "generato
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be used; the message names the file and what to do."""
-
-
-def atomic_write_bytes(path: Path, write: Any) -> None:
-    """Call write(file) on a temporary file beside `path`, fsync, then rename over `path`:
-    a crash leaves either the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, lambda f: f.write(text.encode()))
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from gankit.training.checkpoint import atomic_write_text
+from gankit.fileio import atomic_write_text
 
 
 class CSVLog:
