@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.options import data_dir_option, eval_samples_option, set_option
 from gankit.papers import PAPERS
 
 
@@ -22,17 +23,9 @@ from gankit.papers import PAPERS
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output folder [runs/reproduce-PAPER]."
 )
-@click.option(
-    "--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files."
-)
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config value in every experiment (repeatable).",
-)
-@click.option("--eval-samples", type=int, default=10000, show_default=True)
+@data_dir_option
+@set_option("Override a config value in every experiment (repeatable).")
+@eval_samples_option
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce(paper: str, scale: float, out: Path | None, data_dir: Path | None,
               overrides: tuple[str, ...], eval_samples: int, quiet: bool) -> None:  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.options import data_dir_option, eval_samples_option, set_option
 from gankit.config import DEFAULT_PRESET, ConfigError, load_config, preset_names, read_preset
 
 
@@ -23,24 +24,10 @@ def _fail(message: str) -> None:
 )
 @click.option("--seed", type=int, help="Random seed (weights, noise, batch order).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Training device.")
-@click.option(
-    "--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files."
-)
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).",
-)
+@data_dir_option
+@set_option("Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).")
 @click.option("--no-eval", is_flag=True, help="Skip the evaluation after training.")
-@click.option(
-    "--eval-samples",
-    type=int,
-    default=10000,
-    show_default=True,
-    help="Samples for the final evaluation.",
-)
+@eval_samples_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(
     preset: str,

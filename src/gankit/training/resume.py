@@ -5,18 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gankit.config import UNHASHED, Config
+from gankit.config import UNHASHED, Config, flatten
 from gankit.training.checkpoint import CheckpointError
-
-
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def config_differences(saved: dict[str, Any], current: Config) -> list[str]:
@@ -24,7 +14,7 @@ def config_differences(saved: dict[str, Any], current: Config) -> list[str]:
     probe = Config.model_validate(saved)
     if probe.fingerprint() == current.fingerprint():
         return []
-    old, new = _flatten(probe.to_dict()), _flatten(current.to_dict())
+    old, new = flatten(probe.to_dict()), flatten(current.to_dict())
     return [
         f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
         for key in sorted(set(old) | set(new))
