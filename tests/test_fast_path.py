@@ -45,8 +45,10 @@ def _one_iteration_each(preset: str, overrides: list[str], tmp_path: Path) -> di
             module.p = 0.0
 
     bs = config.train.batch_size
-    images, _ = load_tensors("mnist", "train", limit=8 * bs)
+    images, labels = load_tensors("mnist", "train", limit=8 * bs)
     batches = list(images.split(bs))
+    if config.model.conditional:  # labelled batches; fake labels come from the seeded RNG
+        batches = list(zip(batches, labels.split(bs), strict=True))
     gen = torch.Generator().manual_seed(7)
     noises = [torch.randn(bs, config.model.z_dim, generator=gen) for _ in range(8)]
     before = _state(gan.generator, gan.discriminator)
@@ -54,10 +56,12 @@ def _one_iteration_each(preset: str, overrides: list[str], tmp_path: Path) -> di
     real, noise = iter(batches), iter(noises)
     trainer.sampler = lambda: next(real)
     gan.steps.noise = lambda n, device: next(noise)
+    torch.manual_seed(11)
     trainer.advance()
     fast_losses = trainer._pending[-1][1].tolist()
 
     real, noise = iter(batches), iter(noises)
+    torch.manual_seed(11)
     ref_losses = reference_iteration(ref, lambda: next(real), lambda n: next(noise))
     return {
         "config": config,

@@ -22,12 +22,22 @@ SAMPLE_SEED = 4321  # fixed noise: successive evaluations of one run see the sam
 def sample_images(
     generator: nn.Module, n: int, z_dim: int, device: torch.device, batch: int = 500
 ) -> torch.Tensor:
-    """n images (float32, CPU) from `generator` in eval mode, without touching the global RNG."""
+    """n images (float32, CPU) from `generator` in eval mode, without touching the global RNG;
+    a conditional generator draws every class equally often."""
     was_training = generator.training
     generator.eval()
     try:
         noise = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(SAMPLE_SEED))
-        return torch.cat([generator(z.to(device)).float().cpu() for z in noise.split(batch)])
+        classes = generator.num_classes
+        labels = (torch.arange(n) % classes).to(device) if classes else None
+        return torch.cat(
+            [
+                generator(z.to(device), None if labels is None else labels[i : i + len(z)])
+                .float()
+                .cpu()
+                for i, z in zip(range(0, n, batch), noise.split(batch), strict=True)
+            ]
+        )
     finally:
         generator.train(was_training)
 

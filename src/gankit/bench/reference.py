@@ -22,7 +22,7 @@ from gankit.config import Config, OptimizerConfig, TrainConfig
 from gankit.training.build import build_discriminator, build_generator
 from gankit.training.optim import build_decay
 
-SUPPORTED_LOSSES = ("bce", "minimax")
+SUPPORTED_LOSSES = ("bce", "minimax", "hinge")
 
 
 @dataclass
@@ -51,8 +51,6 @@ def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
             f"the reference loop implements the {' and '.join(SUPPORTED_LOSSES)} losses; "
             f"preset {config.name!r} trains with {config.train.loss!r}"
         )
-    if config.model.conditional:
-        raise ValueError(f"the reference loop is unconditional; preset {config.name!r} is not")
     torch.manual_seed(config.train.seed)
     G = build_generator(config).to(device)
     D = build_discriminator(config).to(device)
@@ -72,44 +70,70 @@ def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
 
 
 def real_batches(
-    images: torch.Tensor, batch_size: int, device: torch.device
-) -> Iterator[torch.Tensor]:
-    """Endless shuffled batches from a DataLoader, one epoch after another."""
-    loader = DataLoader(TensorDataset(images), batch_size=batch_size, shuffle=True, drop_last=True)
+    images: torch.Tensor,
+    batch_size: int,
+    device: torch.device,
+    labels: torch.Tensor | None = None,
+) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+    """Endless shuffled batches from a DataLoader, one epoch after another; (images, labels)
+    pairs when labels are given (a conditional model)."""
+    tensors = (images,) if labels is None else (images, labels)
+    loader = DataLoader(
+        TensorDataset(*tensors), batch_size=batch_size, shuffle=True, drop_last=True
+    )
     while True:
-        for (batch,) in loader:
-            yield batch.to(device)
+        for batch in loader:
+            moved = [t.to(device) for t in batch]
+            yield moved[0] if labels is None else (moved[0], moved[1])
 
 
 def reference_iteration(
     gan: ReferenceGAN,
-    next_real: Callable[[], torch.Tensor],
+    next_real: Callable[[], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
     noise: Callable[[int], torch.Tensor],
 ) -> tuple[float, float]:
     """k D updates, then one G update (and the EMA); returns the last D loss and the G loss."""
     G, D, cfg = gan.G, gan.D, gan.cfg
     criterion = nn.BCEWithLogitsLoss()
-    real = next_real()
-    fake = None
+    classes = G.num_classes
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor | None]:
+        batch = next_real()
+        return batch if isinstance(batch, tuple) else (batch, None)
+
+    def fake_labels(n: int, device: torch.device) -> torch.Tensor | None:
+        return torch.randint(classes, (n,), device=device) if classes else None
+
+    real, y_real = draw()
+    fake = y_fake = None
     for k in range(cfg.d_steps):
         if k > 0 and not cfg.d_same_batch:
-            real = next_real()
+            real, y_real = draw()
         if fake is None or not cfg.d_same_batch:
+            y_fake = fake_labels(len(real), real.device)
             with torch.no_grad():
-                fake = G(noise(len(real)))
-        ones = torch.ones(len(real), device=real.device)
-        zeros = torch.zeros(len(fake), device=real.device)
+                fake = G(noise(len(real)), y_fake)
         if cfg.d_forward == "combined":
-            d_loss = criterion(D(torch.cat([real, fake])), torch.cat([ones, zeros]))
+            labels = None if y_real is None else torch.cat([y_real, y_fake])
+            logits = D(torch.cat([real, fake]), labels)
+            real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
         else:
-            d_loss = (criterion(D(real), ones) + criterion(D(fake), zeros)) / 2
+            real_logits, fake_logits = D(real, y_real), D(fake, y_fake)
+        if cfg.loss == "hinge":
+            d_loss = torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
+        else:
+            ones, zeros = torch.ones_like(real_logits), torch.zeros_like(fake_logits)
+            d_loss = (criterion(real_logits, ones) + criterion(fake_logits, zeros)) / 2
         gan.opt_d.zero_grad()
         d_loss.backward()
         gan.opt_d.step()
         gan.sched_d.step()
 
-    fake_logits = D(G(noise(cfg.batch_size)))
-    if cfg.loss == "bce":  # non-saturating: fakes labelled real
+    y_gen = fake_labels(cfg.batch_size, real.device)
+    fake_logits = D(G(noise(cfg.batch_size), y_gen), y_gen)
+    if cfg.loss == "hinge":
+        g_loss = -fake_logits.mean()
+    elif cfg.loss == "bce":  # non-saturating: fakes labelled real
         g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
     else:  # minimax: minimise log(1 - D(G(z)))
         g_loss = -criterion(fake_logits, torch.zeros_like(fake_logits))

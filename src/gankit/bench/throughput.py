@@ -49,11 +49,13 @@ def measure_throughput(
         trainer = Trainer(config, Path(tmp), data_dir=data_dir, progress=False)
         trainer.start()
         device = trainer.device
-        images, _ = load_tensors(
+        images, labels = load_tensors(
             config.data.dataset, "train", data_dir, config.data.labels, config.data.limit
         )
         reference = build_reference(config, device)
-        batches = real_batches(images, config.train.batch_size, device)
+        batches = real_batches(
+            images, config.train.batch_size, device, labels if config.model.conditional else None
+        )
         z_dim = config.model.z_dim
 
         def run_gankit(n: int) -> None:
