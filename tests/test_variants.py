@@ -67,7 +67,7 @@ def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: 
     from gankit.evaluation.evaluate import evaluate_run
 
     run = tmp_path / "cgan"
-    code, output = _invoke("train", "cgan", "--out", str(run), "--iterations", "2", "--no-eval",
+    code, output = _invoke("train", "dcgan", "--out", str(run), "--iterations", "2", "--no-eval",
                            "--quiet")  # fmt: skip
     assert code == 0, output
     png = tmp_path / "three.png"
