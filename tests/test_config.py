@@ -35,7 +35,9 @@ def test_set_overrides_parse_yaml_values() -> None:
 
 
 def test_unknown_key_is_named_with_the_valid_keys() -> None:
-    with pytest.raises(ConfigError, match=r"unknown config key 'optim\.d\.learning_rate'.*optim\.d\.lr"):
+    with pytest.raises(
+        ConfigError, match=r"unknown config key 'optim\.d\.learning_rate'.*optim\.d\.lr"
+    ):
         load_config("dcgan", ["optim.d.learning_rate=1e-4"])
 
 

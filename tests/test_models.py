@@ -25,7 +25,9 @@ def test_discriminators_give_one_logit_per_image(name: str) -> None:
 
 def test_wrong_shapes_are_named() -> None:
     g = GENERATORS["dcgan"](64, ImageShape())
-    with pytest.raises(ValueError, match=r"input noise: expected shape \(batch, 64\), got \(3, 100\)"):
+    with pytest.raises(
+        ValueError, match=r"input noise: expected shape \(batch, 64\), got \(3, 100\)"
+    ):
         g(torch.randn(3, 100))
     d = DISCRIMINATORS["liu2021-dcgan"](ImageShape())
     with pytest.raises(ValueError, match=r"input image: expected shape \(batch, 1, 28, 28\)"):
