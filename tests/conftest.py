@@ -28,6 +28,16 @@ def gankit_data() -> Iterator[Path]:
         yield Path(os.environ["GANKIT_DATA"]).resolve()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Real-data features are cached in pytest's own cache folder, never the user's; the
+    files are keyed by classifier checksum, so keeping them between test runs is safe."""
+    cache = request.config.cache.mkdir("gankit-xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback

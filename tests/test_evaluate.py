@@ -4,7 +4,6 @@ copies of the training set, one-class sets, subsets, conditional labels, runs an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +26,6 @@ SUITE_KEYS = {
     "n_samples", "eval_seconds",
 }  # fmt: skip
 N = 1000
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
-    """Real-data features are cached in pytest's own cache folder, never the user's; the
-    files are keyed by classifier checksum, so keeping them between test runs is safe."""
-    cache = request.config.cache.mkdir("gankit-xdg-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(cache))
-        yield cache
 
 
 @pytest.fixture(scope="module")
