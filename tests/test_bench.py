@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from gankit.bench.reference import build_reference
 from gankit.cli import main
 from gankit.config import load_config
-from gankit.training.build import resolve_device
+from gankit.machine import resolve_device
 
 # One thread: two threads on a busy 2-core machine spin in OpenMP barriers (see
 # docs/results/performance.md); the test is about the plumbing.

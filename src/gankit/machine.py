@@ -37,3 +37,12 @@ def describe_machine(device: str = "cpu") -> str:
     f = machine_facts(device)
     where = f.get("gpu", f"{f['cpu']}, {f['cpu_count']} cores, {f['torch_threads']} threads")
     return f"{where}, torch {f['torch']}"
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' picks CUDA when PyTorch sees it; a CUDA device PyTorch cannot see is refused."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} asked for but PyTorch sees no CUDA device; use cpu")
+    return torch.device(name)

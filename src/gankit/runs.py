@@ -10,7 +10,8 @@ from torch import nn
 
 from gankit.config import Config
 from gankit.data import get_spec
-from gankit.training.build import build_generator, resolve_device
+from gankit.machine import resolve_device
+from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 from gankit.training.rundir import RunDir
 

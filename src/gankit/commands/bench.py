@@ -80,7 +80,7 @@ def bench(
     from gankit.bench.report import document, finish, format_table
     from gankit.bench.throughput import measure_throughput
     from gankit.data import DataError
-    from gankit.training.build import resolve_device
+    from gankit.machine import resolve_device
 
     if throughput is None:
         throughput = not (quality or evaluation)

@@ -29,20 +29,12 @@ from gankit.evaluation.real import (
     subset_tag,
 )
 from gankit.fileio import atomic_write_bytes
+from gankit.machine import resolve_device
 
 DEFAULT_N = 10_000
 PRDC_K = 5
 SEED = 0  # one seed for every random draw: generated samples, KID subsets, real subsets
 MIN_SAMPLES = 20  # IS takes 10 splits, PRDC needs more than k samples per set
-
-
-def resolve_device(name: str) -> str:
-    """'auto' picks CUDA when PyTorch sees it; an unavailable 'cuda' is refused by name."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} asked for but PyTorch sees no CUDA device; use cpu")
-    return name
 
 
 def check_images(images: torch.Tensor) -> None:
@@ -144,7 +136,7 @@ def evaluate_images(
     """
     start = time.perf_counter()
     check_images(images)
-    device = resolve_device(device)
+    device = str(resolve_device(device))
     extractor = get_extractor(features, dataset, device, inception_weights)
     emb = embed(images, extractor, dataset, device)
     real = real_side(dataset, extractor, target_labels, device)
@@ -171,7 +163,7 @@ def quick_metrics(
 ) -> dict[str, float]:
     """IS mean, FID (and the target share for subset runs): cheap enough to log in training."""
     check_images(images)
-    extractor = get_extractor("classifier", dataset, resolve_device(device))
+    extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
     features, probs = extractor(images)
     real = real_side(dataset, extractor, target_labels, device)
     out = {
@@ -199,7 +191,7 @@ def evaluate_run(
     """Sample n images from a run's generator, evaluate them, write RUN_DIR/metrics.json."""
     from gankit.runs import load_run  # the training stack loads only when a run is evaluated
 
-    device = resolve_device(device)
+    device = str(resolve_device(device))
     run = load_run(run_dir, device=device)
     labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
     images = run.generate(n_samples, labels=labels, seed=SEED)

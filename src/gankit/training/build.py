@@ -17,14 +17,6 @@ from gankit.training.perf import FastPath
 from gankit.training.steps import GANSteps
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but PyTorch sees no CUDA device")
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def num_classes(config: Config) -> int:
     """Classes a conditional model is told about; 0 for an unconditional one."""
     return len(get_spec(config.data.dataset).classes) if config.model.conditional else 0

@@ -19,9 +19,10 @@ from tqdm.auto import tqdm
 from gankit.config import Config, dump_config
 from gankit.data import load_tensors
 from gankit.fileio import atomic_write_text
+from gankit.machine import resolve_device
 from gankit.report.grid import save_grid
 from gankit.report.plots import plot_losses, plot_metric_history
-from gankit.training.build import GAN, build_gan, num_classes, resolve_device
+from gankit.training.build import GAN, build_gan, num_classes
 from gankit.training.checkpoint import load_checkpoint, save_checkpoint
 from gankit.training.csvlog import CSVLog
 from gankit.training.resume import check_resumable
