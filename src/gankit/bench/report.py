@@ -14,7 +14,12 @@ def document(device: str) -> dict[str, Any]:
     """The JSON skeleton: when, where, and how busy the machine was when measuring started."""
     return {
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": {**machine_facts(device), "load_average_start": list(os.getloadavg())},
+        "machine": {
+            **machine_facts(device),
+            "load_average_start": list(os.getloadavg()),
+            # OpenMP's waiting policy decides how badly busy cores hurt (performance.md)
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        },
         "presets": {},
     }
 
@@ -30,7 +35,8 @@ def format_table(doc: dict[str, Any]) -> str:
     lines = [
         f"{m['cpu']}, {m['cpu_count']} cores, {m['torch_threads']} torch threads, "
         f"torch {m['torch']}, device {m['device']}; load average "
-        f"{m['load_average_start'][0]:.2f} -> {m['load_average_end'][0]:.2f}"
+        f"{m['load_average_start'][0]:.2f} -> {m['load_average_end'][0]:.2f}; "
+        f"OMP_WAIT_POLICY {m['omp_wait_policy']}"
     ]
     if doc["presets"]:
         lines += ["", f"{'preset':<18} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}"]
