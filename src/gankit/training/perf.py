@@ -11,6 +11,8 @@ import torch
 from torch import nn
 
 from gankit.config import PerfConfig
+from gankit.training.dropout import use_fast_dropout
+from gankit.training.gemm_conv import use_gemm_weight_grad
 
 AMP_DTYPES: dict[str, torch.dtype | None] = {"none": None, "bf16": torch.bfloat16}
 
@@ -27,8 +29,12 @@ class FastPath:
         return cls(device.type, AMP_DTYPES[perf.amp], perf.channels_last, perf.compile)
 
     def prepare(self, module: nn.Module, role: str) -> nn.Module:
-        """Lay out the 4-D weights of the `role` network ("generator" or "discriminator") as
-        NHWC in place when asked, so its convolutions take the channels-last kernels."""
+        """Ready the `role` network ("generator" or "discriminator") in place: dropout masks
+        drawn the fast way (same law), and its 4-D weights laid out as NHWC when asked, so its
+        convolutions take the channels-last kernels."""
+        use_fast_dropout(module)
+        if self.amp_dtype is not None and self.device_type == "cpu":
+            use_gemm_weight_grad(module)
         if self.channels_last in ("both", role):
             module.to(memory_format=torch.channels_last)
         return module

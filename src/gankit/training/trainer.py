@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from gankit.config import Config, dump_config
 from gankit.data import load_tensors
 from gankit.fileio import atomic_write_text
-from gankit.machine import resolve_device
+from gankit.machine import keep_freed_memory, resolve_device
 from gankit.report.grid import save_grid
 from gankit.report.plots import plot_losses, plot_metric_history
 from gankit.training.build import GAN, build_gan, num_classes
@@ -76,8 +76,10 @@ class Trainer:
         self.config = config
         self.run = RunDir(Path(out_dir))
         self.device = resolve_device(config.perf.device)
-        if config.perf.threads and self.device.type == "cpu":
-            torch.set_num_threads(config.perf.threads)
+        if self.device.type == "cpu":
+            keep_freed_memory()
+            if config.perf.threads:
+                torch.set_num_threads(config.perf.threads)
         self.data_dir = data_dir
         self.progress = progress
         self.gan: GAN = build_gan(config, self.device)

@@ -1,0 +1,136 @@
+"""The fast path's layer swaps compute what the layers they replace compute: FastDropout draws
+masks with nn.Dropout's law, GemmGradConv2d returns nn.Conv2d's gradients, and neither changes a
+state dict. Nothing here times anything."""
+
+from __future__ import annotations
+
+import math
+import platform
+
+import pytest
+import torch
+from torch import nn
+
+from gankit.machine import keep_freed_memory
+from gankit.training.dropout import FastDropout, use_fast_dropout
+from gankit.training.gemm_conv import GemmGradConv2d, patches, use_gemm_weight_grad
+
+NHWC = torch.channels_last
+
+
+def test_fast_dropout_keeps_each_unit_with_probability_one_minus_p() -> None:
+    torch.manual_seed(0)
+    drop = FastDropout(0.3)
+    x = torch.full((1_000_000,), 2.0, requires_grad=True)
+    y = drop(x)
+    kept = y != 0
+    n, keep = x.numel(), 0.7
+    # Binomial(n, 0.7): 5 standard deviations is about 0.0023 of n.
+    assert abs(kept.float().mean().item() - keep) < 5 * math.sqrt(keep * (1 - keep) / n)
+    assert torch.allclose(y[kept], torch.tensor(2.0 / keep))  # inverted-dropout scaling
+    y.sum().backward()
+    assert torch.equal(x.grad, kept.float() / keep)  # the gradient reuses the same mask
+
+
+def test_fast_dropout_masks_are_independent_across_units_and_calls() -> None:
+    torch.manual_seed(1)
+    drop = FastDropout(0.5)
+    a = drop(torch.ones(200_000)) != 0
+    b = drop(torch.ones(200_000)) != 0
+    both = (a & b).float().mean().item()
+    assert abs(both - 0.25) < 0.005  # P(kept twice) = 0.5 * 0.5 for independent draws
+    neighbours = (a[:-1] & a[1:]).float().mean().item()
+    assert abs(neighbours - 0.25) < 0.005
+
+
+def test_fast_dropout_is_the_identity_in_eval_mode_and_at_p_zero() -> None:
+    x = torch.randn(4, 8, 3, 3)
+    assert torch.equal(FastDropout(0.3).eval()(x), x)
+    assert torch.equal(FastDropout(0.0)(x), x)
+    assert torch.equal(FastDropout(1.0)(x), torch.zeros_like(x))
+
+
+def test_fast_dropout_keeps_dtype_and_memory_layout() -> None:
+    x = torch.randn(4, 8, 5, 5).to(torch.bfloat16).contiguous(memory_format=NHWC)
+    y = FastDropout(0.3)(x)
+    assert y.dtype == torch.bfloat16
+    assert y.is_contiguous(memory_format=NHWC)
+    kept = y != 0
+    assert torch.equal(y[kept], (x[kept].float() / 0.7).to(torch.bfloat16))
+
+
+def test_use_fast_dropout_swaps_nested_plain_dropouts_only() -> None:
+    class Custom(nn.Dropout):
+        pass
+
+    net = nn.Sequential(nn.Linear(3, 3), nn.Sequential(nn.Dropout(0.25)), Custom(0.5))
+    before = net.state_dict()
+    use_fast_dropout(net)
+    assert type(net[1][0]) is FastDropout and net[1][0].p == 0.25
+    assert type(net[2]) is Custom  # a subclass may do something else: left alone
+    assert net.state_dict().keys() == before.keys()
+
+
+def _conv_grads(conv: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> list[torch.Tensor]:
+    conv.zero_grad(set_to_none=True)
+    x = x.detach().requires_grad_()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = conv(x)
+    out.float().backward(grad)
+    return [out.float(), x.grad, conv.weight.grad, conv.bias.grad]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "size", "layout"),
+    [
+        ({"kernel_size": 5, "stride": 2, "padding": 2}, 4, torch.contiguous_format),
+        ({"kernel_size": 5, "stride": 2, "padding": 2}, 14, NHWC),
+        ({"kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2}, 9, NHWC),
+        ({"kernel_size": (3, 5), "stride": (1, 2), "padding": (0, 1)}, 8, torch.contiguous_format),
+    ],
+)
+def test_gemm_weight_gradient_matches_the_native_convolution(
+    kwargs: dict, size: int, layout: torch.memory_format
+) -> None:
+    torch.manual_seed(2)
+    native = nn.Conv2d(6, 10, **kwargs).to(memory_format=layout)
+    gemm = nn.Conv2d(6, 10, **kwargs).to(memory_format=layout)
+    gemm.load_state_dict(native.state_dict())
+    use_gemm_weight_grad(nn.Sequential(gemm))
+    assert type(gemm) is GemmGradConv2d
+    x = torch.randn(3, 6, size, size).contiguous(memory_format=layout)
+    grad = torch.randn_like(native(x))
+    for got, want in zip(_conv_grads(gemm, x, grad), _conv_grads(native, x, grad), strict=True):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        # Both round to bf16; only the order of the fp32 accumulation differs.
+        assert (got - want).norm() <= 1e-2 * want.norm()
+    assert gemm.weight.grad.stride() == gemm.weight.stride()  # the optimizer's layout
+
+
+def test_gemm_conv_is_the_plain_convolution_outside_autocast() -> None:
+    torch.manual_seed(3)
+    conv = nn.Conv2d(2, 4, 3, padding=1)
+    x = torch.randn(2, 2, 6, 6)
+    expected = conv(x)
+    use_gemm_weight_grad(nn.Sequential(conv))
+    assert torch.equal(conv(x), expected)
+
+
+def test_patches_are_the_receptive_fields() -> None:
+    conv = nn.Conv2d(3, 1, 3, stride=2, padding=1)
+    x = torch.randn(2, 3, 5, 5)
+    rows = patches(x, conv, (3, 3), nhwc=False)
+    unfolded = nn.functional.unfold(x, 3, padding=1, stride=2)  # (N, C*k*k, L)
+    assert torch.equal(rows, unfolded.transpose(1, 2).reshape(-1, 27))
+
+
+def test_unsupported_convolutions_are_left_alone() -> None:
+    net = nn.Sequential(nn.Conv2d(4, 4, 3, groups=2), nn.Conv2d(4, 4, 3, padding="same"))
+    use_gemm_weight_grad(net)
+    assert all(type(m) is nn.Conv2d for m in net)
+
+
+def test_keep_freed_memory_takes_effect_with_glibc() -> None:
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert keep_freed_memory() is True
