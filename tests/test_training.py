@@ -162,3 +162,32 @@ def test_sample_command_writes_a_grid(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, output = run_cli("sample", str(tmp_path), "--n", "4", "--out", str(png))
     assert code == 2 and "no checkpoints/last.pt" in output
+
+
+@pytest.mark.parametrize("mode", ["batch", "running"])
+def test_g_step_d_batchnorm_mode(mode: str) -> None:
+    """Keras semantics (running): the frozen D normalises the G step's fakes with its running
+    averages and leaves them as they are; PyTorch's train mode (batch) updates them."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    from gankit.training.build import build_gan
+
+    config = load_config("liu2021-dcgan", ["perf.device=cpu", f"train.g_step_d_bn={mode}"])
+    gan = build_gan(config, torch.device("cpu"))
+    norms = [m for m in gan.discriminator.modules() if isinstance(m, _BatchNorm)]
+    for m in norms:  # running averages unlike this batch's statistics
+        m.running_mean.fill_(0.5)
+        m.running_var.fill_(4.0)
+    before = [(m.running_mean.clone(), m.num_batches_tracked.clone()) for m in norms]
+    seen: list[torch.Tensor] = []
+    gan.steps.discriminate = lambda x, y=None: seen.append(gan.discriminator(x, y)) or seen[-1]
+    gan.steps.g_update(8, torch.device("cpu"))
+    after = list(zip(norms, before, strict=True))
+    changed = [not torch.equal(m.running_mean, mean) for m, (mean, _) in after]
+    assert all(m.training for m in gan.discriminator.modules())  # restored after the step
+    assert all(p.requires_grad for p in gan.discriminator.parameters())
+    if mode == "running":
+        assert not any(changed)
+        assert all(torch.equal(m.num_batches_tracked, count) for m, (_, count) in after)
+    else:
+        assert all(changed)

@@ -97,6 +97,12 @@ class TrainConfig(Strict):
         description="combined: one D pass over real+fake concatenated, so BatchNorm sees both "
         "(Keras train_on_batch on a combined batch); separate: one pass each",
     )
+    g_step_d_bn: Literal["batch", "running"] = Field(
+        default="batch",
+        description="how D's BatchNorm layers normalise in the G step: batch statistics "
+        "(PyTorch train mode), or their running averages, left unchanged, as a Keras "
+        "discriminator frozen with trainable=False does inside the combined model (TF 2)",
+    )
     ema: float | None = Field(
         default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
     )

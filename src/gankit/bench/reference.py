@@ -130,7 +130,12 @@ def reference_iteration(
         gan.sched_d.step()
 
     y_gen = fake_labels(cfg.batch_size, real.device)
+    if cfg.g_step_d_bn == "running":  # a frozen Keras D: BatchNorm in inference mode
+        for m in D.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
     fake_logits = D(G(noise(cfg.batch_size), y_gen), y_gen)
+    D.train()
     if cfg.loss == "hinge":
         g_loss = -fake_logits.mean()
     elif cfg.loss == "bce":  # non-saturating: fakes labelled real

@@ -5,10 +5,12 @@ The steps own the algorithm; the trainer only loops, logs and saves around them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from gankit.config import TrainConfig
 from gankit.losses import GANLoss, gradient_penalty
@@ -92,11 +94,8 @@ class GANSteps:
     def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
         labels = self.fake_labels(batch_size, device)
         fake = self.generate(self.noise(batch_size, device), labels)
-        # D's parameters get no gradient here: only G is updated, and skipping D's weight
-        # gradients saves a third of the backward pass through D.
-        self.D.requires_grad_(False)
-        loss = self.loss.generator(self.discriminate(fake, labels))
-        self.D.requires_grad_(True)
+        with frozen(self.D, self.cfg.g_step_d_bn):
+            loss = self.loss.generator(self.discriminate(fake, labels))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -124,6 +123,24 @@ class GANSteps:
             d_losses.append(self.d_update(real, fake, y_real, y_fake))
         g_loss = self.g_update(self.cfg.batch_size, device)
         return {"d_loss": d_losses[-1], "g_loss": g_loss}
+
+
+@contextmanager
+def frozen(discriminator: nn.Module, batchnorm: str) -> Iterator[None]:
+    """D as the G step sees it. Its parameters get no gradient: only G is updated, and skipping
+    D's weight gradients saves a third of the backward pass through D. With batchnorm="running"
+    its BatchNorm layers also normalise with their running averages and leave them unchanged."""
+    norms = [m for m in discriminator.modules() if isinstance(m, _BatchNorm)]
+    norms = [m for m in norms if m.training] if batchnorm == "running" else []
+    discriminator.requires_grad_(False)
+    for norm in norms:
+        norm.eval()
+    try:
+        yield
+    finally:
+        for norm in norms:
+            norm.train()
+        discriminator.requires_grad_(True)
 
 
 def _split(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
