@@ -4,7 +4,7 @@ Every variant is built in this one process and the variants are timed round-robi
 in the (shared) machine's load hits all of them alike; the table reports the median seconds
 per iteration of each. Run from the repository root:
 
-    GANKIT_DATA=/work/shared/data .venv/bin/python docs/results/perf_ablation.py \
+    GANKIT_DATA=path/to/data .venv/bin/python docs/results/perf_ablation.py \
         liu2021-dcgan --threads 2 --iterations 10 --rounds 5 --json out.json
 """
 
@@ -20,11 +20,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from gankit.bench.reference import build_reference, real_batches, reference_iteration
 from gankit.config import Config, load_config
 from gankit.data import load_tensors
 from gankit.machine import machine_facts
+from gankit.training.dropout import FastDropout
+from gankit.training.gemm_conv import GemmGradConv2d
 from gankit.training.optim import build_decay
 from gankit.training.trainer import Trainer
 
@@ -59,6 +62,22 @@ def d_weight_grads_in_g_step(trainer: Trainer) -> None:
     """Undo the frozen D in the G step: D's weight gradients get computed (and thrown away)."""
     d = trainer.gan.steps.D
     d.requires_grad_ = lambda requires_grad=True: d
+
+
+def bernoulli_dropout(trainer: Trainer) -> None:
+    """Undo the fast dropout: nn.Dropout's bernoulli_ masks, as the reference draws them."""
+    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
+        for module in net.modules():
+            if type(module) is FastDropout:
+                module.__class__ = nn.Dropout
+
+
+def native_weight_gradients(trainer: Trainer) -> None:
+    """Undo the GEMM weight gradient: oneDNN's own bf16 convolution backward."""
+    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
+        for module in net.modules():
+            if type(module) is GemmGradConv2d:
+                module.__class__ = nn.Conv2d
 
 
 def dataloader_batches(trainer: Trainer) -> None:
@@ -121,6 +140,10 @@ def main() -> None:
                 preset, tmp, base, d_weight_grads_in_g_step
             ),
             "  DataLoader batches": gankit_variant(preset, tmp, base, dataloader_batches),
+            "  nn.Dropout (bernoulli_) masks": gankit_variant(preset, tmp, base, bernoulli_dropout),
+            "  native bf16 weight gradients": gankit_variant(
+                preset, tmp, base, native_weight_gradients
+            ),
             "  compile=true": gankit_variant(preset, tmp, [*base, "perf.compile=true"]),
             "gankit, every switch off (fp32, NCHW)": gankit_variant(
                 preset, tmp, ["perf.amp=none", "perf.channels_last=none"]

@@ -4,7 +4,7 @@ Starts N busy-loop processes (at the given niceness), then times liu2021-dcgan i
 gankit's trainer in fp32 and bf16 autocast, alternating, with --threads threads (2). Run from the
 repository root, e.g. with one competing process and passive OpenMP waiting:
 
-    OMP_WAIT_POLICY=PASSIVE GANKIT_DATA=/work/shared/data \
+    OMP_WAIT_POLICY=PASSIVE GANKIT_DATA=path/to/data \
         .venv/bin/python docs/results/perf_contention.py --busy 1
 """
 

@@ -29,12 +29,14 @@ class FastPath:
         return cls(device.type, AMP_DTYPES[perf.amp], perf.channels_last, perf.compile)
 
     def prepare(self, module: nn.Module, role: str) -> nn.Module:
-        """Ready the `role` network ("generator" or "discriminator") in place: dropout masks
-        drawn the fast way (same law), and its 4-D weights laid out as NHWC when asked, so its
+        """Ready the `role` network ("generator" or "discriminator") in place. On the CPU:
+        dropout masks drawn the fast way (same law) and, under bf16 autocast, convolution weight
+        gradients as one GEMM (same sum). When asked: 4-D weights laid out as NHWC, so that its
         convolutions take the channels-last kernels."""
-        use_fast_dropout(module)
-        if self.amp_dtype is not None and self.device_type == "cpu":
-            use_gemm_weight_grad(module)
+        if self.device_type == "cpu":  # both work around slow CPU kernels (bernoulli_, oneDNN)
+            use_fast_dropout(module)
+            if self.amp_dtype is not None:
+                use_gemm_weight_grad(module)
         if self.channels_last in ("both", role):
             module.to(memory_format=torch.channels_last)
         return module
