@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import platform
 from pathlib import Path
@@ -55,6 +56,7 @@ def resolve_device(name: str) -> torch.device:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
+@functools.cache  # once per process: finding the C library runs a subprocess
 def keep_freed_memory() -> bool:
     """Ask glibc's malloc to keep freed memory for reuse. By default it returns every block over
     its mmap threshold to the kernel on free, so each training step's large short-lived tensors

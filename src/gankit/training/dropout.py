@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.training.swap import swap_layers
+
 
 class _MaskedScale(torch.autograd.Function):
     """y = x * mask / (1 - p); the backward pass reuses the mask (as native dropout does)."""
@@ -45,10 +47,5 @@ class FastDropout(nn.Dropout):
 
 
 def use_fast_dropout(module: nn.Module) -> nn.Module:
-    """Replace every plain `nn.Dropout` inside `module` (in place) by a `FastDropout`."""
-    for name, child in module.named_children():
-        if type(child) is nn.Dropout:
-            setattr(module, name, FastDropout(child.p))
-        else:
-            use_fast_dropout(child)
-    return module
+    """Make every plain `nn.Dropout` inside `module` (in place) a `FastDropout`."""
+    return swap_layers(module, lambda layer: type(layer) is nn.Dropout, FastDropout)

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.training.swap import swap_layers
+
 
 def patches(x: torch.Tensor, conv: nn.Conv2d, out_hw: tuple[int, int], nhwc: bool) -> torch.Tensor:
     """Every receptive field of `conv` over `x` as one row of an (N*Ho*Wo, K) matrix, its K
@@ -86,11 +88,5 @@ def supports_gemm_grad(conv: nn.Module) -> bool:
 
 
 def use_gemm_weight_grad(module: nn.Module) -> nn.Module:
-    """Swap every plain `nn.Conv2d` inside `module` (in place) for a `GemmGradConv2d` sharing
-    its parameters."""
-    for child in module.children():
-        if supports_gemm_grad(child):
-            child.__class__ = GemmGradConv2d
-        else:
-            use_gemm_weight_grad(child)
-    return module
+    """Make every plain `nn.Conv2d` inside `module` (in place) a `GemmGradConv2d`."""
+    return swap_layers(module, supports_gemm_grad, GemmGradConv2d)
