@@ -1,6 +1,6 @@
 """The fast path's layer swaps compute what the layers they replace compute: FastDropout draws
-masks with nn.Dropout's law, GemmGradConv2d returns nn.Conv2d's gradients, and neither changes a
-state dict. Nothing here times anything."""
+masks with nn.Dropout's law, GemmConv2d returns nn.Conv2d's outputs and gradients, and neither
+changes a state dict. Nothing here times anything."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from torch import nn
 
 from gankit.machine import keep_freed_memory
 from gankit.training.dropout import FastDropout, use_fast_dropout
-from gankit.training.gemm_conv import GemmGradConv2d, patches, use_gemm_weight_grad
+from gankit.training.gemm_conv import SMALL_MAP, GemmConv2d, patches, unpatch, use_gemm_conv
 
 NHWC = torch.channels_last
 
@@ -80,26 +80,33 @@ def _conv_grads(conv: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> list[to
     return [out.float(), x.grad, conv.weight.grad, conv.bias.grad]
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "size", "layout"),
-    [
-        ({"kernel_size": 5, "stride": 2, "padding": 2}, 4, torch.contiguous_format),
-        ({"kernel_size": 5, "stride": 2, "padding": 2}, 14, NHWC),
-        ({"kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2}, 9, NHWC),
-        ({"kernel_size": (3, 5), "stride": (1, 2), "padding": (0, 1)}, 8, torch.contiguous_format),
-    ],
-)
-def test_gemm_weight_gradient_matches_the_native_convolution(
-    kwargs: dict, size: int, layout: torch.memory_format
+CONV_CASES = [  # (conv kwargs, input size, layout, output positions)
+    ({"kernel_size": 5, "stride": 2, "padding": 2}, 4, torch.contiguous_format, 4),
+    ({"kernel_size": 5, "stride": 2, "padding": 2}, 4, NHWC, 4),
+    ({"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2}, 5, NHWC, 4),
+    ({"kernel_size": 5, "stride": 2, "padding": 2}, 14, NHWC, 49),
+    ({"kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2}, 9, NHWC, 49),
+    ({"kernel_size": (3, 5), "stride": (1, 2), "padding": (0, 1)}, 8, torch.contiguous_format, 18),
+]
+
+
+def test_conv_cases_cover_the_gemm_and_the_native_forward() -> None:
+    assert {positions <= SMALL_MAP for *_, positions in CONV_CASES} == {True, False}
+
+
+@pytest.mark.parametrize(("kwargs", "size", "layout", "positions"), CONV_CASES)
+def test_gemm_conv_matches_the_native_convolution(
+    kwargs: dict, size: int, layout: torch.memory_format, positions: int
 ) -> None:
     torch.manual_seed(2)
     native = nn.Conv2d(6, 10, **kwargs).to(memory_format=layout)
     gemm = nn.Conv2d(6, 10, **kwargs).to(memory_format=layout)
     gemm.load_state_dict(native.state_dict())
-    use_gemm_weight_grad(nn.Sequential(gemm))
-    assert type(gemm) is GemmGradConv2d
+    use_gemm_conv(nn.Sequential(gemm))
+    assert type(gemm) is GemmConv2d
     x = torch.randn(3, 6, size, size).contiguous(memory_format=layout)
     grad = torch.randn_like(native(x))
+    assert grad[0, 0].numel() == positions
     for got, want in zip(_conv_grads(gemm, x, grad), _conv_grads(native, x, grad), strict=True):
         assert got.dtype == want.dtype and got.shape == want.shape
         # Both round to bf16; only the order of the fp32 accumulation differs.
@@ -107,12 +114,25 @@ def test_gemm_weight_gradient_matches_the_native_convolution(
     assert gemm.weight.grad.stride() == gemm.weight.stride()  # the optimizer's layout
 
 
+def test_unpatch_is_the_adjoint_of_patches() -> None:
+    """<patches(x), c> = <x, unpatch(c)> for every x and c: col2im sends each entry back to
+    the input position patches took it from, overlaps summed, padding dropped."""
+    torch.manual_seed(4)
+    conv = nn.Conv2d(3, 1, 3, stride=2, padding=1, dilation=2)
+    x = torch.randn(2, 3, 7, 7, dtype=torch.float64)
+    rows = patches(x, conv, (3, 3), nhwc=True)
+    cols = torch.randn_like(rows)
+    back = unpatch(cols, conv, x.shape, (3, 3))
+    assert back.shape == x.shape
+    assert torch.allclose((rows * cols).sum(), (x * back).sum())
+
+
 def test_gemm_conv_is_the_plain_convolution_outside_autocast() -> None:
     torch.manual_seed(3)
     conv = nn.Conv2d(2, 4, 3, padding=1)
     x = torch.randn(2, 2, 6, 6)
     expected = conv(x)
-    use_gemm_weight_grad(nn.Sequential(conv))
+    use_gemm_conv(nn.Sequential(conv))
     assert torch.equal(conv(x), expected)
 
 
@@ -126,7 +146,7 @@ def test_patches_are_the_receptive_fields() -> None:
 
 def test_unsupported_convolutions_are_left_alone() -> None:
     net = nn.Sequential(nn.Conv2d(4, 4, 3, groups=2), nn.Conv2d(4, 4, 3, padding="same"))
-    use_gemm_weight_grad(net)
+    use_gemm_conv(net)
     assert all(type(m) is nn.Conv2d for m in net)
 
 

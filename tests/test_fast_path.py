@@ -14,7 +14,7 @@ from gankit.bench.reference import build_reference, reference_iteration
 from gankit.config import OptimizerConfig, load_config
 from gankit.data import load_tensors
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.optim import build_optimizer
+from gankit.training.optim import build_optimizer, view_flat_where_aligned
 from gankit.training.resume import config_differences
 from gankit.training.trainer import Trainer
 
@@ -149,6 +149,50 @@ def test_loaded_optimizer_state_takes_the_parameter_layout() -> None:
     resumed.grad = g.clone().contiguous(memory_format=nhwc)
     opt.step()
     assert torch.allclose(resumed.detach(), expected, atol=1e-6)
+
+
+def test_adam_on_channels_last_weights_matches_the_textbook_adam() -> None:
+    """The fused Adam of the fast path hands NHWC tensors to its kernel as flat memory: the
+    update must stay the per-element update of torch's single-tensor Adam, and its state must
+    stay torch's own (shapes, layouts, a state dict that loads into a plain Adam)."""
+    cfg = OptimizerConfig(name="adam", lr=0.01)
+    torch.manual_seed(0)
+    shapes = [(16, 8, 5, 5), (16,), (4, 2048)]
+    weights = [torch.randn(s) for s in shapes]
+    grads = [[torch.randn(s) for s in shapes] for _ in range(3)]
+
+    def nhwc(t: torch.Tensor) -> torch.Tensor:
+        return t.contiguous(memory_format=torch.channels_last) if t.dim() == 4 else t.clone()
+
+    fast = [nn.Parameter(nhwc(w)) for w in weights]
+    plain = [nn.Parameter(w.clone()) for w in weights]
+    opt_fast = build_optimizer(fast, cfg)
+    opt_plain = torch.optim.Adam(plain, lr=0.01, betas=cfg.betas, eps=cfg.eps, foreach=False)
+    for step_grads in grads:
+        for p, q, g in zip(fast, plain, step_grads, strict=True):
+            p.grad, q.grad = nhwc(g), g.clone()
+        opt_fast.step()
+        opt_plain.step()
+    for p, q in zip(fast, plain, strict=True):
+        assert torch.allclose(p.detach(), q.detach(), rtol=1e-5, atol=1e-7)
+    state = opt_fast.state[fast[0]]
+    assert state["exp_avg"].shape == shapes[0]
+    assert state["exp_avg"].is_contiguous(memory_format=torch.channels_last)
+    restored = torch.optim.Adam([nn.Parameter(w.clone()) for w in weights], lr=0.01)
+    restored.load_state_dict(opt_fast.state_dict())
+    assert torch.equal(restored.state_dict()["state"][0]["exp_avg"], state["exp_avg"])
+
+
+def test_adam_lists_become_flat_views_only_when_layouts_agree() -> None:
+    nhwc = torch.randn(8, 4, 3, 3).contiguous(memory_format=torch.channels_last)
+    grad, moment, step = torch.randn_like(nhwc), torch.zeros_like(nhwc), torch.zeros(())
+    lists = ([nhwc], [grad], [moment], [step])
+    view_flat_where_aligned(lists)
+    assert [t.shape for t in (lists[0][0], lists[1][0], lists[2][0])] == [(288,)] * 3
+    assert lists[0][0].data_ptr() == nhwc.data_ptr() and lists[3][0] is step
+    mixed = ([nhwc], [grad.contiguous()], [moment], [step])
+    view_flat_where_aligned(mixed)
+    assert mixed[0][0] is nhwc  # a gradient in another layout: left to torch as it is
 
 
 def test_precision_is_part_of_the_resume_fingerprint_and_layout_is_not() -> None:

@@ -27,7 +27,7 @@ from gankit.config import Config, load_config
 from gankit.data import load_tensors
 from gankit.machine import machine_facts
 from gankit.training.dropout import FastDropout
-from gankit.training.gemm_conv import GemmGradConv2d
+from gankit.training.gemm_conv import GemmConv2d
 from gankit.training.optim import build_decay
 from gankit.training.trainer import Trainer
 
@@ -76,7 +76,7 @@ def native_weight_gradients(trainer: Trainer) -> None:
     """Undo the GEMM weight gradient: oneDNN's own bf16 convolution backward."""
     for net in (trainer.gan.steps.G, trainer.gan.steps.D):
         for module in net.modules():
-            if type(module) is GemmGradConv2d:
+            if type(module) is GemmConv2d:
                 module.__class__ = nn.Conv2d
 
 

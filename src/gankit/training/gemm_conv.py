@@ -1,10 +1,12 @@
-"""A Conv2d whose weight gradient is one matrix product, for bf16 training on the CPU.
+"""A Conv2d computed as matrix products where oneDNN's bf16 CPU kernels are slow.
 
-oneDNN's bf16 weight-gradient kernel is slow on layers with a tiny output and many channels: on
-Liu 2021's last discriminator layer (4x4 -> 2x2, 256 -> 512 channels) it took 9 to 12 ms where
-the same sum written as patches-times-gradient, one bf16 GEMM, takes under 3 ms (2-core
-AVX-512 CPU, docs/results/performance.md). The forward pass and the input gradient keep the
-native kernels; the weight gradient is the same sum in another order.
+The weight gradient is always one GEMM, patches times output gradient: oneDNN's bf16
+weight-gradient kernel took 9 to 12 ms on Liu 2021's last discriminator layer (4x4 -> 2x2,
+256 -> 512 channels) where the GEMM takes under 3 ms. On output maps of at most
+`SMALL_MAP` positions the forward pass and the input gradient are GEMMs too (im2col and
+col2im): on that layer oneDNN took 16 ms forward and 21 ms for the input gradient, the GEMMs
+2 ms and 3 ms (one thread, docs/results/performance.md). Every path is the same sum in
+another order; larger maps keep the native forward and input gradient, which win there.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from torch import nn
 
 from gankit.training.swap import swap_layers
 
+# Output maps up to 2x2: where the measured GEMMs beat oneDNN (at 4x4 they tie).
+SMALL_MAP = 4
+
 
 def patches(x: torch.Tensor, conv: nn.Conv2d, out_hw: tuple[int, int], nhwc: bool) -> torch.Tensor:
     """Every receptive field of `conv` over `x` as one row of an (N*Ho*Wo, K) matrix, its K
     entries ordered (kh, kw, C) when `nhwc`, else (C, kh, kw): the order of the weight's memory,
     so that the weight gradient comes out of the GEMM already in its parameter's layout."""
     (kh, kw), (sh, sw), (dh, dw) = conv.kernel_size, conv.stride, conv.dilation
-    ph, pw = conv.padding  # type: ignore[misc]  # ints only: supports_gemm_grad checks
+    ph, pw = conv.padding  # type: ignore[misc]  # ints only: supports_gemm_conv checks
     padded = F.pad(x, (pw, pw, ph, ph))
     n, c = x.shape[0], x.shape[1]
     s_n, s_c, s_h, s_w = padded.stride()
@@ -34,40 +39,89 @@ def patches(x: torch.Tensor, conv: nn.Conv2d, out_hw: tuple[int, int], nhwc: boo
     return windows.reshape(n * out_hw[0] * out_hw[1], kh * kw * c)
 
 
-class _ConvGemmWeightGrad(torch.autograd.Function):
+def unpatch(
+    cols: torch.Tensor, conv: nn.Conv2d, in_shape: torch.Size, out_hw: tuple[int, int]
+) -> torch.Tensor:
+    """col2im, the adjoint of `patches` in (kh, kw, C) order: adds every row of the
+    (N*Ho*Wo, kh*kw*C) matrix back onto the input positions it came from. Sums in fp32 (as a
+    native bf16 kernel accumulates); returns an NHWC tensor of `cols`' dtype."""
+    (kh, kw), (sh, sw), (dh, dw) = conv.kernel_size, conv.stride, conv.dilation
+    ph, pw = conv.padding  # type: ignore[misc]
+    (n, c, h, w), (ho, wo) = in_shape, out_hw
+    fields = cols.view(n, ho, wo, kh, kw, c)
+    acc = torch.zeros(n, h + 2 * ph, w + 2 * pw, c, dtype=torch.float32, device=cols.device)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            acc[:, rows, columns, :] += fields[:, :, :, i, j, :]
+    return acc[:, ph : ph + h, pw : pw + w, :].permute(0, 3, 1, 2).to(cols.dtype)
+
+
+def _out_size(size: int, pad: int, kernel: int, stride: int, dilation: int) -> int:
+    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _weight_matrix(weight: torch.Tensor) -> torch.Tensor:
+    """The weight as (Cout, kh*kw*Cin): a view of NHWC weights, a copy of NCHW ones."""
+    return weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1)
+
+
+class _GemmConv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, conv):  # type: ignore[override]
-        ctx.save_for_backward(x, weight)
-        ctx.conv, ctx.has_bias = conv, bias is not None
-        return F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation)
+        (kh, kw), (sh, sw), (dh, dw) = conv.kernel_size, conv.stride, conv.dilation
+        ph, pw = conv.padding
+        n, _, h, w = x.shape
+        ho, wo = _out_size(h, ph, kh, sh, dh), _out_size(w, pw, kw, sw, dw)
+        ctx.conv, ctx.has_bias, ctx.in_shape = conv, bias is not None, x.shape
+        ctx.small = ho * wo <= SMALL_MAP
+        if not ctx.small:
+            ctx.save_for_backward(x, weight)
+            return F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation)
+        # The im2col rows serve the weight gradient too: saved instead of x.
+        rows = patches(x, conv, (ho, wo), nhwc=True)
+        ctx.save_for_backward(rows, weight)
+        wmat = _weight_matrix(weight).t()
+        out = rows @ wmat if bias is None else torch.addmm(bias, rows, wmat)
+        return out.view(n, ho, wo, -1).permute(0, 3, 1, 2)  # NHWC memory
 
     @staticmethod
     def backward(ctx, grad):  # type: ignore[override]
-        x, weight = ctx.saved_tensors
+        saved, weight = ctx.saved_tensors
         conv: nn.Conv2d = ctx.conv
+        out_channels, (kh, kw) = weight.shape[0], conv.kernel_size
+        # (N*Ho*Wo, Cout): a view when grad is NHWC, as the small-map forward makes it.
+        grad_rows = grad.permute(0, 2, 3, 1).reshape(-1, out_channels)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_x = torch.ops.aten.convolution_backward(
-                grad, x, weight, None, conv.stride, conv.padding, conv.dilation,
-                False, [0, 0], 1, [True, False, False],
-            )[0]  # fmt: skip
+            if ctx.small:
+                cols = grad_rows @ _weight_matrix(weight)
+                grad_x = unpatch(cols, conv, ctx.in_shape, (grad.shape[2], grad.shape[3]))
+            else:
+                grad_x = torch.ops.aten.convolution_backward(
+                    grad, saved, weight, None, conv.stride, conv.padding, conv.dilation,
+                    False, [0, 0], 1, [True, False, False],
+                )[0]  # fmt: skip
         if ctx.needs_input_grad[1]:
-            out_channels, (kh, kw) = weight.shape[0], conv.kernel_size
             nhwc = not weight.is_contiguous()  # channels_last weights (FastPath.prepare)
-            rows = grad.permute(1, 0, 2, 3).reshape(out_channels, -1)  # (Cout, N*Ho*Wo)
-            flat = rows @ patches(x, conv, (grad.shape[2], grad.shape[3]), nhwc)
-            if nhwc:
+            out_hw = (grad.shape[2], grad.shape[3])
+            rows = saved if ctx.small else patches(saved, conv, out_hw, nhwc)
+            flat = grad_rows.t() @ rows  # (Cout, K), K ordered as the rows are
+            if ctx.small or nhwc:  # (kh, kw, C) order
                 grad_w = flat.view(out_channels, kh, kw, -1).permute(0, 3, 1, 2)
+                if not nhwc:
+                    grad_w = grad_w.contiguous()  # the NCHW parameter's layout
             else:
                 grad_w = flat.view(weight.shape)
         if ctx.has_bias and ctx.needs_input_grad[2]:
-            grad_b = grad.sum(dim=(0, 2, 3))
+            grad_b = grad_rows.sum(dim=0)
         return grad_x, grad_w, grad_b, None
 
 
-class GemmGradConv2d(nn.Conv2d):
-    """A drop-in `nn.Conv2d` (same parameters and state dict) that takes the GEMM weight
-    gradient while bf16 autocast is on; anything else runs the plain `nn.Conv2d`."""
+class GemmConv2d(nn.Conv2d):
+    """A drop-in `nn.Conv2d` (same parameters and state dict) that runs as GEMMs while bf16
+    autocast is on and gradients are recorded; anything else runs the plain `nn.Conv2d`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (torch.is_autocast_enabled("cpu") and torch.is_grad_enabled()):
@@ -75,10 +129,10 @@ class GemmGradConv2d(nn.Conv2d):
         dtype = torch.get_autocast_dtype("cpu")
         # The casts autocast would make; their backward returns fp32 gradients to the params.
         bias = None if self.bias is None else self.bias.to(dtype)
-        return _ConvGemmWeightGrad.apply(x.to(dtype), self.weight.to(dtype), bias, self)
+        return _GemmConv.apply(x.to(dtype), self.weight.to(dtype), bias, self)
 
 
-def supports_gemm_grad(conv: nn.Module) -> bool:
+def supports_gemm_conv(conv: nn.Module) -> bool:
     return (
         type(conv) is nn.Conv2d
         and conv.groups == 1
@@ -87,6 +141,6 @@ def supports_gemm_grad(conv: nn.Module) -> bool:
     )
 
 
-def use_gemm_weight_grad(module: nn.Module) -> nn.Module:
-    """Make every plain `nn.Conv2d` inside `module` (in place) a `GemmGradConv2d`."""
-    return swap_layers(module, supports_gemm_grad, GemmGradConv2d)
+def use_gemm_conv(module: nn.Module) -> nn.Module:
+    """Make every plain `nn.Conv2d` inside `module` (in place) a `GemmConv2d`."""
+    return swap_layers(module, supports_gemm_conv, GemmConv2d)

@@ -12,7 +12,7 @@ from torch import nn
 
 from gankit.config import PerfConfig
 from gankit.training.dropout import use_fast_dropout
-from gankit.training.gemm_conv import use_gemm_weight_grad
+from gankit.training.gemm_conv import use_gemm_conv
 
 AMP_DTYPES: dict[str, torch.dtype | None] = {"none": None, "bf16": torch.bfloat16}
 
@@ -36,7 +36,7 @@ class FastPath:
         if self.device_type == "cpu":  # both work around slow CPU kernels (bernoulli_, oneDNN)
             use_fast_dropout(module)
             if self.amp_dtype is not None:
-                use_gemm_weight_grad(module)
+                use_gemm_conv(module)
         if self.channels_last in ("both", role):
             module.to(memory_format=torch.channels_last)
         return module
