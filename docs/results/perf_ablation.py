@@ -28,7 +28,7 @@ from gankit.data import load_tensors
 from gankit.machine import machine_facts
 from gankit.training.dropout import FastDropout
 from gankit.training.gemm_conv import GemmConv2d
-from gankit.training.optim import build_decay
+from gankit.training.optim import FlatViewAdam, build_decay
 from gankit.training.trainer import Trainer
 
 
@@ -72,12 +72,27 @@ def bernoulli_dropout(trainer: Trainer) -> None:
                 module.__class__ = nn.Dropout
 
 
-def native_weight_gradients(trainer: Trainer) -> None:
-    """Undo the GEMM weight gradient: oneDNN's own bf16 convolution backward."""
+def native_convolutions(trainer: Trainer) -> None:
+    """Undo the GEMM convolutions: oneDNN's own bf16 kernels for every pass."""
     for net in (trainer.gan.steps.G, trainer.gan.steps.D):
         for module in net.modules():
             if type(module) is GemmConv2d:
                 module.__class__ = nn.Conv2d
+
+
+def native_small_map_passes(trainer: Trainer) -> None:
+    """Undo the GEMM forward and input gradient on small output maps (weight gradients stay)."""
+    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
+        for module in net.modules():
+            if type(module) is GemmConv2d:
+                module.small_map = 0
+
+
+def torch_fused_adam(trainer: Trainer) -> None:
+    """Undo the flat views: torch's fused Adam on the NHWC tensors themselves."""
+    for opt in (trainer.gan.steps.opt_g, trainer.gan.steps.opt_d):
+        if type(opt) is FlatViewAdam:
+            opt.__class__ = torch.optim.Adam
 
 
 def dataloader_batches(trainer: Trainer) -> None:
@@ -141,8 +156,14 @@ def main() -> None:
             ),
             "  DataLoader batches": gankit_variant(preset, tmp, base, dataloader_batches),
             "  nn.Dropout (bernoulli_) masks": gankit_variant(preset, tmp, base, bernoulli_dropout),
-            "  native bf16 weight gradients": gankit_variant(
-                preset, tmp, base, native_weight_gradients
+            "  oneDNN forward/input grad on <=2x2 maps": gankit_variant(
+                preset, tmp, base, native_small_map_passes
+            ),
+            "  oneDNN bf16 convolutions throughout": gankit_variant(
+                preset, tmp, base, native_convolutions
+            ),
+            "  torch's fused Adam on NHWC tensors": gankit_variant(
+                preset, tmp, base, torch_fused_adam
             ),
             "  compile=true": gankit_variant(preset, tmp, [*base, "perf.compile=true"]),
             "gankit, every switch off (fp32, NCHW)": gankit_variant(

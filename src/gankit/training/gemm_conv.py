@@ -75,7 +75,7 @@ class _GemmConv(torch.autograd.Function):
         n, _, h, w = x.shape
         ho, wo = _out_size(h, ph, kh, sh, dh), _out_size(w, pw, kw, sw, dw)
         ctx.conv, ctx.has_bias, ctx.in_shape = conv, bias is not None, x.shape
-        ctx.small = ho * wo <= SMALL_MAP
+        ctx.small = ho * wo <= conv.small_map
         if not ctx.small:
             ctx.save_for_backward(x, weight)
             return F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation)
@@ -122,6 +122,8 @@ class _GemmConv(torch.autograd.Function):
 class GemmConv2d(nn.Conv2d):
     """A drop-in `nn.Conv2d` (same parameters and state dict) that runs as GEMMs while bf16
     autocast is on and gradients are recorded; anything else runs the plain `nn.Conv2d`."""
+
+    small_map: int = SMALL_MAP  # output positions up to which forward and input grad are GEMMs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (torch.is_autocast_enabled("cpu") and torch.is_grad_enabled()):
