@@ -64,28 +64,28 @@ def d_weight_grads_in_g_step(trainer: Trainer) -> None:
     d.requires_grad_ = lambda requires_grad=True: d
 
 
+def _layers(trainer: Trainer, cls: type[nn.Module]) -> Iterator[nn.Module]:
+    """Every layer of exactly type `cls` in the generator and the discriminator."""
+    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
+        yield from (module for module in net.modules() if type(module) is cls)
+
+
 def bernoulli_dropout(trainer: Trainer) -> None:
     """Undo the fast dropout: nn.Dropout's bernoulli_ masks, as the reference draws them."""
-    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
-        for module in net.modules():
-            if type(module) is FastDropout:
-                module.__class__ = nn.Dropout
+    for module in _layers(trainer, FastDropout):
+        module.__class__ = nn.Dropout
 
 
 def native_convolutions(trainer: Trainer) -> None:
     """Undo the GEMM convolutions: oneDNN's own bf16 kernels for every pass."""
-    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
-        for module in net.modules():
-            if type(module) is GemmConv2d:
-                module.__class__ = nn.Conv2d
+    for module in _layers(trainer, GemmConv2d):
+        module.__class__ = nn.Conv2d
 
 
 def native_small_map_passes(trainer: Trainer) -> None:
     """Undo the GEMM forward and input gradient on small output maps (weight gradients stay)."""
-    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
-        for module in net.modules():
-            if type(module) is GemmConv2d:
-                module.small_map = 0
+    for module in _layers(trainer, GemmConv2d):
+        module.small_map = 0
 
 
 def torch_fused_adam(trainer: Trainer) -> None:

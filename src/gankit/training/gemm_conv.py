@@ -58,8 +58,11 @@ def unpatch(
     return acc[:, ph : ph + h, pw : pw + w, :].permute(0, 3, 1, 2).to(cols.dtype)
 
 
-def _out_size(size: int, pad: int, kernel: int, stride: int, dilation: int) -> int:
-    return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+def _output_hw(conv: nn.Conv2d, h: int, w: int) -> tuple[int, int]:
+    """The output map of `conv` on an h x w input (nn.Conv2d's formula)."""
+    geometry = zip((h, w), conv.padding, conv.kernel_size, conv.stride, conv.dilation, strict=True)
+    ho, wo = ((size + 2 * p - d * (k - 1) - 1) // s + 1 for size, p, k, s, d in geometry)
+    return ho, wo
 
 
 def _weight_matrix(weight: torch.Tensor) -> torch.Tensor:
@@ -70,10 +73,8 @@ def _weight_matrix(weight: torch.Tensor) -> torch.Tensor:
 class _GemmConv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, conv):  # type: ignore[override]
-        (kh, kw), (sh, sw), (dh, dw) = conv.kernel_size, conv.stride, conv.dilation
-        ph, pw = conv.padding
         n, _, h, w = x.shape
-        ho, wo = _out_size(h, ph, kh, sh, dh), _out_size(w, pw, kw, sw, dw)
+        ho, wo = _output_hw(conv, h, w)
         ctx.conv, ctx.has_bias, ctx.in_shape = conv, bias is not None, x.shape
         ctx.small = ho * wo <= conv.small_map
         if not ctx.small:
@@ -91,8 +92,10 @@ class _GemmConv(torch.autograd.Function):
         saved, weight = ctx.saved_tensors
         conv: nn.Conv2d = ctx.conv
         out_channels, (kh, kw) = weight.shape[0], conv.kernel_size
-        # (N*Ho*Wo, Cout): a view when grad is NHWC, as the small-map forward makes it.
-        grad_rows = grad.permute(0, 2, 3, 1).reshape(-1, out_channels)
+        # (N*Ho*Wo, Cout): a view when grad is NHWC, as the small-map forward makes it. The
+        # native input gradient alone (D in the G step) does without it.
+        needs_rows = ctx.small or ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
+        grad_rows = grad.permute(0, 2, 3, 1).reshape(-1, out_channels) if needs_rows else None
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             if ctx.small:
