@@ -216,15 +216,41 @@ def _foreign(gz_bytes: bytes) -> bytes:
     ids=["truncated-gz", "flipped-bytes", "foreign-file"],
 )
 def test_bad_file_raises_data_error_naming_file_and_fix(
-    tmp_path: Path, gankit_data: Path, make: Callable[[bytes], bytes], name: str, reason: str
+    tmp_path: Path,
+    gankit_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[bytes], bytes],
+    name: str,
+    reason: str,
 ) -> None:
     bad = _write(tmp_path / "mnist" / name, make(_gz(gankit_data)))
+    for other in MNIST.files["test"]:  # the bad labels file is the only copy of its kind
+        if other != LABELS:
+            _write(tmp_path / "mnist" / f"{other}.gz", _gz(gankit_data, other))
+    monkeypatch.setenv("GANKIT_DATA", str(tmp_path / "nothing"))
     for _ in range(2):  # a failure must not be cached as a result either
         with pytest.raises(DataError) as info:
             load_arrays("mnist", "test", data_dir=tmp_path, download=False)
         message = str(info.value)
         assert str(bad) in message and reason in message
         assert "gankit data download" in message
+
+
+@pytest.mark.parametrize("make", [_truncated, _flipped], ids=["truncated-gz", "flipped-bytes"])
+def test_bad_copy_early_in_the_lookup_is_reported_and_skipped(
+    tmp_path: Path,
+    gankit_data: Path,
+    caplog: pytest.LogCaptureFixture,
+    make: Callable[[bytes], bytes],
+) -> None:
+    bad = _write(tmp_path / "mnist" / f"{LABELS}.gz", make(_gz(gankit_data)))
+    good = gankit_data / "mnist" / f"{LABELS}.gz"
+    images, labels = load_arrays("mnist", "test", data_dir=tmp_path, download=False)
+    expected = load_arrays("mnist", "test", download=False)[1]
+    assert np.array_equal(labels, expected) and images.shape == (10000, 28, 28)
+    warning = caplog.records[-1]
+    assert warning.levelname == "WARNING"
+    assert str(bad) in warning.getMessage() and f"using {good}" in warning.getMessage()
 
 
 def test_foreign_magic_is_named_by_the_parser() -> None:
@@ -442,7 +468,7 @@ def test_cli_verify_passes_on_the_real_data(gankit_data: Path) -> None:
 def test_cli_verify_fails_on_a_corrupt_copy(tmp_path: Path, gankit_data: Path) -> None:
     bad = _write(tmp_path / "mnist" / f"{LABELS}.gz", _flipped(_gz(gankit_data)))
     result = CliRunner().invoke(main, ["data", "verify", "mnist", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"FAIL  {bad}: SHA-256" in result.output
     assert result.output.count("OK ") == 3  # the other files still come from $GANKIT_DATA
     assert "1 file(s) failed" in result.stderr and "gankit data download mnist" in result.stderr
@@ -477,6 +503,6 @@ def test_cli_download_failure_exits_non_zero_with_the_urls(
         ["data", "download", "mnist", "--dest", str(tmp_path)],
         env={"GANKIT_MIRRORS": closed_url},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{closed_url}train-images-idx3-ubyte.gz" in result.stderr
     assert "Fix:" in result.stderr

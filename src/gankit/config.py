@@ -240,7 +240,14 @@ def apply_override(tree: dict[str, Any], assignment: str) -> None:
     node = tree
     for part in parts[:-1]:
         node = node.setdefault(part, {})
-    node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+    try:
+        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        problem = str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{key.strip()}: {raw!r} is not a YAML value ({problem}); quote it or fix the "
+            "brackets, e.g. --set data.labels=[6] or --set name=my-run"
+        ) from None
 
 
 def validate(tree: dict[str, Any], source: str) -> Config:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.errors import UserError
 from gankit.data.download import check_file, download_dataset
 from gankit.data.errors import DataError
 from gankit.data.locate import find_file, search_dirs
@@ -84,7 +85,7 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
                 failed.append(spec.name)
     if failed:
         names = " ".join(dict.fromkeys(failed))
-        raise click.ClickException(
+        raise UserError(
             f"{len(failed)} file(s) failed. Fix: delete the corrupt files and run "
             f"`gankit data download {names}`, or point --data-dir / $GANKIT_DATA at a folder "
             "holding good copies (`gankit data where` shows the search order)."
@@ -109,6 +110,6 @@ def download(dataset: str | None, dest: Path | None) -> None:
         try:
             paths = download_dataset(spec.name, folder)
         except DataError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise UserError(str(exc)) from exc
         for path in paths:
             click.echo(f"OK    {_shown(path)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,10 @@ import torch
 
 from gankit.data import idx
 from gankit.data.errors import DataError
-from gankit.data.locate import find_file, search_dirs
+from gankit.data.locate import find_files, search_dirs
 from gankit.data.registry import DatasetSpec, get_spec
+
+log = logging.getLogger(__name__)
 
 
 def _checked_array(spec: DatasetSpec, filename: str, path: Path) -> np.ndarray:
@@ -27,37 +30,51 @@ def _checked_array(spec: DatasetSpec, filename: str, path: Path) -> np.ndarray:
     return idx.parse(data, path)
 
 
-def resolve_file(
+@functools.lru_cache(maxsize=16)
+def _verified(name: str, filename: str, path: Path, mtime: float) -> np.ndarray:
+    """One verified file, read once per process per version (`mtime` keys out replaced files);
+    a failure is not cached."""
+    array = _checked_array(get_spec(name), filename, path)
+    array.setflags(write=False)
+    return array
+
+
+def _read_verified(spec: DatasetSpec, filename: str, path: Path) -> np.ndarray:
+    try:
+        return _verified(spec.name, filename, path.resolve(), path.stat().st_mtime)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc})") from exc
+
+
+def read_first_good(
     spec: DatasetSpec, filename: str, data_dir: str | Path | None, download: bool
-) -> Path:
-    path = find_file(spec, filename, data_dir)
-    if path is not None:
-        return path
+) -> np.ndarray:
+    """The first copy of `filename` in the lookup order that passes its checksum. A corrupt or
+    truncated copy is reported and skipped for the next one; when none is good, a verified
+    download (if allowed), else a DataError naming every copy and what is wrong with it."""
+    problems = []
+    for path in find_files(spec, filename, data_dir):
+        try:
+            array = _read_verified(spec, filename, path)
+        except DataError as exc:
+            problems.append(str(exc))
+            continue
+        for problem in problems:
+            log.warning("%s\n  skipped it; using %s", problem, path)
+        return array
     if download:
         from gankit.data.download import download_file
 
-        return download_file(spec, filename)
+        for problem in problems:
+            log.warning("%s\n  skipped it; downloading a fresh copy", problem)
+        return _read_verified(spec, filename, download_file(spec, filename))
+    if problems:
+        raise DataError("\n".join(problems))
     searched = ", ".join(str(d) for _, d in search_dirs(spec, data_dir))
     raise DataError(
         f"{spec.name}: {filename} not found (searched {searched}); run "
         f"`gankit data download {spec.name}` or set --data-dir / $GANKIT_DATA"
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _read_pair(name: str, images: Path, labels: Path, stamp: tuple[float, ...]):
-    """Verified arrays of one images/labels pair; `stamp` (mtimes) keys out replaced files."""
-    spec = get_spec(name)
-    x = _checked_array(spec, images.name.removesuffix(".gz"), images)
-    y = _checked_array(spec, labels.name.removesuffix(".gz"), labels)
-    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-        raise DataError(
-            f"{images} and {labels}: images {x.shape} and labels {y.shape} do not pair up; "
-            "the files are from different datasets, re-download them"
-        )
-    x.setflags(write=False)
-    y.setflags(write=False)
-    return x, y
 
 
 def load_arrays(
@@ -71,9 +88,14 @@ def load_arrays(
     spec = get_spec(name)
     if split not in spec.files:
         raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
-    images, labels = (resolve_file(spec, f, data_dir, download) for f in spec.files[split])
-    stamp = (images.stat().st_mtime, labels.stat().st_mtime)
-    return _read_pair(name, images.resolve(), labels.resolve(), stamp)
+    names = spec.files[split]
+    x, y = (read_first_good(spec, f, data_dir, download) for f in names)
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+        raise DataError(
+            f"{spec.name} {split}: images {x.shape} and labels {y.shape} do not pair up; "
+            "the files are from different datasets, re-download them"
+        )
+    return x, y
 
 
 def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:

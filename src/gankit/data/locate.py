@@ -29,10 +29,16 @@ def search_dirs(spec: DatasetSpec, data_dir: str | Path | None = None) -> list[t
     return dirs
 
 
+def find_files(spec: DatasetSpec, filename: str, data_dir: str | Path | None = None) -> list[Path]:
+    """Every existing copy of `filename` (raw or .gz), in the search order."""
+    return [
+        candidate
+        for _, folder in search_dirs(spec, data_dir)
+        for candidate in (folder / filename, folder / f"{filename}.gz")
+        if candidate.is_file()
+    ]
+
+
 def find_file(spec: DatasetSpec, filename: str, data_dir: str | Path | None = None) -> Path | None:
     """The first existing copy of `filename` (raw or .gz) in the search order, else None."""
-    for _, folder in search_dirs(spec, data_dir):
-        for candidate in (folder / filename, folder / f"{filename}.gz"):
-            if candidate.is_file():
-                return candidate
-    return None
+    return next(iter(find_files(spec, filename, data_dir)), None)

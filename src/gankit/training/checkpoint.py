@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ class CheckpointError(RuntimeError):
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    payload = {"format": FORMAT, "version": VERSION, **state}
-    atomic_write_bytes(path, lambda f: torch.save(payload, f))
+    """Serialise in memory, then write atomically: torch.save into a file reports a full disk
+    as a vague RuntimeError, a plain write reports it as the OSError it is (a WriteError)."""
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "version": VERSION, **state}, buffer)
+    atomic_write_bytes(path, lambda f: f.write(buffer.getbuffer()))
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from gankit.fileio import atomic_write_text
+from gankit.fileio import append_text, atomic_write_text
 
 
 class CSVLog:
@@ -31,8 +32,9 @@ class CSVLog:
     def append(self, rows: Sequence[Sequence[float | int]]) -> None:
         if not rows:
             return
-        with open(self.path, "a", newline="") as f:
-            csv.writer(f).writerows([[_fmt(v) for v in row] for row in rows])
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([[_fmt(v) for v in row] for row in rows])
+        append_text(self.path, buf.getvalue())
 
 
 def _step(row: list[str]) -> int:
