@@ -56,6 +56,28 @@ def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Ten
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
+def d_least_squares(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """LSGAN (Mao et al. 2017, eq. 2) with the 0-1 coding a=0 (fake), b=1 (real):
+    1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2] on raw scores (no sigmoid)."""
+    return 0.5 * ((real_scores - 1) ** 2).mean() + 0.5 * (fake_scores**2).mean()
+
+
+def g_least_squares(fake_scores: Tensor) -> Tensor:
+    """LSGAN's generator side with c=1: 1/2 E[(D(G(z)) - 1)^2]."""
+    return 0.5 * ((fake_scores - 1) ** 2).mean()
+
+
+def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
+    """Mescheder et al. 2018: E[||grad_x D(x)||^2] at real images; the D loss adds gamma/2 of it.
+
+    The mean is over D's outputs: a critic that scores packs of m images (PacGAN) has one
+    gradient per pack, whose squared norm sums over the pack's images."""
+    x = real.detach().requires_grad_(True)
+    scores = critic(x)
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return grad.pow(2).sum() / len(scores)
+
+
 @dataclass(frozen=True)
 class GANLoss:
     discriminator: Callable[[Tensor, Tensor], Tensor]
@@ -69,6 +91,7 @@ LOSSES: dict[str, GANLoss] = {
     "minimax": GANLoss(d_bce, g_minimax),
     "hinge": GANLoss(d_hinge, g_wasserstein),
     "wgan-gp": GANLoss(d_wasserstein, g_wasserstein, needs_gradient_penalty=True),
+    "lsgan": GANLoss(d_least_squares, g_least_squares),
 }
 
 

@@ -2,6 +2,16 @@
 
 from gankit.models import dcgan, mlp, rnn  # noqa: F401  (registration side effect)
 from gankit.models.base import Discriminator, Generator
+from gankit.models.projection import PROJECTION_DISCRIMINATORS
 from gankit.models.registry import DISCRIMINATORS, GENERATORS, ImageShape
+from gankit.models.spectral import apply_spectral_norm
 
-__all__ = ["DISCRIMINATORS", "GENERATORS", "Discriminator", "Generator", "ImageShape"]
+__all__ = [
+    "DISCRIMINATORS",
+    "GENERATORS",
+    "PROJECTION_DISCRIMINATORS",
+    "Discriminator",
+    "Generator",
+    "ImageShape",
+    "apply_spectral_norm",
+]

@@ -58,28 +58,41 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    def __init__(self, image: ImageShape, num_classes: int = 0) -> None:
+    """`projection` (conditional models whose family has a feature trunk): the class enters by
+    a projection head on phi(x) (see projection.py) instead of as input planes."""
+
+    def __init__(self, image: ImageShape, num_classes: int = 0, projection: bool = False) -> None:
         super().__init__()
         self.image = image
         self.num_classes = num_classes
+        self.projection = projection and num_classes > 0
 
     @property
     def input_channels(self) -> int:
-        """Image channels plus one constant plane per class for a conditional model."""
-        return self.image.channels + self.num_classes
+        """Image channels, plus one constant plane per class for a concatenating conditional
+        model."""
+        planes = 0 if self.projection else self.num_classes
+        return self.image.channels + planes
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         name = type(self).__name__
         check_shape(x, self.image.as_tuple(), f"{name} input image")
         check_labels(labels, len(x), self.num_classes, name)
-        if labels is not None:
-            # The class as extra input planes: works for any channel count and image size.
-            planes = one_hot(labels, self.num_classes, x)[:, :, None, None]
-            x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], dim=1)
-        logits = self.score(x)
+        if self.projection:
+            logits = self.head(self.features(x), labels)
+        else:
+            if labels is not None:
+                # The class as extra input planes: works for any channel count and image size.
+                planes = one_hot(labels, self.num_classes, x)[:, :, None, None]
+                x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], dim=1)
+            logits = self.score(x)
         check_shape(logits, (1,), f"{name} output")
         return logits.squeeze(1)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, C, H, W) -> (batch, 1) logits; the sigmoid lives in the loss, for stability."""
         raise NotImplementedError
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, C, H, W) -> (batch, F): phi(x), what a projection head reads."""
+        raise NotImplementedError(f"{type(self).__name__} has no projection head")

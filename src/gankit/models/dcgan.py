@@ -7,6 +7,7 @@ from torch import nn
 
 from gankit.models.base import Discriminator, Generator
 from gankit.models.layers import init_dcgan_weights, keras_batchnorm1d, keras_batchnorm2d
+from gankit.models.projection import ProjectionHead
 from gankit.models.registry import ImageShape, register_discriminator, register_generator
 
 
@@ -107,25 +108,38 @@ def _norm2d(kind: str, channels: int, size: int) -> nn.Module:
 
 class RadfordDiscriminator(Discriminator):
     """Strided convs with LeakyReLU(0.2), a norm on every layer but the first, no fully
-    connected hidden layers: 28 -> 14 (w) -> 7 (2w) -> 7x7 conv to one logit."""
+    connected hidden layers: 28 -> 14 (w) -> 7 (2w) -> 7x7 conv to one logit. With a
+    projection head, phi(x) is the flattened 7x7 map and psi the linear map the 7x7 conv is."""
 
     def __init__(
-        self, image: ImageShape, width: int = 64, norm: str = "batch", num_classes: int = 0
+        self,
+        image: ImageShape,
+        width: int = 64,
+        norm: str = "batch",
+        num_classes: int = 0,
+        projection: bool = False,
     ) -> None:
-        super().__init__(image, num_classes)
+        super().__init__(image, num_classes, projection)
         _require_28x28(image, "dcgan")
-        self.net = nn.Sequential(
+        trunk = [
             nn.Conv2d(self.input_channels, width, 4, stride=2, padding=1),
             nn.LeakyReLU(0.2),
             nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=norm == "none"),
             _norm2d(norm, 2 * width, 7),
             nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * width, 1, 7),
-        )
+        ]
+        if self.projection:
+            self.net = nn.Sequential(*trunk, nn.Flatten())
+            self.head = ProjectionHead(2 * width * 7 * 7, num_classes)
+        else:
+            self.net = nn.Sequential(*trunk, nn.Conv2d(2 * width, 1, 7))
         init_dcgan_weights(self)
 
     def score(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).flatten(1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
 
 
 @register_generator("liu2021-dcgan")
@@ -149,6 +163,11 @@ def radford_generator(
 
 @register_discriminator("dcgan")
 def radford_discriminator(
-    image: ImageShape, width: int = 64, norm: str = "batch", num_classes: int = 0, **_: object
+    image: ImageShape,
+    width: int = 64,
+    norm: str = "batch",
+    num_classes: int = 0,
+    projection: bool = False,
+    **_: object,
 ) -> Discriminator:
-    return RadfordDiscriminator(image, width, norm, num_classes)
+    return RadfordDiscriminator(image, width, norm, num_classes, projection)
