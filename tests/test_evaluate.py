@@ -168,6 +168,7 @@ class FakeRun:
     target_labels: list[int] | None = None
     conditional: bool = False
     num_classes: int = 10
+    step: int = 7
 
     def generate(
         self, n: int, labels: torch.Tensor | None = None, seed: int = 0, batch_size: int = 500
@@ -191,6 +192,7 @@ def test_evaluate_run_writes_metrics_json(tmp_path: Path, monkeypatch: pytest.Mo
     assert {"is_mean", "fid", "kid", "precision", "reference"} <= set(written)
     assert written["label_accuracy"] > 0.97  # labels = arange(n) % 10 were requested
     assert written["modes_covered"] == 10
+    assert written["step"] == 7  # the checkpoint scored
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 
@@ -235,7 +237,7 @@ def test_eval_command_reports_bad_images_without_a_traceback(tmp_path: Path) -> 
     result = CliRunner().invoke(
         main, ["eval", "--images", str(tmp_path / "wrong.npy"), "--dataset", "mnist"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "expected (N, 28, 28)" in result.output and "Traceback" not in result.output
 
 

@@ -55,6 +55,15 @@ def atomic_write_bytes(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
+def remove_interrupted_writes(folder: Path) -> list[Path]:
+    """Delete the temporary files that killed atomic writes left under `folder` (their targets
+    are intact); call it only while no other process writes there."""
+    leftovers = sorted(folder.rglob(".*.tmp"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, lambda f: f.write(text.encode()))
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gankit.config import Config
+from gankit.fileio import remove_interrupted_writes
 from gankit.report.run_report import write_run_report
+from gankit.training.rundir import RunDir
+from gankit.training.runlock import run_lock
 from gankit.training.trainer import Trainer, TrainResult
 
 
@@ -31,15 +35,30 @@ def run_experiment(
     report.md / report.html. An interrupted run is checkpointed and neither evaluated nor
     reported."""
     trainer = Trainer(config, out, data_dir=data_dir, progress=progress)
-    resumed = trainer.start()
-    if resumed is not None and on_resume is not None:
-        on_resume(resumed)
-    result = trainer.train()
-    metrics = None
-    if not result.interrupted:
-        if evaluate:
-            from gankit.evaluation.evaluate import evaluate_run
+    with run_lock(Path(out)):
+        remove_interrupted_writes(Path(out))
+        resumed = trainer.start()
+        if resumed is not None and on_resume is not None:
+            on_resume(resumed)
+        result = trainer.train()
+        metrics = None
+        if not result.interrupted:
+            if evaluate:
+                from gankit.evaluation.evaluate import evaluate_run
 
-            metrics = evaluate_run(out, n_samples=eval_samples, device=config.perf.device)
-        write_run_report(out)
+                metrics = _current_metrics(Path(out), result.step, eval_samples) or evaluate_run(
+                    out, n_samples=eval_samples, device=config.perf.device
+                )
+            write_run_report(out)
     return ExperimentResult(result, resumed, metrics)
+
+
+def _current_metrics(out: Path, step: int, n_samples: int) -> dict[str, Any] | None:
+    """metrics.json when it already scores this step with this many samples: a finished run
+    started again (or a `gankit reproduce` resumed after a kill) is not evaluated twice."""
+    try:
+        metrics = json.loads(RunDir(out).metrics.read_text())
+    except (OSError, ValueError):
+        return None
+    current = metrics.get("step") == step and metrics.get("n_samples") == n_samples
+    return metrics if current else None

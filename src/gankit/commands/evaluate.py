@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.errors import UserError
 from gankit.evaluation.classifier import CLASSIFIERS, get_classifier_spec
 from gankit.evaluation.features import FEATURE_EXTRACTORS
 
@@ -64,6 +65,13 @@ def _parse_labels(text: str | None) -> list[int] | None:
     type=click.IntRange(min=1),
     help="CPU threads [default: torch's]; 1 is faster on a CPU other jobs are busy on.",
 )
+@click.option(
+    "--real-split",
+    type=click.Choice(["train", "test"]),
+    default="train",
+    show_default=True,
+    help="Real images the samples are compared with; the other split scores the reference.",
+)
 def eval_command(
     run_dir: Path | None,
     n_samples: int,
@@ -75,6 +83,7 @@ def eval_command(
     target_labels: str | None,
     out: Path | None,
     threads: int | None,
+    real_split: str,
 ) -> None:
     """Evaluate RUN_DIR's generator (or --images) and write metrics.json."""
     from gankit.evaluation.evaluate import evaluate_images, evaluate_run, write_metrics
@@ -91,7 +100,11 @@ def eval_command(
         import torch
 
         torch.set_num_threads(threads)
-    options = {"features": features, "inception_weights": inception_weights}
+    options = {
+        "features": features,
+        "inception_weights": inception_weights,
+        "real_split": real_split,
+    }
     with _user_errors():
         if run_dir is not None:
             metrics = evaluate_run(run_dir, n_samples, device, **options)
@@ -118,7 +131,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except (ClassifierError, FeatureExtractorError, DataError, ValueError) as err:
-        raise click.ClickException(str(err)) from err
+        raise UserError(str(err)) from err
 
 
 @click.group()

@@ -104,6 +104,17 @@ def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
     return (x / 127.5 - 1.0).unsqueeze(1)
 
 
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) in [-1, 1] -> uint8, rounded as every PNG gankit writes is."""
+    return ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+def as_8_bit(images: torch.Tensor) -> torch.Tensor:
+    """The float images a saved PNG of `images` holds: rounded to 8 bits and mapped back to
+    [-1, 1] as to_unit_range maps a loaded PNG, bit for bit."""
+    return to_uint8(images).float() / 127.5 - 1.0
+
+
 def load_tensors(
     name: str,
     split: str = "train",

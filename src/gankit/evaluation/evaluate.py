@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from gankit.data.load import as_8_bit
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import get_classifier_spec
@@ -22,6 +23,7 @@ from gankit.evaluation.real import (
     RealSide,
     cache_key,
     embed,
+    held_out_split,
     label_mask,
     real_embedding,
     real_nn_median,
@@ -62,13 +64,17 @@ def metric_suite(
     *,
     target_labels: list[int] | None = None,
     requested_labels: torch.Tensor | None = None,
+    train_features: torch.Tensor | None = None,
 ) -> dict[str, Any]:
-    """Every metric of one set of embedded images against the training side."""
+    """Every metric of one set of embedded images against the real side; memorisation is
+    always measured against `train_features` (default: the real side's)."""
+    train_features = real.features if train_features is None else train_features
     out: dict[str, Any] = {}
     out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
     out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
     out["fid"] = M.frechet_distance(*M.gaussian_stats(emb.features), real.mu, real.sigma)
     out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
+    out["kid_subset_size"] = M.kid_subset_size(len(real.features), len(emb.features))
     # PRDC is biased by set sizes: compare equally many real and generated points
     prdc_real = real.features[_random_rows(len(real.features), len(emb.features))]
     out |= M.prdc(prdc_real, emb.features, k=PRDC_K)
@@ -82,7 +88,7 @@ def metric_suite(
         out["target_share"] = M.target_share(emb.class_probs, target_labels)
     if requested_labels is not None:
         out["label_accuracy"] = M.label_accuracy(emb.class_probs, requested_labels)
-    nn_median = M.nearest_distances(emb.features, real.features).median().item()
+    nn_median = M.nearest_distances(emb.features, train_features).median().item()
     out["memorisation_nn_median"] = nn_median
     out["memorisation_test_nn_median"] = test_nn
     out["memorisation_ratio"] = nn_median / test_nn
@@ -96,26 +102,32 @@ def reference_metrics(
     n: int,
     target_labels: list[int] | None = None,
     device: str = "cpu",
+    real_split: str = "train",
 ) -> dict[str, Any]:
-    """The suite for n real test images (of the run's classes) against the training set."""
+    """The suite for up to n real images of the other split (of the run's classes) against
+    `real_split`: test images against the training set by default. Its `n_samples` says how
+    many there were (the digit-6 test set has 958)."""
     subset = subset_tag(target_labels)
+    held = held_out_split(real_split)
 
     def compute() -> dict[str, Any]:
         start = time.perf_counter()
-        test, labels = real_embedding(dataset, "test", extractor, device)
+        images, labels = real_embedding(dataset, held, extractor, device)
         index = torch.nonzero(label_mask(labels, target_labels)).squeeze(1)
         index = index[_random_rows(len(index), n)]
         result = metric_suite(
-            test.select(index),
-            real_side(dataset, extractor, target_labels, device),
+            images.select(index),
+            real_side(dataset, extractor, target_labels, device, real_split),
             real_nn_median(dataset, extractor, target_labels, device),
             target_labels=target_labels,
-            requested_labels=labels[index],  # label accuracy = the classifier's test accuracy
+            requested_labels=labels[index],  # label accuracy = the classifier's accuracy
+            train_features=real_side(dataset, extractor, target_labels, device).features,
         )
         result["eval_seconds"] = time.perf_counter() - start
         return result
 
-    return cached_json(f"{cache_key(dataset, extractor)}-{subset}-reference-n{n}.json", compute)
+    name = f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference-n{n}.json"
+    return cached_json(name, compute)
 
 
 def evaluate_images(
@@ -128,29 +140,43 @@ def evaluate_images(
     reference: bool = True,
     features: str = "classifier",
     inception_weights: str | Path | None = None,
+    real_split: str = "train",
 ) -> dict[str, Any]:
     """The full metric suite for images (N, 1, 28, 28) in [-1, 1] from `dataset`'s domain.
 
-    A subset run (target_labels=[6]) is compared with the training images of those labels,
-    and its reference uses the test images of those labels.
+    The images are rounded to 8 bits first, as a saved PNG of them would be, so a run and its
+    exported samples score the same. They are compared with `real_split`'s images (training
+    images by default); a subset run (target_labels=[6]) with those labels' images only. The
+    reference row scores the other split's images the same way.
     """
     start = time.perf_counter()
     check_images(images)
+    images = as_8_bit(images)
+    held = held_out_split(real_split)
     device = str(resolve_device(device))
     extractor = get_extractor(features, dataset, device, inception_weights)
     emb = embed(images, extractor, dataset, device)
-    real = real_side(dataset, extractor, target_labels, device)
+    real = real_side(dataset, extractor, target_labels, device, real_split)
+    train = real_side(dataset, extractor, target_labels, device)
     test_nn = real_nn_median(dataset, extractor, target_labels, device)
     out = metric_suite(
-        emb, real, test_nn, target_labels=target_labels, requested_labels=requested_labels
+        emb,
+        real,
+        test_nn,
+        target_labels=target_labels,
+        requested_labels=requested_labels,
+        train_features=train.features,
     )
     out["eval_seconds"] = time.perf_counter() - start
+    out["real_split"], out["reference_split"] = real_split, held
     out["dataset"] = dataset
     out["features"] = extractor.name
     out["classifier_sha256"] = get_classifier_spec(dataset).sha256
     out["target_labels"] = target_labels
     if reference:
-        out["reference"] = reference_metrics(dataset, extractor, len(images), target_labels, device)
+        out["reference"] = reference_metrics(
+            dataset, extractor, len(images), target_labels, device, real_split
+        )
     return out
 
 
@@ -164,7 +190,7 @@ def quick_metrics(
     """IS mean, FID (and the target share for subset runs): cheap enough to log in training."""
     check_images(images)
     extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
-    features, probs = extractor(images)
+    features, probs = extractor(as_8_bit(images))
     real = real_side(dataset, extractor, target_labels, device)
     out = {
         "is_mean": M.inception_score(probs)[0],
@@ -187,6 +213,7 @@ def evaluate_run(
     *,
     features: str = "classifier",
     inception_weights: str | Path | None = None,
+    real_split: str = "train",
 ) -> dict[str, Any]:
     """Sample n images from a run's generator, evaluate them, write RUN_DIR/metrics.json."""
     from gankit.runs import load_run  # the training stack loads only when a run is evaluated
@@ -203,6 +230,8 @@ def evaluate_run(
         device=device,
         features=features,
         inception_weights=inception_weights,
+        real_split=real_split,
     )
+    result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
     write_metrics(Path(run.run_dir) / "metrics.json", result)
     return result

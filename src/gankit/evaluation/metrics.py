@@ -18,13 +18,15 @@ _BLOCK_ENTRIES = 2**25  # distances per block: 128 MB of float32
 # --- Inception Score ---------------------------------------------------------------------
 
 
-def inception_score(probs: torch.Tensor, splits: int = 10) -> tuple[float, float]:
-    """exp(E_x KL(p(y|x) || p(y))) over `splits` consecutive chunks: (mean, std).
+def inception_score(probs: torch.Tensor, splits: int = 10, seed: int = 0) -> tuple[float, float]:
+    """exp(E_x KL(p(y|x) || p(y))) over `splits` chunks of the shuffled samples: (mean, std).
 
     As in Salimans et al. 2016's reference code: p(y) is the chunk's marginal and the std is
-    the population std (ddof=0) of the chunk scores.
+    the population std (ddof=0) of the chunk scores. The rows are shuffled first (seeded):
+    chunks of samples in class order (a conditional generator asked for label 0, then 1, ...)
+    would each hold one class and score about 1.
     """
-    p = probs.double()
+    p = probs.double()[torch.randperm(len(probs), generator=torch.Generator().manual_seed(seed))]
     scores = []
     for chunk in torch.tensor_split(p, splits):
         marginal = chunk.mean(0, keepdim=True)
@@ -81,11 +83,19 @@ def _poly_kernel_sums(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, t
     return k.sum(dtype=torch.float64), k.diagonal().sum(dtype=torch.float64)
 
 
+KID_SUBSET_SIZE = 1000  # torchmetrics' default
+
+
+def kid_subset_size(n_real: int, n_fake: int, subset_size: int = KID_SUBSET_SIZE) -> int:
+    """The subset size KID uses: clamped to the smaller set (958 for the digit-6 test set)."""
+    return min(subset_size, n_real, n_fake)
+
+
 def kernel_distance(
     real: torch.Tensor,
     fake: torch.Tensor,
     subsets: int = 100,
-    subset_size: int = 1000,
+    subset_size: int = KID_SUBSET_SIZE,
     seed: int = 0,
 ) -> tuple[float, float]:
     """KID (Binkowski et al. 2018): the unbiased MMD^2 with the kernel (x.y / d + 1)^3,
@@ -94,7 +104,7 @@ def kernel_distance(
     Written out instead of calling torchmetrics' poly_mmd, which sums in the input dtype:
     float32 kernels with float64 sums are as exact as float64 (1e-8 relative) and faster.
     """
-    size = min(subset_size, len(real), len(fake))
+    size = kid_subset_size(len(real), len(fake), subset_size)
     if size < 2:
         raise ValueError(f"KID needs at least 2 samples per set, got {len(real)} and {len(fake)}")
     gen = torch.Generator().manual_seed(seed)

@@ -23,9 +23,19 @@ class Embedding:
         return Embedding(self.features[index], self.is_probs[index], self.class_probs[index])
 
 
+SPLITS = ("train", "test")
+
+
+def held_out_split(real_split: str) -> str:
+    """The split whose images score the real-data reference row: the one not compared with."""
+    if real_split not in SPLITS:
+        raise ValueError(f"unknown real split {real_split!r}; choose train or test")
+    return "test" if real_split == "train" else "train"
+
+
 @dataclass(frozen=True)
 class RealSide:
-    """What samples are compared with: the training images of the run's classes."""
+    """What samples are compared with: one split's images of the run's classes."""
 
     features: torch.Tensor
     mu: torch.Tensor
@@ -77,18 +87,24 @@ def real_embedding(
 
 
 def real_side(
-    dataset: str, extractor: FeatureExtractor, target_labels: list[int] | None, device: str = "cpu"
+    dataset: str,
+    extractor: FeatureExtractor,
+    target_labels: list[int] | None,
+    device: str = "cpu",
+    split: str = "train",
 ) -> RealSide:
-    """Training features of the run's classes with their Gaussian statistics (memoised)."""
+    """Features of `split`'s images of the run's classes with their Gaussian statistics
+    (memoised)."""
 
     def build() -> RealSide:
-        train, labels = real_embedding(dataset, "train", extractor, device)
+        real, labels = real_embedding(dataset, split, extractor, device)
         mask = label_mask(labels, target_labels)
-        features = train.features[mask]
-        counts = torch.bincount(labels[mask], minlength=train.class_probs.shape[1])
+        features = real.features[mask]
+        counts = torch.bincount(labels[mask], minlength=real.class_probs.shape[1])
         return RealSide(features, *M.gaussian_stats(features), counts)
 
-    return memo(f"{cache_key(dataset, extractor)}-{subset_tag(target_labels)}-side", build)
+    subset = subset_tag(target_labels)
+    return memo(f"{cache_key(dataset, extractor)}-{subset}-{split}-side", build)
 
 
 def real_nn_median(

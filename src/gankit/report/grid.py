@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gankit.data.load import to_uint8
 from gankit.fileio import atomic_write_bytes
 
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
     """(N, C, H, W) in [-1, 1] -> uint8 (rows, cols) or (rows, cols, 3) with a dark border."""
-    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    x = to_uint8(images)
     n, c, h, w = x.shape
     nrow = nrow or math.ceil(math.sqrt(n))
     ncol_rows = math.ceil(n / nrow)
