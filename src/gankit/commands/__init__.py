@@ -8,9 +8,11 @@ from gankit.commands.bench import bench
 from gankit.commands.data import data
 from gankit.commands.evaluate import classifier, eval_command
 from gankit.commands.report import compare, reproduce
+from gankit.commands.sweep import sweep
 from gankit.commands.train import presets, sample, train
 
 COMMANDS: list[click.Command] = [train, presets, sample, reproduce, compare]
 COMMANDS.append(data)
 COMMANDS += [eval_command, classifier]
 COMMANDS.append(bench)
+COMMANDS.append(sweep)

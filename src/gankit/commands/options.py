@@ -22,3 +22,38 @@ eval_samples_option = click.option(
     show_default=True,
     help="Samples for the final evaluation.",
 )
+
+
+def executor_options(command):  # noqa: ANN001, ANN201  (click's decorator types are private)
+    """--executor, --address, --workers, --threads: where and how wide trials run."""
+    for option in reversed(
+        [
+            click.option(
+                "--executor",
+                type=click.Choice(["local", "ray"]),
+                default="local",
+                show_default=True,
+                help="local: worker processes on this machine; ray: tasks on a Ray cluster.",
+            ),
+            click.option(
+                "--address",
+                help="Ray cluster address, as `ray start --head` prints it ('auto': the one "
+                "running here) [start a private local Ray instance].",
+            ),
+            click.option(
+                "--workers",
+                type=int,
+                help="Local executor: trials at once, each pinned to its own cores "
+                "[usable cores // --threads].",
+            ),
+            click.option(
+                "--threads",
+                type=int,
+                default=1,
+                show_default=True,
+                help="Torch threads (and, locally, cores) per trial.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command

@@ -86,3 +86,34 @@ def plot_loss_comparison(runs: dict[str, Path], out: Path) -> None:
         ax.grid(alpha=0.3)
     ax_g.legend(fontsize=8)
     _save(fig, out)
+
+
+def plot_errorbar_panels(
+    panels: dict[str, dict[str, tuple[list[float], list[float], list[float]]]],
+    out: Path,
+    xlabel: str,
+    xticks: list[str] | None = None,
+    log_x: bool = False,
+) -> None:
+    """One panel per title, each with lines of (x, mean, error-bar half-width); with `xticks`
+    the x values are positions 0..k-1 of unordered categories, drawn as points only."""
+    cols = min(4, len(panels))
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 3.3 * rows), squeeze=False)
+    for ax, (title, lines) in zip(axes.flat, panels.items(), strict=False):
+        for label, (x, y, err) in lines.items():
+            ax.errorbar(x, y, yerr=np.nan_to_num(err), marker="o", capsize=3, label=label,
+                        linestyle="-" if xticks is None else "none")  # fmt: skip
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        if xticks is not None:
+            ax.set_xticks(range(len(xticks)), xticks, rotation=30, ha="right", fontsize=8)
+        if log_x:
+            ax.set_xscale("log")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.axis("off")
+    if any(len(lines) > 1 for lines in panels.values()):
+        axes.flat[len(panels) - 1].legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, out)

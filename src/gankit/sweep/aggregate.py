@@ -1,0 +1,88 @@
+"""Statistics over seeds: per grid point, the mean, the sample standard deviation and a 95%
+Student-t interval for the mean of each headline metric."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+# the headline metrics, in the order the tables show them
+METRICS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Stat:
+    n: int
+    mean: float
+    sd: float  # sample standard deviation (n - 1); nan for one seed
+    low: float  # the t-interval for the mean; nan for one seed
+    high: float
+
+
+def describe(values: list[float]) -> Stat:
+    x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    n = len(x)
+    if n == 0:
+        return Stat(0, math.nan, math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if n == 1:
+        return Stat(1, mean, math.nan, math.nan, math.nan)
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
+    return Stat(n, mean, sd, mean - half, mean + half)
+
+
+@dataclass
+class TrialRow:
+    """One trial as the summary sees it: where it sits in the grid, how it went, its scores."""
+
+    name: str
+    preset: str
+    point: dict[str, Any]
+    seed: int
+    status: str
+    seconds: float
+    error: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class GroupRow:
+    """One grid point (a preset and the swept keys' values) over its seeds."""
+
+    preset: str
+    point: dict[str, Any]
+    seeds: list[int]
+    stats: dict[str, Stat]
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def group_rows(rows: list[TrialRow]) -> list[GroupRow]:
+    """Trials with scores, grouped by grid point in the order they first appear."""
+    groups: dict[str, list[TrialRow]] = {}
+    for row in rows:
+        if row.metrics:
+            key = json.dumps([row.preset, row.point], sort_keys=True)
+            groups.setdefault(key, []).append(row)
+    return [
+        GroupRow(
+            members[0].preset,
+            members[0].point,
+            [m.seed for m in members],
+            {k: describe([m.metrics.get(k, math.nan) for m in members]) for k in METRICS},
+        )
+        for members in groups.values()
+    ]

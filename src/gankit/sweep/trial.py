@@ -1,0 +1,96 @@
+"""Running one trial into its run directory, and the record (trial.json) that says how it went.
+
+A trial is finished when its trial.json says so for the same config (fingerprint and length)
+and its metrics.json exists. trial.json is rewritten to "running" before any work starts, so a
+trial resumed to a new length and killed midway never counts as finished.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from gankit.fileio import atomic_write_text
+from gankit.sweep.outcome import FAILED, FINISHED, INTERRUPTED, Outcome
+from gankit.sweep.spec import Trial
+
+TRIAL_FILE = "trial.json"
+ERROR_FILE = "error.txt"
+
+
+def read_record(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((run_dir / TRIAL_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_record(run_dir: Path, trial: Trial, status: str, **extra: Any) -> None:
+    record = {
+        "name": trial.name,
+        "preset": trial.preset,
+        "seed": trial.seed,
+        "point": trial.point,
+        "fingerprint": trial.config.fingerprint(),
+        "iterations": trial.config.train.iterations,
+        "status": status,
+        "host": socket.gethostname(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+    }
+    atomic_write_text(run_dir / TRIAL_FILE, json.dumps(record, indent=2) + "\n")
+
+
+def is_finished(trial: Trial, run_dir: Path) -> bool:
+    record = read_record(run_dir)
+    return (
+        record is not None
+        and record.get("status") == FINISHED
+        and record.get("fingerprint") == trial.config.fingerprint()
+        and record.get("iterations") == trial.config.train.iterations
+        and (run_dir / "metrics.json").is_file()
+    )
+
+
+def execute_trial(
+    trial: Trial,
+    run_dir: Path,
+    *,
+    threads: int | None = None,
+    data_dir: str | Path | None = None,
+    eval_samples: int = 10_000,
+) -> Outcome:
+    """Train (or resume), evaluate and report one trial. Every error becomes a failed outcome
+    with error.txt beside the run; Ctrl-C becomes an interrupted one. The caller holds the
+    trial's claim."""
+    from gankit.workflow import run_experiment  # torch loads here, after the worker's pinning
+
+    config = trial.config
+    if threads is not None:
+        config = config.model_copy(deep=True)
+        config.perf.threads = threads  # speed only: outside the fingerprint
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / ERROR_FILE).unlink(missing_ok=True)
+    write_record(run_dir, trial, "running")
+    started = time.perf_counter()
+    error, resumed_from = "", None
+    try:
+        result = run_experiment(
+            config, run_dir, data_dir=data_dir, eval_samples=eval_samples, progress=False
+        )
+        status = INTERRUPTED if result.train.interrupted else FINISHED
+        resumed_from = result.resumed_from
+    except KeyboardInterrupt:
+        status = INTERRUPTED
+    except Exception as exc:  # any failure is this trial's alone; the sweep goes on
+        status = FAILED
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        atomic_write_text(run_dir / ERROR_FILE, traceback.format_exc())
+    seconds = time.perf_counter() - started
+    write_record(run_dir, trial, status, seconds=round(seconds, 2), error=error,
+                 resumed_from=resumed_from)  # fmt: skip
+    return Outcome(trial.name, status, seconds, error)

@@ -1,0 +1,156 @@
+"""Sweeps: planning and refusals, statistics against a hand computation, and real tiny trials
+on the local executor (finished ones skipped, a failing one recorded, a claimed one left)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gankit.claim import ClaimBusy, DirClaim
+from gankit.cli import main
+from gankit.sweep.aggregate import TrialRow, describe, group_rows
+from gankit.sweep.spec import SweepSpec, parse_spec, plan_trials
+from gankit.sweep.summary import stat_cell
+
+# Two iterations, logs every step, and the smallest evaluation the metric suite accepts.
+TINY = ["--iterations", "2", "--eval-samples", "40", "--set", "log.eval_every=0",
+        "--set", "log.sample_every=1", "--set", "train.batch_size=8"]  # fmt: skip
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_trials_are_the_cross_product_named_by_what_differs() -> None:
+    spec = SweepSpec.model_validate({
+        "presets": ["dcgan", "xiao2023-adam"],
+        "grid": {"optim.d.lr": [1e-4, 2e-4], "optim.g.lr": [1e-4], "train.batch_size": [16, 32]},
+        "seeds": [0, 5],
+        "set": {"train.iterations": 7},
+    })  # fmt: skip
+    trials = plan_trials(spec)
+    assert len(trials) == 2 * 2 * 1 * 2 * 2
+    assert trials[0].name == "dcgan_d.lr=0.0001_g.lr=0.0001_batch_size=16-s0"
+    assert trials[-1].name == "xiao2023-adam_d.lr=0.0002_g.lr=0.0001_batch_size=32-s5"
+    last = trials[-1].config
+    assert (last.optim.d.lr, last.optim.g.lr, last.train.batch_size) == (2e-4, 1e-4, 32)
+    assert (last.train.seed, last.train.iterations) == (5, 7)
+    labels = SweepSpec.model_validate({"grid": {"data.labels": [[6], [1, 7]]}, "seeds": 1})
+    assert [t.name for t in plan_trials(labels)] == ["dcgan_labels=6-s0", "dcgan_labels=1-7-s0"]
+
+
+@pytest.mark.parametrize(
+    ("sweep", "named"),
+    [
+        ({"presets": ["dcgan"], "gird": {}}, "gird: unknown key"),
+        ({"presets": ["no-such-preset"]}, "unknown preset 'no-such-preset'"),
+        ({"grid": {"optim.d.lrr": [1, 2]}}, "unknown config key 'optim.d.lrr'"),
+        ({"grid": {"optim.d.lr": [1e-4, -1]}}, "optim.d.lr"),
+        ({"grid": {"train.seed": [1, 2]}}, "not in the grid"),
+        ({"seeds": 0}, "seeds"),
+        ({"grid": {"optim.d.lr": [1e-4, 0.0001]}}, "share the folder"),
+    ],
+)
+def test_a_bad_sweep_file_is_refused_before_any_trial(
+    sweep: dict, named: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(json.dumps(sweep))
+    code, output = invoke("sweep", str(path), "--out", str(tmp_path / "out"), *TINY)
+    assert code == 2, output
+    assert named in output and "Traceback" not in output
+    assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_statistics_match_a_hand_computation() -> None:
+    # mean 2.5; sd = sqrt(((1.5^2 + 0.5^2) * 2) / 3) = sqrt(5/3); t(0.975, 3 df) = 3.182446
+    s = describe([1.0, 2.0, 3.0, 4.0])
+    half = 3.182446305 * math.sqrt(5 / 3) / 2
+    assert (s.n, s.mean) == (4, 2.5)
+    assert s.sd == pytest.approx(math.sqrt(5 / 3), rel=1e-12)
+    assert (s.low, s.high) == (pytest.approx(2.5 - half, rel=1e-8), pytest.approx(2.5 + half))
+    one = describe([7.0, math.nan])  # a missing value does not count as a seed
+    assert one.n == 1 and one.mean == 7 and math.isnan(one.sd)
+    assert stat_cell(describe([1.0, 3.0]), "fid") == "2.000 ± 1.414 [-10.706, 14.706]"
+    rows = [TrialRow(f"t{i}", "p", {"lr": lr}, i, "finished", 1.0, "", {"fid": v})
+            for i, (lr, v) in enumerate([(1, 10.0), (2, 5.0), (1, 14.0), (2, 7.0)])]  # fmt: skip
+    groups = group_rows(rows)
+    assert [(g.point, g.seeds, g.stats["fid"].mean) for g in groups] == [
+        ({"lr": 1}, [0, 2], 12.0),
+        ({"lr": 2}, [1, 3], 6.0),
+    ]
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_local_sweep_runs_skips_records_failures_and_respects_claims(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+
+    def sweep(*args: str) -> tuple[int, str]:
+        return invoke("sweep", "--preset", "dcgan", "--out", str(out), *TINY[:-2], *args)
+
+    # Batch 100000 exceeds MNIST's 60000 images: that trial fails once it starts; the other
+    # runs beside it (one worker per core).
+    code, output = sweep("--grid", "train.batch_size=[8, 100000]", "--seeds", "[0]")
+    assert code == 1, output
+    assert "dcgan_batch_size=8-s0 finished" in output
+    failed = out / "dcgan_batch_size=100000-s0"
+    assert "fewer than one batch" in (failed / "error.txt").read_text()
+    assert json.loads((failed / "trial.json").read_text())["status"] == "failed"
+    done = out / "dcgan_batch_size=8-s0"
+    for part in ("metrics.json", "checkpoints/last.pt", "report.md", "trial.json", "train.log"):
+        assert (done / part).is_file(), part
+    summary = (out / "summary.md").read_text()
+    assert "## Errors" in summary and "fewer than one batch" in summary
+
+    # A second seed: the finished trial is skipped, not redone.
+    code, output = sweep("--grid", "train.batch_size=[8]", "--seeds", "2")
+    assert code == 0, output
+    assert "2 trials: 1 already finished, 1 to run" in output
+    assert "dcgan_batch_size=8-s1 finished" in output
+    metrics = [json.loads((out / f"dcgan_batch_size=8-s{s}/metrics.json").read_text())
+               for s in (0, 1)]  # fmt: skip
+    (point,) = _csv_rows(out / "summary.csv")
+    fids = [m["fid"] for m in metrics]
+    assert (point["train.batch_size"], point["n_seeds"], point["seeds"]) == ("8", "2", "0 1")
+    assert float(point["fid_mean"]) == pytest.approx(sum(fids) / 2)
+    assert float(point["fid_sd"]) == pytest.approx(abs(fids[0] - fids[1]) / math.sqrt(2))
+    assert [t["status"] for t in _csv_rows(out / "trials.csv")] == ["skipped", "finished"]
+    summary = (out / "summary.md").read_text()
+    assert "## Over seeds" in summary and "## Per seed" in summary
+    assert (out / "summary.png").is_file()
+    assert "data:image/png;base64," in (out / "summary.html").read_text()
+
+    # A trial another sweep holds is left to it.
+    held = DirClaim(out / "dcgan_batch_size=8-s2")
+    with held:
+        code, output = sweep("--grid", "train.batch_size=[8]", "--seeds", "[2]")
+    assert code == 1, output
+    assert f"busy: {out / 'dcgan_batch_size=8-s2'} is in use by pid" in output
+    assert not (out / "dcgan_batch_size=8-s2" / "trial.json").exists()
+
+
+def test_a_claim_is_exclusive_and_freed_when_released(tmp_path: Path) -> None:
+    first, second = DirClaim(tmp_path), DirClaim(tmp_path)
+    first.acquire()
+    with pytest.raises(ClaimBusy, match="in use by pid"):
+        second.acquire()
+    assert second.is_held_elsewhere()
+    first.release()
+    assert not second.is_held_elsewhere()
+    with second:
+        assert first.is_held_elsewhere()
+
+
+def test_spec_refuses_a_sweep_that_is_not_a_mapping() -> None:
+    with pytest.raises(ValueError, match="a sweep is a mapping"):
+        parse_spec(["dcgan"], "x.yaml")
