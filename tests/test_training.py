@@ -110,17 +110,21 @@ def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
 
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     config = load_config("dcgan", ["train.iterations=8", "log.checkpoint_every=2", "log.every=1"])
-    trainer = Trainer(config, tmp_path / "run", progress=False)
+    gan = Trainer(config, tmp_path / "run", progress=False).gan  # built as training builds it
+
+    class NaNAtTheFifth(type(gan.steps)):  # the 5th iteration's D loss is NaN
+        calls = 0
+
+        def iteration(self, next_real, **kwargs):  # noqa: ANN001, ANN003, ANN202
+            losses = super().iteration(next_real, **kwargs)
+            self.calls += 1
+            if self.calls == 5:
+                losses["d_loss"] = torch.tensor(float("nan"))
+            return losses
+
+    gan.steps.__class__ = NaNAtTheFifth
+    trainer = Trainer(config, tmp_path / "run", progress=False, gan=gan)
     trainer.start()
-    real_iteration = trainer.gan.steps.iteration
-
-    def poisoned(next_real):  # noqa: ANN001, ANN202
-        losses = real_iteration(next_real)
-        if trainer.step == 4:  # the 5th iteration
-            losses["d_loss"] = torch.tensor(float("nan"))
-        return losses
-
-    trainer.gan.steps.iteration = poisoned
     with pytest.raises(TrainingDiverged, match="non-finite at step 5.*last good state"):
         trainer.train()
     state = load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")

@@ -13,6 +13,7 @@ from torch import nn
 
 from gankit.config import Config
 from gankit.training.build import build_generator
+from gankit.training.callbacks import StepLog
 from gankit.training.trainer import Trainer
 
 SAMPLE_SEED = 4321  # fixed noise: successive evaluations of one run see the same z
@@ -58,14 +59,12 @@ def time_to_quality(
     history: list[dict[str, float]] = []
     train_seconds = eval_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="gankit-ttq-") as tmp:
-        trainer = Trainer(config, Path(tmp), data_dir=data_dir, progress=False)
+        trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
         trainer.start()
         total = config.train.iterations
         while trainer.step < total:
             t0 = time.perf_counter()
-            for _ in range(min(eval_every, total - trainer.step)):
-                trainer.advance()
-            trainer._flush_losses()  # the host sync the training loop would make
+            trainer.train(until=min(trainer.step + eval_every, total))
             t1 = time.perf_counter()
             images = sample_images(
                 trainer.gan.sampling_generator, eval_samples, config.model.z_dim, trainer.device

@@ -17,6 +17,7 @@ import torch
 from gankit.bench.reference import build_reference, real_batches, reference_iteration
 from gankit.config import Config
 from gankit.data import load_tensors
+from gankit.training.callbacks import StepLog
 from gankit.training.trainer import Trainer
 
 # Without --iterations, each timed repeat runs about this long (on the faster loop).
@@ -46,7 +47,8 @@ def measure_throughput(
 ) -> dict[str, Any]:
     """gankit_it_s, reference_it_s and speedup for `config`, with the raw repeats."""
     with tempfile.TemporaryDirectory(prefix="gankit-bench-") as tmp:
-        trainer = Trainer(config, Path(tmp), data_dir=data_dir, progress=False)
+        # The loop with its per-step log (one host sync every log.every steps), no files else.
+        trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
         trainer.start()
         device = trainer.device
         images, labels = load_tensors(
@@ -59,9 +61,7 @@ def measure_throughput(
         z_dim = config.model.z_dim
 
         def run_gankit(n: int) -> None:
-            for _ in range(n):
-                trainer.advance()
-            trainer._flush_losses()  # the loop's one host sync per log.every steps
+            trainer.train(until=trainer.step + n)
 
         def run_reference(n: int) -> None:
             for _ in range(n):

@@ -42,6 +42,10 @@ class GANSteps:
         self.loss = loss
         self.cfg = cfg
 
+    def stat_names(self) -> list[str]:
+        """The scalars `iteration` returns, in order: the columns of losses.csv."""
+        return ["d_loss", "g_loss"]
+
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.z_dim, device=device)
 

@@ -1,0 +1,234 @@
+"""Observers of the training loop: the per-step log, sample grids and plots, periodic
+evaluation, checkpoints and the progress bar, each attached to the loop as a callback (as
+ignite and Lightning attach handlers), so the trainer itself only iterates.
+
+The loop calls, in list order: `on_start` once when the run opens (fresh or resumed), `on_loop`
+when a `train()` call begins, `on_step` after every iteration, `flush` before a checkpoint and
+at the end, `on_end` when the loop finished or was interrupted (not after an error), and
+`close` always. Callbacks also publish to each other through the trainer: `on_log` (rows of
+per-step scalars, after they reach the host), `on_samples` (a fixed-noise grid) and `on_eval`
+(periodic metric scores), so a new sink (TensorBoard) needs no change to the others.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import torch
+from tqdm.auto import tqdm
+
+from gankit.config import Config
+from gankit.report.plots import plot_losses, plot_metric_history
+from gankit.sampling import EVAL_SEED, GRID_SEED, generate
+from gankit.training.checkpoint import save_checkpoint
+from gankit.training.csvlog import CSVLog
+
+if TYPE_CHECKING:
+    from gankit.training.trainer import Trainer
+
+# A logged step: its number and the scalars the iteration produced (names as in losses.csv).
+LogRow = tuple[int, dict[str, float]]
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class Callback:
+    """Every hook is optional; the trainer is passed to each so callbacks hold no loop state
+    of their own beyond what they write."""
+
+    def on_start(self, trainer: Trainer, resumed_from: int | None) -> None: ...
+    def on_loop(self, trainer: Trainer) -> None: ...
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None: ...
+    def on_log(self, trainer: Trainer, rows: list[LogRow]) -> None: ...
+    def on_samples(self, trainer: Trainer, images: torch.Tensor) -> None: ...
+    def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None: ...
+    def flush(self, trainer: Trainer) -> None: ...
+    def on_end(self, trainer: Trainer) -> None: ...
+    def close(self, trainer: Trainer) -> None: ...
+
+
+def due(trainer: Trainer, every: int) -> bool:
+    """Every `every` iterations and at the loop's last one."""
+    return trainer.step % every == 0 or trainer.step == trainer.until
+
+
+class StepLog(Callback):
+    """Per-step scalars to losses.csv. The iteration's values stay on the device until every
+    log.every-th step, then cross to the host in one sync, are checked for NaN or infinity,
+    written, and published to the other callbacks."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[int, list[str], torch.Tensor]] = []
+        self.csv: CSVLog | None = None
+
+    def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
+        self.csv = CSVLog(trainer.run.losses, ["step", *trainer.gan.steps.stat_names()])
+        self.csv.start(resumed_from)
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        self.pending.append((trainer.step, list(stats), torch.stack(list(stats.values()))))
+        if due(trainer, trainer.config.log.every):
+            self.flush(trainer)
+
+    def flush(self, trainer: Trainer) -> None:
+        if not self.pending:
+            return
+        values = torch.cat([v for _, _, v in self.pending]).cpu().tolist()
+        rows: list[LogRow] = []
+        for step, names, _ in self.pending:
+            rows.append((step, dict(zip(names, values[: len(names)], strict=True))))
+            values = values[len(names) :]
+        self.pending.clear()
+        for i, (step, row) in enumerate(rows):
+            d, g = row["d_loss"], row["g_loss"]
+            if not (math.isfinite(d) and math.isfinite(g)):
+                self._write(rows[:i])
+                raise TrainingDiverged(
+                    f"loss became non-finite at step {step} (d_loss={d}, g_loss={g}); training "
+                    f"stopped and {trainer.run.last_checkpoint} still holds the last good "
+                    "state. Lower the learning rates (--set optim.d.lr=... optim.g.lr=...) or "
+                    "change the seed, then train into a new --out"
+                )
+        self._write(rows)
+        trainer.publish("on_log", rows)
+
+    def _write(self, rows: list[LogRow]) -> None:
+        assert self.csv is not None, "on_start opens the log"
+        columns = self.csv.columns[1:]
+        self.csv.append([[step, *(row.get(c) for c in columns)] for step, row in rows])
+
+
+class ProgressBar(Callback):
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def on_loop(self, trainer: Trainer) -> None:
+        self.bar = tqdm(
+            total=trainer.until,
+            initial=trainer.step,
+            desc=trainer.config.name,
+            unit="it",
+            dynamic_ncols=True,
+        )
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        self.bar.update(1)
+
+    def on_log(self, trainer: Trainer, rows: list[LogRow]) -> None:
+        if self.bar is not None:
+            last = rows[-1][1]
+            self.bar.set_postfix({k: f"{last[k]:.3f}" for k in ("d_loss", "g_loss")})
+
+    def close(self, trainer: Trainer) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class SampleGrids(Callback):
+    """The fixed-noise grid (step 0 included) every log.sample_every iterations, with the loss
+    plot redrawn beside it; a conditional grid shows one class per column."""
+
+    def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
+        if resumed_from is None:
+            self._save(trainer)
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        if due(trainer, trainer.config.log.sample_every):
+            self._save(trainer)
+            self._plot(trainer)
+
+    def on_end(self, trainer: Trainer) -> None:
+        self._plot(trainer)
+
+    def _save(self, trainer: Trainer) -> None:
+        from gankit.report.grid import save_grid
+
+        images = generate(
+            trainer.gan.sampling_generator, trainer.config.log.grid_size, seed=GRID_SEED
+        )
+        save_grid(images, trainer.run.sample_grid(trainer.step), nrow=trainer.classes or None)
+        trainer.publish("on_samples", images)
+
+    def _plot(self, trainer: Trainer) -> None:
+        plot_losses(trainer.run.losses, trainer.run.plots / "losses.png", title=trainer.config.name)
+
+
+class PeriodicEval(Callback):
+    """IS and FID on log.eval_samples images every log.eval_every iterations, to
+    metrics_history.csv and its plot. It never touches the training RNG: scoring must not
+    change the run."""
+
+    def __init__(self) -> None:
+        self.history: CSVLog | None = None
+
+    def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
+        self.history = CSVLog(trainer.run.metric_history, ["step", "is_mean", "fid"])
+        self.history.start(resumed_from)
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        every = trainer.config.log.eval_every
+        if every and due(trainer, every):
+            self.evaluate(trainer)
+
+    def evaluate(self, trainer: Trainer) -> None:
+        from gankit.evaluation.evaluate import quick_metrics
+
+        assert self.history is not None, "on_start opens the history"
+        config, device = trainer.config, trainer.device
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            images = generate(
+                trainer.gan.sampling_generator, config.log.eval_samples, seed=EVAL_SEED
+            )
+            scores = quick_metrics(images, config.data.dataset, target_labels=config.data.labels)
+        self.history.append(
+            [(trainer.step, scores.get("is_mean", math.nan), scores.get("fid", math.nan))]
+        )
+        plot_metric_history(trainer.run.metric_history, trainer.run.plots / "metrics.png")
+        trainer.publish("on_eval", scores)
+
+
+class Checkpoints(Callback):
+    """checkpoints/last.pt every log.checkpoint_every iterations, at the end and on Ctrl-C;
+    kept milestones at log.milestones. Every other callback is flushed first, so a checkpoint
+    never holds weights that follow a non-finite loss."""
+
+    def __init__(self) -> None:
+        self.saved_at: int | None = None
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        log = trainer.config.log
+        if due(trainer, log.checkpoint_every) or trainer.step in log.milestones:
+            self.save(trainer)
+
+    def on_end(self, trainer: Trainer) -> None:
+        if trainer.interrupted and self.saved_at != trainer.step:
+            self.save(trainer)
+
+    def save(self, trainer: Trainer) -> None:
+        trainer.publish("flush")
+        state = trainer.state_dict()
+        save_checkpoint(trainer.run.last_checkpoint, state)
+        if trainer.step in trainer.config.log.milestones:
+            save_checkpoint(trainer.run.milestone(trainer.step), state)
+        self.saved_at = trainer.step
+
+
+def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:
+    """What `gankit train` attaches: the log first (it raises on a non-finite loss before
+    anything is saved), the checkpoint last (it saves what the others wrote)."""
+    callbacks: list[Callback] = [StepLog()]
+    if progress:
+        callbacks.append(ProgressBar())
+    callbacks.append(SampleGrids())
+    if config.log.eval_every:
+        callbacks.append(PeriodicEval())
+    if config.log.tensorboard:
+        from gankit.training.tensorboard import TensorBoardLog
+
+        callbacks.append(TensorBoardLog())
+    callbacks.append(Checkpoints())
+    return callbacks
