@@ -15,6 +15,8 @@ _FIXES = {
     errno.EROFS: "the file system is read-only; write to another folder",
     errno.EACCES: "make the folder writable, or write to another folder",
     errno.EPERM: "make the folder writable, or write to another folder",
+    errno.EEXIST: "a file is in the way of a folder; remove it or write somewhere else",
+    errno.ENOTDIR: "a file is in the way of a folder; remove it or write somewhere else",
 }
 
 

@@ -85,6 +85,13 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> TrainedRun:
     state = load_checkpoint(run.last_checkpoint, dev)
     config = Config.model_validate(state["config"])
     generator = build_generator(config).to(dev)
-    generator.load_state_dict(state.get("ema") or state["generator"])
+    try:
+        generator.load_state_dict(state.get("ema") or state["generator"])
+    except RuntimeError as exc:  # missing, unexpected or differently shaped weights
+        raise CheckpointError(
+            f"{run.last_checkpoint}: its generator weights do not fit the model its config "
+            f"describes ({str(exc).splitlines()[0]}); the file was altered or pieced together "
+            "from another run. Restore it from a milestone in the same checkpoints/ folder"
+        ) from None
     generator.eval()
     return TrainedRun(run.root, config, int(state["step"]), generator, dev)

@@ -147,7 +147,9 @@ def classifier() -> None:
     help="Weights file to write [default: ./DATASET.safetensors].",
 )
 @click.option("--seed", type=int, help="Seed [default: the bundled classifier's].")
-@click.option("--epochs", type=int, help="Epochs [default: the bundled classifier's].")
+@click.option(
+    "--epochs", type=click.IntRange(min=1), help="Epochs [default: the bundled classifier's]."
+)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path))
 def classifier_train(
     dataset: str, out: Path | None, seed: int | None, epochs: int | None, data_dir: Path | None

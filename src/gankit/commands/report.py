@@ -15,7 +15,7 @@ from gankit.papers import PAPERS
 @click.argument("paper", type=click.Choice(sorted(PAPERS)))
 @click.option(
     "--scale",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=1.0,
     show_default=True,
     help="Multiply every experiment's iteration count (0.1 for a quick look).",

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gankit.fileio import WriteError
+
 LOCK_FILE = ".lock"
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,10 @@ def _still_linked(fd: int, path: Path) -> bool:
 @contextmanager
 def run_lock(root: Path) -> Iterator[None]:
     """Hold `root`'s lock for the duration, or raise RunDirBusy naming the owner."""
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, a read-only or forbidden parent
+        raise WriteError(root, exc) from exc
     path = root / LOCK_FILE
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)

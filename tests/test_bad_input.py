@@ -1,0 +1,268 @@
+"""Bad input to every command: each of these ends with a message that names the problem,
+exit code 2 and no traceback, and leaves every file already on disk as it was."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from gankit.cli import main
+from gankit.data import download
+
+TINY = ["--set", "data.limit=64", "--set", "model.g_width=8", "--set", "model.d_width=8",
+        "--set", "train.batch_size=8", "--set", "log.eval_every=0",
+        "--set", "log.sample_every=1000", "--set", "log.grid_size=4"]  # fmt: skip
+TRAIN = ["train", "dcgan-uncond", "--no-eval", "--quiet", "--iterations", "2", *TINY]
+
+
+@dataclass
+class Case:
+    argv: list[str]  # "{ws}" stands for the workspace folder
+    expect: str  # a piece of the message
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _offline(ws: str) -> dict[str, str]:
+    """Only the workspace's broken copies exist, and every download fails. The user cache
+    sits beside the workspace: caches are not user files."""
+    return {"GANKIT_DATA": f"{ws}/empty", "XDG_CACHE_HOME": f"{ws}-cache",
+            "GANKIT_MIRRORS": f"file://{ws}/no-mirror/"}  # fmt: skip
+
+
+CASES: dict[str, Case] = {
+    # train: presets, overrides, values
+    "unknown-preset": Case(["train", "nope", "--out", "{ws}/new"], "unknown preset 'nope'"),
+    "unknown-key": Case([*TRAIN, "--set", "model.nope=1"], "unknown config key 'model.nope'"),
+    "malformed-yaml": Case([*TRAIN, "--set", "data.labels=[6"], "is not a YAML value"),
+    "no-equals": Case([*TRAIN, "--set", "optim.d.lr"], "must look like key=value"),
+    "wrong-type": Case([*TRAIN, "--set", "train.batch_size=abc"], "train.batch_size"),
+    "zero-batch": Case([*TRAIN, "--set", "train.batch_size=0"], "greater than 0"),
+    "negative-lr": Case([*TRAIN, "--set", "optim.d.lr=-1"], "optim.d.lr"),
+    "zero-iterations": Case([*TRAIN, "--iterations", "0"], "train.iterations"),
+    "bad-loss": Case([*TRAIN, "--set", "train.loss=wasserstein"], "'wasserstein'"),
+    "unknown-generator": Case([*TRAIN, "--set", "model.generator=resnet"], "unknown generator"),
+    "unknown-dataset": Case([*TRAIN, "--set", "data.dataset=cifar10"], "cifar10"),
+    "zero-limit": Case([*TRAIN, "--set", "data.limit=0"], "data.limit"),
+    "ema-out-of-range": Case([*TRAIN, "--set", "train.ema=1.5"], "train.ema"),
+    "list-for-number": Case([*TRAIN, "--set", "train.iterations=[1,2]"], "train.iterations"),
+    "bad-device": Case([*TRAIN, "--device", "tpu"], "'tpu' is not one of"),
+    "iterations-not-int": Case([*TRAIN, "--iterations", "ten"], "'ten' is not a valid integer"),
+    # train: run directories and checkpoints
+    "other-model-checkpoint": Case(
+        ["train", "dcgan", "--no-eval", "--quiet", "--out", "{ws}/run", *TINY],
+        "refusing to resume",
+    ),
+    "truncated-checkpoint": Case([*TRAIN, "--out", "{ws}/truncated"], "corrupt"),
+    "pickle-with-code": Case([*TRAIN, "--out", "{ws}/pickled"], "not a readable checkpoint"),
+    "foreign-checkpoint": Case([*TRAIN, "--out", "{ws}/foreign"], "not a gankit checkpoint"),
+    "out-is-a-file": Case([*TRAIN, "--out", "{ws}/a-file.txt"], "a file is in the way"),
+    "run-in-use": Case([*TRAIN, "--out", "{ws}/locked"], "is being written by pid"),
+    "truncated-idx": Case(
+        [*TRAIN, "--out", "{ws}/new", "--data-dir", "{ws}/truncated-data"],
+        "truncated or corrupt",
+        env={"offline": "1"},
+    ),
+    "foreign-idx": Case(
+        [*TRAIN, "--out", "{ws}/new", "--data-dir", "{ws}/foreign-data"],
+        "SHA-256",
+        env={"offline": "1"},
+    ),
+    "no-data-no-mirror": Case(
+        [*TRAIN, "--out", "{ws}/new"], "could not download", env={"offline": "1"}
+    ),
+    # sample
+    "sample-no-dir": Case(["sample", "{ws}/nowhere", "--out", "{ws}/g.png"], "does not exist"),
+    "sample-not-a-run": Case(["sample", "{ws}/empty", "--out", "{ws}/g.png"], "no checkpoints"),
+    "sample-zero": Case(["sample", "{ws}/run", "--n", "0", "--out", "{ws}/g.png"], "positive"),
+    "sample-label-uncond": Case(
+        ["sample", "{ws}/run", "--label", "3", "--out", "{ws}/g.png"], "unconditional"
+    ),
+    "sample-pickle": Case(["sample", "{ws}/pickled", "--out", "{ws}/g.png"], "not a readable"),
+    "sample-mismatched-weights": Case(
+        ["sample", "{ws}/mismatched", "--out", "{ws}/g.png"], "do not fit the model"
+    ),
+    "sample-no-out": Case(["sample", "{ws}/run"], "Missing option '--out'"),
+    "sample-n-not-int": Case(["sample", "{ws}/run", "--n", "x", "--out", "{ws}/g.png"], "'x'"),
+    # eval
+    "eval-not-a-run": Case(["eval", "{ws}/empty", "--n-samples", "20"], "no checkpoints"),
+    "eval-too-few": Case(["eval", "{ws}/run", "--n-samples", "5"], "5 is not in the range"),
+    "eval-run-and-images": Case(
+        ["eval", "{ws}/run", "--images", "{ws}/good.npy", "--dataset", "mnist"], "either"
+    ),
+    "eval-no-dataset": Case(["eval", "--images", "{ws}/good.npy"], "--images needs --dataset"),
+    "eval-wrong-shape": Case(
+        ["eval", "--images", "{ws}/wrong-shape.npy", "--dataset", "mnist"], "expected (N, 28, 28)"
+    ),
+    "eval-pickled-npy": Case(
+        ["eval", "--images", "{ws}/pickled.npy", "--dataset", "mnist"], "not a plain numpy"
+    ),
+    "eval-text-as-npy": Case(
+        ["eval", "--images", "{ws}/text.npy", "--dataset", "mnist"], "not a plain numpy"
+    ),
+    "eval-out-of-range": Case(
+        ["eval", "--images", "{ws}/range.npy", "--dataset", "mnist"], "use [0, 1] or [-1, 1]"
+    ),
+    "eval-int64": Case(["eval", "--images", "{ws}/int64.npy", "--dataset", "mnist"], "dtype"),
+    "eval-few-images": Case(
+        ["eval", "--images", "{ws}/ten.npy", "--dataset", "mnist"], "at least 20 images"
+    ),
+    "eval-grid-png": Case(
+        ["eval", "--images", "{ws}/grid-pngs", "--dataset", "mnist"], "one 28x28 image"
+    ),
+    "eval-empty-folder": Case(
+        ["eval", "--images", "{ws}/empty", "--dataset", "mnist"], "no .png files"
+    ),
+    "eval-bad-labels": Case(
+        ["eval", "--images", "{ws}/good.npy", "--dataset", "mnist", "--target-labels", "six"],
+        "class indices",
+    ),
+    "eval-no-inception": Case(
+        ["eval", "{ws}/run", "--features", "inception-v3", "--inception-weights", "{ws}/no.pth"],
+        "inception-v3 weights not found",
+    ),
+    "eval-pickle": Case(["eval", "{ws}/pickled"], "not a readable checkpoint"),
+    "eval-bad-split": Case(["eval", "{ws}/run", "--real-split", "val"], "'val' is not one of"),
+    # reproduce
+    "reproduce-unknown-paper": Case(["reproduce", "goodfellow2014"], "'goodfellow2014'"),
+    "reproduce-zero-scale": Case(["reproduce", "liu2021", "--scale", "0"], "range x>0"),
+    "reproduce-negative-scale": Case(["reproduce", "xiao2023", "--scale", "-1"], "range x>0"),
+    "reproduce-unknown-key": Case(
+        ["reproduce", "liu2021", "--out", "{ws}/new", "--set", "nope=1"], "unknown config key"
+    ),
+    "reproduce-malformed-yaml": Case(
+        ["reproduce", "liu2021", "--out", "{ws}/new", "--set", "optim.d.lr=[1"], "YAML"
+    ),
+    # compare
+    "compare-no-dir": Case(["compare", "{ws}/nowhere", "--out", "{ws}/cmp"], "does not exist"),
+    "compare-not-a-run": Case(["compare", "{ws}/empty", "--out", "{ws}/cmp"], "error:"),
+    "compare-no-out": Case(["compare", "{ws}/run"], "Missing option '--out'"),
+    # data
+    "data-unknown-dataset": Case(["data", "verify", "cifar10"], "'cifar10' is not one of"),
+    "data-where-unknown": Case(["data", "where", "svhn"], "'svhn' is not one of"),
+    "data-verify-corrupt": Case(
+        ["data", "verify", "mnist", "--data-dir", "{ws}/truncated-data"], "file(s) failed"
+    ),
+    "data-download-no-mirror": Case(
+        ["data", "download", "mnist", "--dest", "{ws}/dest"],
+        "could not download",
+        env={"offline": "1"},
+    ),
+    # classifier, bench, presets, the group
+    "classifier-unknown": Case(["classifier", "train", "cifar10"], "'cifar10'"),
+    "classifier-zero-epochs": Case(
+        ["classifier", "train", "mnist", "--epochs", "0", "--out", "{ws}/clf.safetensors"],
+        "0 is not in the range",
+    ),
+    "bench-unknown-preset": Case(["bench", "--presets", "nope"], "unknown preset 'nope'"),
+    "bench-zero-repeats": Case(["bench", "--repeats", "0"], "0 is not in the range"),
+    "bench-unknown-key": Case(["bench", "--set", "nope.key=1"], "unknown config key"),
+    "presets-extra-argument": Case(["presets", "extra"], "unexpected extra argument"),
+    "unknown-command": Case(["frobnicate"], "No such command 'frobnicate'"),
+}
+
+
+def _save_idx_copies(folder: Path, data_root: Path, damage) -> None:  # noqa: ANN001
+    for path in (data_root / "mnist").glob("*.gz"):
+        target = folder / "mnist" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(damage(path.read_bytes()))
+
+
+class _Payload:  # a pickle that would run code if it were unpickled freely
+    def __reduce__(self):  # noqa: ANN204
+        return (os.system, ("touch pwned",))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, gankit_data: Path) -> Iterator[Path]:
+    ws = tmp_path_factory.mktemp("bad-input")
+    run = ws / "run"
+    result = CliRunner().invoke(main, [*TRAIN, "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    good = (run / "checkpoints" / "last.pt").read_bytes()
+    for name, content in {
+        "truncated": good[: len(good) // 2],
+        "pickled": pickle.dumps({"format": "gankit-checkpoint", "x": _Payload()}, protocol=2),
+        "locked": good,
+    }.items():
+        (ws / name / "checkpoints").mkdir(parents=True)
+        (ws / name / "checkpoints" / "last.pt").write_bytes(content)
+    (ws / "foreign" / "checkpoints").mkdir(parents=True)
+    torch.save({"weights": torch.zeros(3)}, ws / "foreign" / "checkpoints" / "last.pt")
+    state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
+    state["ema"] = {"layer.weight": torch.zeros(2)}  # weights of some other network
+    (ws / "mismatched" / "checkpoints").mkdir(parents=True)
+    torch.save(state, ws / "mismatched" / "checkpoints" / "last.pt")
+    (ws / "a-file.txt").write_text("not a folder")
+    for folder in ("empty", "no-mirror", "dest/mnist", "cmp"):
+        (ws / folder).mkdir(parents=True)
+    _save_idx_copies(ws / "truncated-data", gankit_data, lambda b: b[: len(b) // 2])
+    _save_idx_copies(ws / "foreign-data", gankit_data, lambda b: gzip.compress(bytes(1000)))
+    np.save(ws / "good.npy", np.zeros((40, 28, 28), np.uint8))
+    np.save(ws / "wrong-shape.npy", np.zeros((40, 32, 32), np.uint8))
+    np.save(ws / "pickled.npy", np.array([{"a": 1}] * 40, dtype=object), allow_pickle=True)
+    (ws / "text.npy").write_text("these are not images")
+    np.save(ws / "range.npy", np.full((40, 28, 28), 300.0, np.float32))
+    np.save(ws / "int64.npy", np.zeros((40, 28, 28), np.int64))
+    np.save(ws / "ten.npy", np.zeros((10, 28, 28), np.uint8))
+    (ws / "grid-pngs").mkdir()
+    Image.fromarray(np.zeros((56, 56), np.uint8)).save(ws / "grid-pngs" / "grid.png")
+    hold = (
+        "import sys, time; from pathlib import Path\n"
+        "from gankit.training.runlock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(600)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(ws / "locked")], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "held"
+    yield ws
+    holder.kill()
+    holder.wait()
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every file and folder under root with a hash of its content."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "/"
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_refused_cleanly(
+    name: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = CASES[name]
+    ws = str(workspace)
+    argv = [a.replace("{ws}", ws) for a in case.argv]
+    env = _offline(ws) if case.env.get("offline") else {}
+    monkeypatch.setattr(download, "BACKOFF_S", 0.0)
+    monkeypatch.chdir(workspace)  # a default --out (runs/...) would land in the workspace
+    before = _tree(workspace)
+    result = CliRunner().invoke(main, argv, env=env)
+    assert isinstance(result.exception, SystemExit), result.output  # no uncaught exception
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert case.expect in result.output, result.output
+    assert _tree(workspace) == before
+    assert not (workspace / "pwned").exists()
+
+
+def test_the_table_covers_every_command() -> None:
+    assert len(CASES) >= 50
+    used = {case.argv[0] for case in CASES.values()}
+    assert set(main.commands) - {"sweep"} <= used
