@@ -59,13 +59,15 @@ def plot_losses(losses_csv: Path, out: Path, title: str = "") -> None:
 
 def plot_metric_history(history_csv: Path, out: Path) -> None:
     cols = read_csv_columns(history_csv)
-    keys = [k for k in cols if k != "step"]
+    keys = [k for k in cols if k not in ("step", "n_samples")]
     if not keys:
         return
+    counts = sorted({int(n) for n in cols.get("n_samples", []) if np.isfinite(n)})
+    on = f" ({', '.join(map(str, counts))} samples)" if counts else ""
     fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
         ax.plot(cols["step"], cols[key], marker="o", markersize=3)
-        ax.set_title(key)
+        ax.set_title(key + on)
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
     _save(fig, out)

@@ -159,14 +159,15 @@ class SampleGrids(Callback):
 
 class PeriodicEval(Callback):
     """IS and FID on log.eval_samples images every log.eval_every iterations, to
-    metrics_history.csv and its plot. It never touches the training RNG: scoring must not
-    change the run."""
+    metrics_history.csv (with the sample count: these are not the final evaluation's numbers)
+    and its plot. It never touches the training RNG: scoring must not change the run."""
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
-        self.history = CSVLog(trainer.run.metric_history, ["step", "is_mean", "fid"])
+        columns = ["step", "is_mean", "fid", "n_samples"]
+        self.history = CSVLog(trainer.run.metric_history, columns)
         self.history.start(resumed_from)
 
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
@@ -184,9 +185,8 @@ class PeriodicEval(Callback):
                 trainer.gan.sampling_generator, config.log.eval_samples, seed=EVAL_SEED
             )
             scores = quick_metrics(images, config.data.dataset, target_labels=config.data.labels)
-        self.history.append(
-            [(trainer.step, scores.get("is_mean", math.nan), scores.get("fid", math.nan))]
-        )
+        is_mean, fid = scores.get("is_mean", math.nan), scores.get("fid", math.nan)
+        self.history.append([(trainer.step, is_mean, fid, len(images))])
         plot_metric_history(trainer.run.metric_history, trainer.run.plots / "metrics.png")
         trainer.publish("on_eval", scores)
 
