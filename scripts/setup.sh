@@ -8,4 +8,5 @@ python="${PYTHON:-python3}"
 # torch first, pinned to a CPU build, so resolving gankit's `torch>=2.4` installs nothing
 # bigger; set GANKIT_TORCH to another requirement (a CUDA build, say) to change that.
 .venv/bin/python -m pip install --quiet "${GANKIT_TORCH:-torch==2.13.0}"
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+# GANKIT_EXTRAS adds optional extras (CI sets dev,ray so the Ray executor's test runs).
+.venv/bin/python -m pip install --quiet -e ".[${GANKIT_EXTRAS:-dev}]"

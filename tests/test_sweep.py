@@ -96,32 +96,32 @@ def test_local_sweep_runs_skips_records_failures_and_respects_claims(tmp_path: P
     out = tmp_path / "sweep"
 
     def sweep(*args: str) -> tuple[int, str]:
-        return invoke("sweep", "--preset", "dcgan", "--out", str(out), *TINY[:-2], *args)
+        return invoke("sweep", "--preset", "dcgan", "--out", str(out), *TINY, *args)
 
-    # Batch 100000 exceeds MNIST's 60000 images: that trial fails once it starts; the other
-    # runs beside it (one worker per core).
-    code, output = sweep("--grid", "train.batch_size=[8, 100000]", "--seeds", "[0]")
+    # Four images are fewer than one batch of 8: that trial fails once it starts training; the
+    # other runs beside it (one worker per core).
+    code, output = sweep("--grid", "data.limit=[60000, 4]", "--seeds", "[0]")
     assert code == 1, output
-    assert "dcgan_batch_size=8-s0 finished" in output
-    failed = out / "dcgan_batch_size=100000-s0"
+    assert "dcgan_limit=60000-s0 finished" in output
+    failed = out / "dcgan_limit=4-s0"
     assert "fewer than one batch" in (failed / "error.txt").read_text()
     assert json.loads((failed / "trial.json").read_text())["status"] == "failed"
-    done = out / "dcgan_batch_size=8-s0"
+    done = out / "dcgan_limit=60000-s0"
     for part in ("metrics.json", "checkpoints/last.pt", "report.md", "trial.json", "train.log"):
         assert (done / part).is_file(), part
     summary = (out / "summary.md").read_text()
     assert "## Errors" in summary and "fewer than one batch" in summary
 
     # A second seed: the finished trial is skipped, not redone.
-    code, output = sweep("--grid", "train.batch_size=[8]", "--seeds", "2")
+    code, output = sweep("--grid", "data.limit=[60000]", "--seeds", "2")
     assert code == 0, output
     assert "2 trials: 1 already finished, 1 to run" in output
-    assert "dcgan_batch_size=8-s1 finished" in output
-    metrics = [json.loads((out / f"dcgan_batch_size=8-s{s}/metrics.json").read_text())
+    assert "dcgan_limit=60000-s1 finished" in output
+    metrics = [json.loads((out / f"dcgan_limit=60000-s{s}/metrics.json").read_text())
                for s in (0, 1)]  # fmt: skip
     (point,) = _csv_rows(out / "summary.csv")
     fids = [m["fid"] for m in metrics]
-    assert (point["train.batch_size"], point["n_seeds"], point["seeds"]) == ("8", "2", "0 1")
+    assert (point["data.limit"], point["n_seeds"], point["seeds"]) == ("60000", "2", "0 1")
     assert float(point["fid_mean"]) == pytest.approx(sum(fids) / 2)
     assert float(point["fid_sd"]) == pytest.approx(abs(fids[0] - fids[1]) / math.sqrt(2))
     assert [t["status"] for t in _csv_rows(out / "trials.csv")] == ["skipped", "finished"]
@@ -131,12 +131,12 @@ def test_local_sweep_runs_skips_records_failures_and_respects_claims(tmp_path: P
     assert "data:image/png;base64," in (out / "summary.html").read_text()
 
     # A trial another sweep holds is left to it.
-    held = DirClaim(out / "dcgan_batch_size=8-s2")
+    held = DirClaim(out / "dcgan_limit=60000-s2")
     with held:
-        code, output = sweep("--grid", "train.batch_size=[8]", "--seeds", "[2]")
+        code, output = sweep("--grid", "data.limit=[60000]", "--seeds", "[2]")
     assert code == 1, output
-    assert f"busy: {out / 'dcgan_batch_size=8-s2'} is in use by pid" in output
-    assert not (out / "dcgan_batch_size=8-s2" / "trial.json").exists()
+    assert f"busy: {out / 'dcgan_limit=60000-s2'} is in use by pid" in output
+    assert not (out / "dcgan_limit=60000-s2" / "trial.json").exists()
 
 
 def test_a_claim_is_exclusive_and_freed_when_released(tmp_path: Path) -> None:

@@ -66,7 +66,9 @@ class DirClaim:
         return False
 
     def __enter__(self) -> DirClaim:
-        self.acquire()
+        """Hold the claim for the block (taking it unless this object holds it already)."""
+        if self._fd is None:
+            self.acquire()
         return self
 
     def __exit__(
