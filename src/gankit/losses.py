@@ -84,13 +84,20 @@ class GANLoss:
     generator: Callable[[Tensor], Tensor]
     # WGAN-GP adds the gradient penalty to the critic's loss
     needs_gradient_penalty: bool = False
+    # D's output is the logit of P(real): D(x) and D(G(z)) are logged as sigmoid means.
+    # Otherwise they are logged as D's raw scores (critic values, hinge or least-squares outputs).
+    d_probability: bool = False
+    # D is a Wasserstein critic: E[D(real)] - E[D(fake)] estimates the Wasserstein distance
+    wasserstein: bool = False
 
 
 LOSSES: dict[str, GANLoss] = {
-    "bce": GANLoss(d_bce, g_nonsaturating),
-    "minimax": GANLoss(d_bce, g_minimax),
+    "bce": GANLoss(d_bce, g_nonsaturating, d_probability=True),
+    "minimax": GANLoss(d_bce, g_minimax, d_probability=True),
     "hinge": GANLoss(d_hinge, g_wasserstein),
-    "wgan-gp": GANLoss(d_wasserstein, g_wasserstein, needs_gradient_penalty=True),
+    "wgan-gp": GANLoss(
+        d_wasserstein, g_wasserstein, needs_gradient_penalty=True, wasserstein=True
+    ),
     "lsgan": GANLoss(d_least_squares, g_least_squares),
 }
 

@@ -17,19 +17,23 @@ class CSVLog:
 
     def start(self, resume_step: int | None) -> None:
         """Fresh run: write the header. Resume: drop rows after the checkpoint's step, which a
-        killed run may have logged but will now compute again."""
+        killed run may have logged but will now compute again; a log written with other
+        columns (an older gankit) keeps its values under the same names, blanks elsewhere."""
         keep: list[list[str]] = []
         if resume_step is not None and self.path.exists():
             with open(self.path, newline="") as f:
-                rows = list(csv.reader(f))
-            if rows and rows[0] == self.columns:
+                header, *body = list(csv.reader(f)) or [[]]
+            if header[:1] == ["step"]:
                 keep = [
-                    r for r in rows[1:] if len(r) == len(self.columns) and _step(r) <= resume_step
+                    [dict(zip(header, r, strict=True)).get(c, "") for c in self.columns]
+                    for r in body
+                    if len(r) == len(header) and _step(r) <= resume_step
                 ]
         lines = [",".join(self.columns)] + [",".join(r) for r in keep]
         atomic_write_text(self.path, "\n".join(lines) + "\n")
 
-    def append(self, rows: Sequence[Sequence[float | int]]) -> None:
+    def append(self, rows: Sequence[Sequence[float | int | None]]) -> None:
+        """Rows of values in column order; None leaves a cell blank (not measured that step)."""
         if not rows:
             return
         buf = io.StringIO()
@@ -44,5 +48,7 @@ def _step(row: list[str]) -> int:
         return -1
 
 
-def _fmt(value: float | int) -> str:
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return ""
     return str(value) if isinstance(value, int) else f"{value:.6g}"

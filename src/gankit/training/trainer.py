@@ -159,8 +159,10 @@ class Trainer:
         return resume_step
 
     def advance(self) -> dict[str, torch.Tensor]:
-        """One iteration, without the observers; returns its scalars, still on the device."""
-        stats = self.gan.steps.iteration(self.sampler)
+        """One iteration, without the observers; returns its scalars, still on the device
+        (gradient norms on the steps losses.csv logs, every log.every-th)."""
+        measure = (self.step + 1) % self.config.log.every == 0
+        stats = self.gan.steps.iteration(self.sampler, grad_norms=measure)
         if self.gan.ema is not None:
             self.gan.ema.update(self.gan.generator)
         self.step += 1
