@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gankit.models import DISCRIMINATORS, GENERATORS
+from gankit.data.catalog import known_datasets
+from gankit.data.stacked import NAME as STACKED_MNIST
+from gankit.models import DISCRIMINATORS, GENERATORS, PROJECTION_DISCRIMINATORS
 
 DEFAULT_PRESET = "dcgan"
 
@@ -26,11 +28,26 @@ class Strict(BaseModel):
 
 
 class DataConfig(Strict):
-    dataset: Literal["mnist", "fashion-mnist"] = "mnist"
+    dataset: str = Field(
+        default="mnist",
+        description="mnist, fashion-mnist, stacked-mnist (3 random digits as RGB, 1,000 modes) "
+        "or a folder imported with `gankit data import`",
+    )
     labels: list[int] | None = Field(
         default=None, description="train on these classes only, e.g. [6]"
     )
     limit: int | None = Field(default=None, gt=0, description="keep the first N images")
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, name: str) -> str:
+        known = known_datasets()
+        if name not in known:
+            raise ValueError(
+                f"unknown dataset {name!r}; choose one of: {', '.join(known)}, or import a "
+                "folder of 28x28 images with `gankit data import DIR --name NAME`"
+            )
+        return name
 
 
 class ModelConfig(Strict):
@@ -45,6 +62,16 @@ class ModelConfig(Strict):
     )
     conditional: bool = Field(
         default=False, description="condition G and D on the class label (cGAN)"
+    )
+    d_conditioning: Literal["concat", "projection"] = Field(
+        default="concat",
+        description="how a conditional D sees the class: concat: one-hot input planes; "
+        "projection: <embed(y), phi(x)> added to the logit (Miyato & Koyama 2018)",
+    )
+    d_spectral_norm: bool = Field(
+        default=False,
+        description="spectral normalisation (Miyato et al. 2018) of every convolution, linear "
+        "and embedding weight of D",
     )
 
     @field_validator("generator")
@@ -62,6 +89,18 @@ class ModelConfig(Strict):
                 f"unknown discriminator {name!r}; choose one of: {', '.join(DISCRIMINATORS)}"
             )
         return name
+
+    @model_validator(mode="after")
+    def _projection_applies(self) -> ModelConfig:
+        if self.d_conditioning == "projection":
+            if not self.conditional:
+                raise ValueError("d_conditioning=projection needs conditional=true")
+            if self.discriminator not in PROJECTION_DISCRIMINATORS:
+                raise ValueError(
+                    f"d_conditioning=projection needs a discriminator with a feature trunk "
+                    f"({', '.join(PROJECTION_DISCRIMINATORS)}), not {self.discriminator!r}"
+                )
+        return self
 
 
 class OptimizerConfig(Strict):
@@ -82,12 +121,30 @@ class OptimConfig(Strict):
 class TrainConfig(Strict):
     iterations: int = Field(default=3000, gt=0, description="generator updates in total")
     batch_size: int = Field(default=64, gt=0)
-    loss: Literal["bce", "minimax", "hinge", "wgan-gp"] = Field(
+    loss: Literal["bce", "minimax", "hinge", "wgan-gp", "lsgan"] = Field(
         default="bce",
         description="bce: G trained on fakes labelled real (non-saturating); minimax: G "
-        "minimises log(1 - D(G(z))); hinge; wgan-gp: Wasserstein critic + gradient penalty",
+        "minimises log(1 - D(G(z))); hinge; wgan-gp: Wasserstein critic + gradient penalty; "
+        "lsgan: least squares (Mao et al. 2017), a=0, b=1, c=1",
     )
     gp_weight: float = Field(default=10.0, ge=0, description="gradient penalty weight (wgan-gp)")
+    r1_gamma: float = Field(
+        default=0.0,
+        ge=0,
+        description="R1 penalty (Mescheder et al. 2018): D's loss adds gamma/2 E||grad D(x)||^2 "
+        "at real images; 0 = off",
+    )
+    diffaugment: list[Literal["translation", "cutout"]] = Field(
+        default_factory=list,
+        description="DiffAugment (Zhao et al. 2020): differentiable augmentations of every "
+        "image D sees, real and generated, in the D and the G step, e.g. [translation, cutout]",
+    )
+    packing: int = Field(
+        default=1,
+        gt=0,
+        description="PacGAN (Lin et al. 2018): D scores packs of this many images of one kind "
+        "(all real or all generated) stacked along the channels; 1 = off",
+    )
     d_steps: int = Field(default=1, gt=0, description="discriminator updates per G update")
     d_same_batch: bool = Field(
         default=False, description="Liu 2021: all d_steps reuse one real batch and one fake batch"
@@ -107,6 +164,17 @@ class TrainConfig(Strict):
         default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
     )
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _packing_applies(self) -> TrainConfig:
+        if self.packing > 1:
+            if self.loss == "wgan-gp":
+                raise ValueError("packing > 1 does not apply to wgan-gp (per-image penalty)")
+            if self.batch_size % self.packing:
+                raise ValueError(
+                    f"batch_size {self.batch_size} must be a multiple of packing {self.packing}"
+                )
+        return self
 
 
 class PerfConfig(Strict):
@@ -145,9 +213,6 @@ class LogConfig(Strict):
     eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
     eval_samples: int = Field(default=2000, gt=0)
     grid_size: int = Field(default=64, gt=0, description="images in each sample grid")
-    tensorboard: bool = Field(
-        default=True, description="TensorBoard event files in the run directory"
-    )
 
 
 class Config(Strict):
@@ -160,6 +225,23 @@ class Config(Strict):
     train: TrainConfig = TrainConfig()
     perf: PerfConfig = PerfConfig()
     log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _sections_agree(self) -> Config:
+        if self.train.packing > 1 and self.model.conditional:
+            raise ValueError("train.packing > 1 needs an unconditional model (a pack has no label)")
+        if self.data.dataset == STACKED_MNIST:
+            if self.model.conditional:
+                raise ValueError(
+                    "stacked-mnist counts the modes an unconditional generator covers: set "
+                    "model.conditional=false"
+                )
+            if self.log.eval_every:
+                raise ValueError(
+                    "stacked-mnist is scored by mode counting at the end, not by the periodic "
+                    "IS/FID of 1-channel images: set log.eval_every=0"
+                )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -210,7 +292,7 @@ def read_preset(name: str) -> dict[str, Any]:
 def _format_errors(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
+        key = ".".join(str(p) for p in err["loc"]) or "config"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"

@@ -10,6 +10,7 @@ import click
 from gankit.commands.errors import UserError
 from gankit.data.download import check_file, download_dataset
 from gankit.data.errors import DataError
+from gankit.data.folder import TEST_FRACTION, import_folder
 from gankit.data.locate import find_file, search_dirs
 from gankit.data.registry import DATASETS, DatasetSpec
 
@@ -37,7 +38,9 @@ def _source(spec: DatasetSpec, path: Path, data_dir: Path | None) -> str:
     return next(label for label, folder in search_dirs(spec, data_dir) if folder == path.parent)
 
 
-@click.group(help="Find, verify and download the dataset files (MNIST, Fashion-MNIST).")
+@click.group(
+    help="Find, verify and download the dataset files (MNIST, Fashion-MNIST); import your own."
+)
 def data() -> None:
     pass
 
@@ -113,3 +116,37 @@ def download(dataset: str | None, dest: Path | None) -> None:
             raise UserError(str(exc)) from exc
         for path in paths:
             click.echo(f"OK    {_shown(path)}")
+
+
+@data.command(
+    "import",
+    short_help="Convert a folder of your own 28x28 images into a dataset.",
+    help="Convert FOLDER, 28x28 images in one sub-folder per class (or none, for unlabelled "
+    "images), into the dataset NAME: grey-level IDX files with their SHA-256 in the user "
+    "cache, a seeded tenth of each class held out as its test split. Then train on it with "
+    "`--set data.dataset=NAME` and give it an evaluator with `gankit classifier train NAME`.",
+)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Dataset name (lower-case letters, digits, . _ -).")
+@click.option(
+    "--test-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=TEST_FRACTION,
+    show_default=True,
+    help="Share of each class held out as the test split.",
+)
+@click.option("--replace", is_flag=True, help="Overwrite a dataset NAME holding other images.")
+def import_(folder: Path, name: str, test_fraction: float, replace: bool) -> None:
+    result = import_folder(folder, name, test_fraction=test_fraction, replace=replace)
+    counts = ", ".join(f"{c}: {n}" for c, n in result.counts.items())
+    verb = "already imported, unchanged" if result.unchanged else "imported"
+    click.echo(f"{name}: {verb} from {_shown(folder)} into {_shown(result.folder)}")
+    click.echo(f"  {sum(result.counts.values())} images, {len(result.classes)} class(es): {counts}")
+    if result.skipped:
+        click.echo(f"  skipped {result.skipped} file(s) that are not images")
+    click.echo(f"  content sha256 {result.content_sha256}")
+    if not result.unchanged:
+        click.echo(
+            f"next: `gankit classifier train {name}` (the metrics' evaluator), then "
+            f"`gankit train dcgan-uncond --set data.dataset={name}`"
+        )

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
-from gankit.evaluation.classifier import CLASSIFIERS, get_classifier_spec
+from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS
 
 
@@ -140,11 +140,12 @@ def classifier() -> None:
 
 
 @classifier.command("train")
-@click.argument("dataset", type=click.Choice(sorted(CLASSIFIERS)))
+@click.argument("dataset")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Weights file to write [default: ./DATASET.safetensors].",
+    help="Weights file to write [default: ./DATASET.safetensors; for an imported folder, its "
+    "cache, where every metric then finds it].",
 )
 @click.option("--seed", type=int, help="Seed [default: the bundled classifier's].")
 @click.option(
@@ -154,15 +155,31 @@ def classifier() -> None:
 def classifier_train(
     dataset: str, out: Path | None, seed: int | None, epochs: int | None, data_dir: Path | None
 ) -> None:
-    """Retrain the evaluator for DATASET; with the defaults it reproduces the bundled file."""
+    """Train the evaluator for DATASET: mnist or fashion-mnist (with the defaults it reproduces
+    the bundled file), or a folder imported with `gankit data import`."""
+    from gankit.data.folder import record_classifier
+    from gankit.evaluation.classifier import classifier_recipe, load_classifier
     from gankit.evaluation.train_classifier import train_classifier
 
-    out = out or Path(f"{dataset}.safetensors")
+    try:
+        recipe = classifier_recipe(dataset)
+    except KeyError as exc:
+        raise UserError(exc.args[0]) from exc
+    imported = dataset not in CLASSIFIERS
+    out = out or (recipe.path if imported else Path(f"{dataset}.safetensors"))
     result = train_classifier(dataset, out, seed=seed, epochs=epochs, data_dir=data_dir)
-    bundled = get_classifier_spec(dataset).sha256
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
     click.echo(f"test accuracy {result.test_accuracy:.4f}")
     click.echo(f"sha256 {result.sha256}")
+    if imported:
+        if out != recipe.path:
+            click.echo(f"not used by the metrics: train without --out to make {dataset}'s own")
+            return
+        record_classifier(dataset, result.sha256, result.test_accuracy, epochs or recipe.epochs)
+        load_classifier.cache_clear()
+        click.echo(f"every metric on {dataset} is now computed with it")
+        return
+    bundled = recipe.sha256
     click.echo(
         "identical to the bundled weights"
         if result.sha256 == bundled

@@ -59,3 +59,17 @@ def parse(data: bytes, source: Path | str) -> np.ndarray:
             "`gankit data download`"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape).copy()
+
+
+def encode(array: np.ndarray) -> bytes:
+    """IDX bytes of uint8 images (N, rows, cols) or labels (N,): what `parse` reads back."""
+    if array.dtype != np.uint8 or array.ndim not in (1, 3):
+        raise ValueError(
+            f"IDX holds uint8 (N,) labels or (N, rows, cols) images, got {array.dtype} "
+            f"{array.shape}"
+        )
+    magic = LABELS_MAGIC if array.ndim == 1 else IMAGES_MAGIC
+    header = struct.pack(">II", magic, len(array)) + struct.pack(
+        ">" + "I" * (array.ndim - 1), *array.shape[1:]
+    )
+    return header + np.ascontiguousarray(array).tobytes()

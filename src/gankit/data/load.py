@@ -10,9 +10,10 @@ import numpy as np
 import torch
 
 from gankit.data import idx
+from gankit.data.catalog import built_arrays, dataset_info
 from gankit.data.errors import DataError
 from gankit.data.locate import find_files, search_dirs
-from gankit.data.registry import DatasetSpec, get_spec
+from gankit.data.registry import DATASETS, DatasetSpec, get_spec
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,14 @@ def read_first_good(
 def load_arrays(
     name: str, split: str = "train", data_dir: str | Path | None = None, download: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Verified uint8 images (N, 28, 28) and labels (N,), read-only.
+    """Verified uint8 images (N, 28, 28), or (N, C, 28, 28) for a multi-channel dataset, and
+    labels (N,), read-only.
 
     Files are looked up on every call (so a changed $GANKIT_DATA or a fresh download is seen)
     and read and checked once per process per file version.
     """
+    if name not in DATASETS:  # built from other files: Stacked MNIST, imported folders
+        return built_arrays(name, split, data_dir, download)
     spec = get_spec(name)
     if split not in spec.files:
         raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
@@ -99,9 +103,10 @@ def load_arrays(
 
 
 def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """uint8 (N, H, W) -> float32 (N, 1, H, W) in [-1, 1], the range a tanh generator produces."""
-    x = torch.as_tensor(np.asarray(images_uint8)).float()
-    return (x / 127.5 - 1.0).unsqueeze(1)
+    """uint8 (N, H, W) or (N, C, H, W) -> float32 (N, C, H, W) in [-1, 1] (C = 1 for the
+    first), the range a tanh generator produces."""
+    x = torch.as_tensor(np.asarray(images_uint8)).float().div_(127.5).sub_(1.0)  # in place
+    return x.unsqueeze(1) if x.dim() == 3 else x
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
@@ -131,7 +136,7 @@ def load_tensors(
     images, targets = load_arrays(name, split, data_dir, download)
     keep = np.arange(len(targets))
     if labels is not None:
-        n_classes = len(get_spec(name).classes)
+        n_classes = len(dataset_info(name).classes)
         bad = [c for c in labels if not 0 <= c < n_classes]
         if bad:
             raise ValueError(f"labels {bad} out of range for {name}: use 0..{n_classes - 1}")

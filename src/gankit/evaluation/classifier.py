@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open
 from torch import nn
+
+from gankit.data import folder
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 ARCH = "gankit-cnn-v1"
@@ -66,10 +68,11 @@ class ClassifierSpec:
     seed: int
     epochs: int
     hflip: bool  # horizontal-flip augmentation (clothes are mirror-symmetric, digits are not)
+    weights: Path | None = None  # an imported dataset's, in the user cache; else bundled
 
     @property
     def path(self) -> Path:
-        return WEIGHTS_DIR / f"{self.dataset}.safetensors"
+        return self.weights or WEIGHTS_DIR / f"{self.dataset}.safetensors"
 
 
 CLASSIFIERS: dict[str, ClassifierSpec] = {
@@ -90,14 +93,44 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
 }
 
 
-def get_classifier_spec(dataset: str) -> ClassifierSpec:
-    try:
+# How the evaluator of an imported folder is trained: the MNIST recipe.
+IMPORTED_SEED, IMPORTED_EPOCHS = 0, 8
+
+
+def classifier_recipe(dataset: str) -> ClassifierSpec:
+    """How `gankit classifier train DATASET` trains; for an imported folder the checksum is
+    not known before training (empty). An unknown dataset is a KeyError naming the choices."""
+    if dataset in CLASSIFIERS:
         return CLASSIFIERS[dataset]
-    except KeyError:
+    manifest = folder.read_manifest(dataset)
+    if manifest is None:
         raise KeyError(
-            f"no evaluator classifier for dataset {dataset!r}; "
-            f"choose one of: {', '.join(sorted(CLASSIFIERS))}"
-        ) from None
+            f"no evaluator classifier for dataset {dataset!r}: the bundled ones are "
+            f"{', '.join(sorted(CLASSIFIERS))}, or import a folder with `gankit data import DIR "
+            f"--name {dataset}` (stacked-mnist is scored with the mnist one, per channel)"
+        )
+    if len(manifest["classes"]) < 2:
+        raise ClassifierError(
+            f"dataset {dataset!r} has one class (a folder without class sub-folders): an "
+            "evaluator needs two or more to learn features from. Put the images in one "
+            "sub-folder per class and import again with --replace"
+        )
+    weights = folder.classifier_weights(dataset)
+    return ClassifierSpec(dataset, "", IMPORTED_SEED, IMPORTED_EPOCHS, False, weights)
+
+
+def get_classifier_spec(dataset: str) -> ClassifierSpec:
+    """The evaluator of `dataset`: bundled, or trained on an imported folder."""
+    recipe = classifier_recipe(dataset)
+    if recipe.sha256:
+        return recipe
+    record = folder.classifier_record(dataset)
+    if record is None:
+        raise ClassifierError(
+            f"imported dataset {dataset!r} has no evaluator yet; train it with "
+            f"`gankit classifier train {dataset}` (every metric is computed with it)"
+        )
+    return replace(recipe, sha256=record["sha256"], epochs=record["epochs"])
 
 
 def file_sha256(path: Path) -> str:
@@ -129,7 +162,8 @@ def load_weights(path: Path, expected_sha256: str, dataset: str) -> EvaluatorCNN
             f"{path}: holds arch={meta.get('arch')!r} dataset={meta.get('dataset')!r}, expected "
             f"arch={ARCH!r} dataset={dataset!r}; it is not a gankit evaluator for {dataset}"
         )
-    model = EvaluatorCNN()
+    head = state.get("head.weight")
+    model = EvaluatorCNN(num_classes=len(head) if head is not None else 10)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

@@ -17,6 +17,7 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("coverage (k=5)", "coverage", None, "{:.3f}"),
     ("modes covered", "modes_covered", None, "{}"),
     ("class KL to training classes", "class_kl", None, "{:.4f}"),
+    ("KL of the modes to uniform (nats)", "kl_to_uniform", None, "{:.4f}"),
     ("share classified as target", "target_share", None, "{:.3f}"),
     ("accuracy on requested labels", "label_accuracy", None, "{:.3f}"),
     ("nearest-train distance, median", "memorisation_nn_median", None, "{:.3f}"),
@@ -48,7 +49,8 @@ def format_table(metrics: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
-    lines.append(f"class histogram: {metrics['class_histogram']}")
+    if "class_histogram" in metrics:
+        lines.append(f"class histogram: {metrics['class_histogram']}")
     if "class_histogram" in reference:
         lines.append(f"reference histogram: {reference['class_histogram']}")
     return "\n".join(lines)

@@ -12,13 +12,13 @@ import torch
 from safetensors.torch import save
 from torch import nn
 
-from gankit.data import load_tensors
+from gankit.data import dataset_info, load_tensors
 from gankit.evaluation.classifier import (
     ARCH,
     EvaluatorCNN,
+    classifier_recipe,
     classify,
     file_sha256,
-    get_classifier_spec,
 )
 from gankit.fileio import atomic_write_bytes
 
@@ -72,7 +72,7 @@ def train_classifier(
     byte-identical to the bundled one. `limit` keeps the first `limit` training and test
     images (a smoke run for tests).
     """
-    spec = get_classifier_spec(dataset)
+    spec = classifier_recipe(dataset)
     seed = spec.seed if seed is None else seed
     epochs = spec.epochs if epochs is None else epochs
     train_x, train_y = load_tensors(dataset, "train", data_dir=data_dir, limit=limit)
@@ -88,7 +88,8 @@ def train_classifier(
     try:
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
-        model = EvaluatorCNN().to(memory_format=torch.channels_last)
+        classes = len(dataset_info(dataset).classes)
+        model = EvaluatorCNN(classes).to(memory_format=torch.channels_last)
         steps_per_epoch = -(-len(train_x) // BATCH_SIZE)
         opt = torch.optim.AdamW(model.parameters(), lr=MAX_LR, weight_decay=WEIGHT_DECAY)
         sched = torch.optim.lr_scheduler.OneCycleLR(

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 
 from gankit.config import Config
-from gankit.data import get_spec
+from gankit.data import dataset_info
 from gankit.losses import get_loss
-from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape
+from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape, apply_spectral_norm
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
 from gankit.training.perf import FastPath
@@ -19,14 +19,25 @@ from gankit.training.steps import GANSteps
 
 def num_classes(config: Config) -> int:
     """Classes a conditional model is told about; 0 for an unconditional one."""
-    return len(get_spec(config.data.dataset).classes) if config.model.conditional else 0
+    return len(dataset_info(config.data.dataset).classes) if config.model.conditional else 0
+
+
+def image_shape(config: Config) -> ImageShape:
+    """The dataset's images: what G makes."""
+    return ImageShape(channels=dataset_info(config.data.dataset).channels)
+
+
+def discriminator_image(config: Config) -> ImageShape:
+    """What D takes: with PacGAN packing m, m images stacked along the channels."""
+    image = image_shape(config)
+    return ImageShape(image.channels * config.train.packing, image.height, image.width)
 
 
 def build_generator(config: Config) -> nn.Module:
     m = config.model
     return GENERATORS[m.generator](
         m.z_dim,
-        ImageShape(),
+        image_shape(config),
         width=m.g_width,
         batchnorm=m.batchnorm,
         num_classes=num_classes(config),
@@ -35,13 +46,15 @@ def build_generator(config: Config) -> nn.Module:
 
 def build_discriminator(config: Config) -> nn.Module:
     m = config.model
-    return DISCRIMINATORS[m.discriminator](
-        ImageShape(),
+    discriminator = DISCRIMINATORS[m.discriminator](
+        discriminator_image(config),
         width=m.d_width,
         batchnorm=m.batchnorm,
         norm=m.d_norm,
         num_classes=num_classes(config),
+        projection=m.d_conditioning == "projection",
     )
+    return apply_spectral_norm(discriminator) if m.d_spectral_norm else discriminator
 
 
 @dataclass

@@ -1,0 +1,52 @@
+"""Every dataset gankit can train on, by name: the IDX datasets of the registry, Stacked MNIST
+(built from MNIST) and the folders imported into the user cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gankit.data import folder, stacked
+from gankit.data.errors import DataError
+from gankit.data.registry import DATASETS
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    classes: tuple[str, ...]
+    channels: int = 1
+    kind: str = "idx"  # "idx", "stacked" or "folder"
+
+
+def known_datasets() -> list[str]:
+    """Built-in names first, then the imported ones."""
+    return [*sorted(DATASETS), stacked.NAME, *folder.imported_names()]
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    if name in DATASETS:
+        return DatasetInfo(name, DATASETS[name].classes)
+    if name == stacked.NAME:
+        return DatasetInfo(name, stacked.CLASSES, stacked.CHANNELS, "stacked")
+    manifest = folder.read_manifest(name)
+    if manifest is None:
+        imported = ", ".join(folder.imported_names()) or "none"
+        raise DataError(
+            f"unknown dataset {name!r}; built in: {', '.join([*sorted(DATASETS), stacked.NAME])}; "
+            f"imported: {imported}. Import a folder of 28x28 images with "
+            f"`gankit data import DIR --name {name}`"
+        )
+    return DatasetInfo(name, tuple(manifest["classes"]), 1, "folder")
+
+
+def built_arrays(
+    name: str, split: str, data_dir: str | Path | None, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images and labels of a dataset that is not an IDX download: Stacked MNIST, or a folder."""
+    if name == stacked.NAME:
+        return stacked.stacked_arrays(split, data_dir, download)
+    dataset_info(name)  # an unknown name fails here, with the list of known ones
+    return folder.folder_arrays(name, split)

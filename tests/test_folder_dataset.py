@@ -1,0 +1,152 @@
+"""Your own 28x28 data: a folder of PNGs (written here from real MNIST digits) imported into a
+checksummed cache, its own evaluator trained, and the metric suite computed with it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from gankit.cli import main
+from gankit.config import load_config
+from gankit.data import DataError, dataset_info, load_arrays, load_tensors
+from gankit.data.folder import dataset_dir, split_indices
+from gankit.evaluation.classifier import ClassifierError, get_classifier_spec
+from gankit.evaluation.evaluate import evaluate_images
+
+DIGITS = (0, 1, 7)
+PER_CLASS = 150
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh user cache: every run imports and trains from scratch."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def digit_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, np.ndarray]]:
+    """One sub-folder per digit, PER_CLASS real MNIST test images each, plus a stray file."""
+    root = tmp_path_factory.mktemp("digits")
+    images, labels = load_arrays("mnist", "test")
+    chosen = {}
+    for d in DIGITS:
+        chosen[d] = images[labels == d][:PER_CLASS]
+        (root / f"digit-{d}").mkdir()
+        for i, image in enumerate(chosen[d]):
+            Image.fromarray(image).save(root / f"digit-{d}" / f"{i:04d}.png")
+    (root / "digit-0" / "notes.txt").write_text("not an image")
+    return root, chosen
+
+
+@pytest.fixture(scope="module")
+def imported(digit_folder: tuple[Path, dict[int, np.ndarray]]) -> str:
+    code, output = _invoke("data", "import", str(digit_folder[0]), "--name", "my-digits")
+    assert code == 0, output
+    assert "450 images, 3 class(es): digit-0: 150, digit-1: 150, digit-7: 150" in output
+    assert "skipped 1 file(s)" in output
+    return "my-digits"
+
+
+def test_import_keeps_every_image_and_holds_out_a_tenth_per_class(digit_folder, imported) -> None:
+    _, chosen = digit_folder
+    info = dataset_info(imported)
+    assert info.classes == ("digit-0", "digit-1", "digit-7") and info.channels == 1
+    train_x, train_y = load_arrays(imported, "train")
+    test_x, test_y = load_arrays(imported, "test")
+    assert np.bincount(test_y).tolist() == [15, 15, 15]
+    for label, d in enumerate(DIGITS):
+        got = np.concatenate([train_x[train_y == label], test_x[test_y == label]])
+        # the same pixels, byte for byte, whatever the split put where
+        assert sorted(map(bytes, got)) == sorted(map(bytes, chosen[d]))
+    x, y = load_tensors(imported, "train")
+    assert x.shape == (405, 1, 28, 28) and x.min() == -1 and x.max() == 1
+    assert load_config("dcgan", [f"data.dataset={imported}"]).data.dataset == imported
+
+
+def test_import_again_is_a_no_op_and_other_images_need_replace(
+    digit_folder, imported, tmp_path: Path
+) -> None:
+    code, output = _invoke("data", "import", str(digit_folder[0]), "--name", imported)
+    assert code == 0 and "already imported, unchanged" in output
+    other = tmp_path / "other"
+    other.mkdir()
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(other / "a.png")
+    Image.fromarray(np.full((28, 28), 255, np.uint8)).save(other / "b.png")
+    code, output = _invoke("data", "import", str(other), "--name", imported)
+    assert code == 2 and "--replace" in output and "Traceback" not in output
+    assert load_arrays(imported, "test")[0].shape == (45, 28, 28)  # nothing was lost
+
+
+def test_bad_folders_are_refused_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "big").mkdir()
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(tmp_path / "big" / "x.png")
+    code, output = _invoke("data", "import", str(tmp_path / "big"), "--name", "big")
+    assert code == 2 and "x.png: 32x32 pixels; every image must be 28x28" in output
+    code, output = _invoke("data", "import", str(tmp_path / "big"), "--name", "MNIST!")
+    assert code == 2 and "lower-case letters" in output
+    with pytest.raises(DataError, match="gankit data import DIR --name nowhere"):
+        load_arrays("nowhere", "train")
+
+
+def test_a_changed_cache_file_is_caught(digit_folder, imported, tmp_path: Path) -> None:
+    _invoke("data", "import", str(digit_folder[0]), "--name", "to-corrupt")
+    path = dataset_dir("to-corrupt") / "t10k-images-idx3-ubyte"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="altered.*--replace"):
+        load_arrays("to-corrupt", "test")
+
+
+def test_split_is_stratified_and_seeded() -> None:
+    labels = np.repeat([0, 1, 2], [10, 1, 31])
+    train, test = split_indices(labels, 0.1)
+    assert np.bincount(labels[test], minlength=3).tolist() == [1, 0, 3]
+    assert sorted([*train, *test]) == list(range(42))
+    assert np.array_equal(split_indices(labels, 0.1)[1], test)
+
+
+def test_own_evaluator_makes_every_metric_work(imported) -> None:
+    with pytest.raises(ClassifierError, match=f"gankit classifier train {imported}"):
+        get_classifier_spec(imported)
+    code, output = _invoke("classifier", "train", imported)
+    assert code == 0, output
+    assert f"every metric on {imported} is now computed with it" in output
+    accuracy = float(output.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.9  # 0, 1 and 7 are easy to tell apart, even from 405 images
+    # real held-out digits score like real data; a blank set does not
+    real, labels = load_tensors(imported, "test")
+    metrics = evaluate_images(real, imported)
+    assert metrics["classifier_sha256"] == get_classifier_spec(imported).sha256
+    assert metrics["modes_covered"] == 3 and metrics["modes_total"] == 3
+    assert metrics["is_h_y_given_x"] < 0.3  # confident calls
+    assert sum(abs(n - 15) for n in metrics["class_histogram"]) <= 4  # 15 test images a class
+    assert all(math.isfinite(metrics[k]) for k in ("fid", "kid", "precision", "recall"))
+    blank = torch.full((45, 1, 28, 28), -1.0)
+    assert evaluate_images(blank, imported, reference=False)["fid"] > 10 * metrics["fid"]
+
+
+def test_unlabelled_folder_trains_but_has_no_evaluator(tmp_path: Path) -> None:
+    images, _ = load_arrays("mnist", "test")
+    for i in range(12):
+        Image.fromarray(images[i]).save(tmp_path / f"{i}.png")
+    code, output = _invoke("data", "import", str(tmp_path), "--name", "unlabelled")
+    assert code == 0 and "1 class(es): all: 12" in output
+    code, output = _invoke("classifier", "train", "unlabelled")
+    assert code == 2 and "one class" in output
+    code, output = _invoke("classifier", "train", "cifar10")
+    assert code == 2 and "no evaluator classifier for dataset 'cifar10'" in output

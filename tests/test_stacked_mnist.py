@@ -1,0 +1,89 @@
+"""Stacked MNIST: the dataset built from the MNIST files, 3-channel models, and mode counting
+checked on real stacked digits (every mode, KL near its sampling floor) and a collapsed set."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import entropy
+
+from gankit.config import ConfigError, load_config
+from gankit.data import dataset_info, load_arrays, load_tensors, to_unit_range
+from gankit.data.stacked import stack
+from gankit.evaluation.modes import channel_digits, mode_metrics, modes_of
+from gankit.training.build import build_discriminator, build_generator
+
+N = 4000  # real images scored here; the benchmark's 26,000 run in docs/results/beyond.md
+
+
+@pytest.fixture(scope="module")
+def stacked() -> tuple[np.ndarray, np.ndarray]:
+    return load_arrays("stacked-mnist", "train")
+
+
+def test_each_channel_is_an_mnist_digit_and_the_label_names_the_triple(stacked) -> None:
+    images, labels = stacked
+    digits, digit_labels = load_arrays("mnist", "train")
+    assert images.shape == (60_000, 3, 28, 28) and images.dtype == np.uint8
+    picks = np.random.default_rng(0).integers(0, 60_000, size=(60_000, 3))  # the train seed
+    for i in (0, 1, 59_999):
+        assert all(np.array_equal(images[i, c], digits[picks[i, c]]) for c in range(3))
+        r, g, b = digit_labels[picks[i]].astype(int)
+        assert labels[i] == 100 * r + 10 * g + b
+    assert len(np.unique(labels)) == 1000 and dataset_info("stacked-mnist").channels == 3
+    # deterministic: the same seed gives the same images, another seed others
+    again, _ = stack(digits, digit_labels, 100, seed=0)
+    other, _ = stack(digits, digit_labels, 100, seed=5)
+    assert np.array_equal(again, images[:100]) and not np.array_equal(other, again)
+    test_images, _ = load_arrays("stacked-mnist", "test")
+    assert test_images.shape == (10_000, 3, 28, 28)
+
+
+def test_mode_counting_on_real_stacked_digits(stacked) -> None:
+    images, labels = stacked
+    digits = channel_digits(to_unit_range(images[:N]))
+    modes = modes_of(digits)
+    # the classifier reads the triple right almost always (each digit ~99.5%)
+    assert (modes.numpy() == labels[:N]).mean() > 0.97
+    scores = mode_metrics(modes)
+    # N uniform draws over 1,000 modes reach 1000 (1 - e^(-N/1000)) = 982 of them on average
+    assert scores["modes_covered"] >= 970 and scores["modes_total"] == 1000
+    # KL against an independent computation, and near the floor of N uniform draws
+    hist = np.bincount(modes.numpy(), minlength=1000)
+    assert scores["kl_to_uniform"] == pytest.approx(entropy(hist, np.full(1000, 1e-3)), rel=1e-9)
+    rng = np.random.default_rng(0)
+    entropies = [entropy(np.bincount(rng.integers(0, 1000, N), minlength=1000)) for _ in range(5)]
+    floor = math.log(1000) - np.mean(entropies)  # about 999 / (2 N) = 0.12 nats
+    assert 0.7 * floor < scores["kl_to_uniform"] < 1.3 * floor
+
+
+def test_a_collapsed_generator_covers_one_mode(stacked) -> None:
+    images, labels = stacked
+    one = to_unit_range(images[:1]).expand(300, -1, -1, -1)
+    scores = mode_metrics(modes_of(channel_digits(one)))
+    assert scores["modes_covered"] == 1
+    assert scores["kl_to_uniform"] == pytest.approx(math.log(1000))  # all mass on 1 of 1000
+    # half the modes, equally often: KL = ln 2
+    assert mode_metrics(torch.arange(500).repeat(4))["kl_to_uniform"] == pytest.approx(math.log(2))
+
+
+def test_stacked_models_take_three_channels_and_packs() -> None:
+    config = load_config("stacked-pacgan2")
+    g, d = build_generator(config), build_discriminator(config)
+    fake = g(torch.randn(4, config.model.z_dim))
+    assert fake.shape == (4, 3, 28, 28)
+    assert d(fake.reshape(2, 6, 28, 28)).shape == (2,)  # packs of 2 RGB images
+    x, _ = load_tensors("stacked-mnist", "test", limit=8)
+    assert x.shape == (8, 3, 28, 28) and x.min() >= -1 and x.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [(["model.conditional=true"], "unconditional"), (["log.eval_every=100"], "eval_every=0")],
+)
+def test_stacked_mnist_refuses_what_it_cannot_score(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config("stacked-dcgan", overrides)
