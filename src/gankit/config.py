@@ -213,6 +213,9 @@ class LogConfig(Strict):
     eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
     eval_samples: int = Field(default=2000, gt=0)
     grid_size: int = Field(default=64, gt=0, description="images in each sample grid")
+    tensorboard: bool = Field(
+        default=True, description="TensorBoard event files in the run directory"
+    )
 
 
 class Config(Strict):

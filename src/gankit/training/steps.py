@@ -44,8 +44,14 @@ class GANSteps:
         self.cfg = cfg
 
     def stat_names(self) -> list[str]:
-        """The scalars `iteration` returns, in order: the columns of losses.csv."""
-        return ["d_loss", "g_loss"]
+        """The scalars `iteration` returns: the columns of losses.csv. D(x) and D(G(z)) are
+        the means of D's output on the last D update's batches (probabilities for the
+        cross-entropy losses, raw scores otherwise); the gradient norms are the L2 norms of
+        all of a network's gradients, measured only when `iteration` is asked to."""
+        names = ["d_loss", "g_loss", "d_real", "d_fake"]
+        names += ["gp"] if self.loss.needs_gradient_penalty else []
+        names += ["wasserstein"] if self.loss.wasserstein else []
+        return [*names, "d_grad_norm", "g_grad_norm"]
 
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.z_dim, device=device)
@@ -87,9 +93,21 @@ class GANSteps:
         fake: torch.Tensor,
         y_real: torch.Tensor | None = None,
         y_fake: torch.Tensor | None = None,
+        stats: dict[str, torch.Tensor] | None = None,
+        measure_grad: bool = False,
     ) -> torch.Tensor:
+        """One D update; returns its loss. `stats` (when given) receives D(x), D(G(z)), the
+        penalties and the Wasserstein estimate as detached device tensors (no host sync),
+        and D's gradient norm when `measure_grad`."""
+        stats = {} if stats is None else stats
         real_logits, fake_logits = self._d_logits(real, fake, y_real, y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
+        real_out, fake_out = real_logits.detach(), fake_logits.detach()
+        if self.loss.d_probability:
+            real_out, fake_out = real_out.sigmoid(), fake_out.sigmoid()
+        stats["d_real"], stats["d_fake"] = real_out.mean(), fake_out.mean()
+        if self.loss.wasserstein:
+            stats["wasserstein"] = (real_logits.mean() - fake_logits.mean()).detach()
         if self.loss.needs_gradient_penalty:
             # Interpolates are scored under the real labels (a conditional critic needs one).
             penalty = gradient_penalty(lambda x: self.discriminate(x, y_real), real, fake)
@@ -97,25 +115,40 @@ class GANSteps:
         if self.cfg.r1_gamma:
             r1 = r1_penalty(lambda x: self.discriminate(x, y_real), real)
             loss = loss + 0.5 * self.cfg.r1_gamma * r1
+            stats["gp"] = penalty.detach()
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
+        if measure_grad:
+            stats["d_grad_norm"] = grad_norm(self.D)
         self.opt_d.step()
         self.sched_d.step()
         return loss.detach()
 
-    def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
+    def g_update(
+        self,
+        batch_size: int,
+        device: torch.device,
+        stats: dict[str, torch.Tensor] | None = None,
+        measure_grad: bool = False,
+    ) -> torch.Tensor:
+        """One G update; returns its loss (and G's gradient norm in `stats` when asked)."""
         labels = self.fake_labels(batch_size, device)
         fake = self.generate(self.noise(batch_size, device), labels)
         with frozen(self.D, self.cfg.g_step_d_bn):
             loss = self.loss.generator(self.discriminate(fake, labels))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        if measure_grad and stats is not None:
+            stats["g_grad_norm"] = grad_norm(self.G)
         self.opt_g.step()
         self.sched_g.step()
         return loss.detach()
 
-    def iteration(self, next_real: Callable[[], RealBatch]) -> dict[str, torch.Tensor]:
-        """k D updates then one G update; returns the last D loss and the G loss, on device.
+    def iteration(
+        self, next_real: Callable[[], RealBatch], grad_norms: bool = False
+    ) -> dict[str, torch.Tensor]:
+        """k D updates then one G update; returns the scalars of `stat_names` (the last D
+        update's, and the gradient norms only when `grad_norms`), detached, on the device.
 
         With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
         updates, as Keras `train_on_batch` called k times on the same arrays does.
@@ -124,6 +157,7 @@ class GANSteps:
         real, y_real = _split(next_real())
         device = real.device
         d_losses = []
+        stats: dict[str, torch.Tensor] = {}
         fake = y_fake = None
         for k in range(self.cfg.d_steps):
             if k > 0 and not self.cfg.d_same_batch:
@@ -132,9 +166,12 @@ class GANSteps:
                 y_fake = self.fake_labels(len(real), device)
                 with torch.no_grad():
                     fake = self.generate(self.noise(len(real), device), y_fake)
-            d_losses.append(self.d_update(real, fake, y_real, y_fake))
-        g_loss = self.g_update(self.cfg.batch_size, device)
-        return {"d_loss": d_losses[-1], "g_loss": g_loss}
+            last = k == self.cfg.d_steps - 1
+            d_losses.append(
+                self.d_update(real, fake, y_real, y_fake, stats, measure_grad=grad_norms and last)
+            )
+        g_loss = self.g_update(self.cfg.batch_size, device, stats, measure_grad=grad_norms)
+        return {"d_loss": d_losses[-1], "g_loss": g_loss, **stats}
 
 
 @contextmanager
@@ -153,6 +190,14 @@ def frozen(discriminator: nn.Module, batchnorm: str) -> Iterator[None]:
         for norm in norms:
             norm.train()
         discriminator.requires_grad_(True)
+
+
+def grad_norm(module: nn.Module) -> torch.Tensor:
+    """The L2 norm of all of a module's parameter gradients taken together, on its device."""
+    norms = [p.grad.detach().norm() for p in module.parameters() if p.grad is not None]
+    if not norms:
+        return torch.zeros((), device=next(module.parameters()).device)
+    return torch.linalg.vector_norm(torch.stack(norms))
 
 
 def pack(images: torch.Tensor, m: int) -> torch.Tensor:
