@@ -11,6 +11,7 @@ from torch import nn
 from gankit.config import Config
 from gankit.data import get_spec
 from gankit.machine import resolve_device
+from gankit.sampling import BATCH, check_labels, generate
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 from gankit.training.rundir import RunDir
@@ -40,37 +41,21 @@ class TrainedRun:
     def num_classes(self) -> int:
         return len(get_spec(self.dataset).classes)
 
-    @torch.no_grad()
     def generate(
         self,
         n: int,
         labels: torch.Tensor | None = None,
         seed: int = 0,
-        batch_size: int = 500,
+        batch_size: int = BATCH,
     ) -> torch.Tensor:
-        """n images as float32 CPU (n, C, H, W) in [-1, 1], the same for the same seed."""
+        """n images as float32 CPU (n, C, H, W) in [-1, 1], by gankit.sampling's one rule:
+        the same seed gives the same images; a conditional model draws every class equally
+        often unless `labels` are given."""
         if labels is not None and not self.conditional:
             raise ValueError(f"{self.run_dir} is an unconditional model; it takes no labels")
-        if self.conditional:
-            if labels is None:
-                labels = torch.arange(n) % self.num_classes  # every class equally often
-            if (
-                labels.shape != (n,)
-                or not 0 <= int(labels.min()) <= int(labels.max()) < self.num_classes
-            ):
-                raise ValueError(f"labels must be {n} class indices in 0..{self.num_classes - 1}")
-        gen = torch.Generator().manual_seed(seed)
-        noise = torch.randn(n, self.config.model.z_dim, generator=gen)
-        chunks = []
-        for start in range(0, n, batch_size):
-            z = noise[start : start + batch_size].to(self.device)
-            y = (
-                None
-                if labels is None
-                else labels[start : start + batch_size].long().to(self.device)
-            )
-            chunks.append(self.generator(z, y).float().cpu())
-        return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28)
+        if labels is not None:
+            check_labels(labels, n, self.num_classes)
+        return generate(self.generator, n, seed=seed, labels=labels, batch_size=batch_size)
 
 
 def load_run(run_dir: str | Path, device: str = "cpu") -> TrainedRun:

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config
+from gankit.sampling import generate
 from gankit.training.build import build_generator
 from gankit.training.callbacks import StepLog
 from gankit.training.trainer import Trainer
@@ -19,28 +20,10 @@ from gankit.training.trainer import Trainer
 SAMPLE_SEED = 4321  # fixed noise: successive evaluations of one run see the same z
 
 
-@torch.no_grad()
-def sample_images(
-    generator: nn.Module, n: int, z_dim: int, device: torch.device, batch: int = 500
-) -> torch.Tensor:
-    """n images (float32, CPU) from `generator` in eval mode, without touching the global RNG;
-    a conditional generator draws every class equally often."""
-    was_training = generator.training
-    generator.eval()
-    try:
-        noise = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(SAMPLE_SEED))
-        classes = generator.num_classes
-        labels = (torch.arange(n) % classes).to(device) if classes else None
-        return torch.cat(
-            [
-                generator(z.to(device), None if labels is None else labels[i : i + len(z)])
-                .float()
-                .cpu()
-                for i, z in zip(range(0, n, batch), noise.split(batch), strict=True)
-            ]
-        )
-    finally:
-        generator.train(was_training)
+def sample_images(generator: nn.Module, n: int, batch: int = 500) -> torch.Tensor:
+    """n images (float32, CPU) of draw SAMPLE_SEED by gankit.sampling's rule (eval mode, the
+    global RNG untouched, every class equally often for a conditional generator)."""
+    return generate(generator, n, seed=SAMPLE_SEED, batch_size=batch)
 
 
 def time_to_quality(
@@ -66,9 +49,7 @@ def time_to_quality(
             t0 = time.perf_counter()
             trainer.train(until=min(trainer.step + eval_every, total))
             t1 = time.perf_counter()
-            images = sample_images(
-                trainer.gan.sampling_generator, eval_samples, config.model.z_dim, trainer.device
-            )
+            images = sample_images(trainer.gan.sampling_generator, eval_samples)
             scores = quick_metrics(images, config.data.dataset, target_labels=config.data.labels)
             train_seconds += t1 - t0
             eval_seconds += time.perf_counter() - t1
@@ -110,7 +91,7 @@ def eval_throughput(config: Config, n: int = 10_000, repeats: int = 2) -> dict[s
     torch.manual_seed(config.train.seed)
     generator = build_generator(config)
     start = time.perf_counter()
-    images = sample_images(generator, n, config.model.z_dim, torch.device("cpu"))
+    images = sample_images(generator, n)
     sample_seconds = time.perf_counter() - start
     calls = []
     for _ in range(repeats):

@@ -1,4 +1,4 @@
-"""`gankit train`, `gankit presets`, `gankit sample`."""
+"""`gankit train` and `gankit presets`."""
 
 from __future__ import annotations
 
@@ -109,42 +109,3 @@ def presets() -> None:
         tree = read_preset(name)
         marker = " (default)" if name == DEFAULT_PRESET else ""
         click.echo(f"{name:<20} {tree.get('description', '')}{marker}")
-
-
-@click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--n", "n", type=int, default=64, show_default=True, help="Number of images.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="PNG file to write.")
-@click.option("--label", type=int, help="Class to draw (conditional runs) [every class].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed.")
-@click.option("--nrow", type=int, help="Images per row [square grid].")
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True
-)
-def sample(
-    run_dir: Path, n: int, label: int | None, out: Path, seed: int, nrow: int | None, device: str
-) -> None:
-    """Write a grid of N images from RUN_DIR's trained generator."""
-    import torch
-
-    from gankit.report.grid import save_grid
-    from gankit.runs import load_run
-    from gankit.training.checkpoint import CheckpointError
-
-    if n <= 0:
-        _fail(f"--n must be positive, got {n}")
-    try:
-        run = load_run(run_dir, device)
-    except CheckpointError as exc:
-        _fail(str(exc))
-    labels = None
-    if label is not None:
-        if not run.conditional:
-            _fail(f"{run_dir} is unconditional: --label needs a conditional run (cgan presets)")
-        if not 0 <= label < run.num_classes:
-            _fail(f"--label must be in 0..{run.num_classes - 1}, got {label}")
-        labels = torch.full((n,), label, dtype=torch.long)
-    elif run.conditional:
-        nrow = nrow or run.num_classes  # one class per column
-    save_grid(run.generate(n, labels=labels, seed=seed), out, nrow=nrow)
-    click.echo(f"wrote {n} samples from {run_dir} (step {run.step}) to {out}")

@@ -50,6 +50,7 @@ class GANSteps:
         all of a network's gradients, measured only when `iteration` is asked to."""
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         names += ["gp"] if self.loss.needs_gradient_penalty else []
+        names += ["r1"] if self.cfg.r1_gamma else []
         names += ["wasserstein"] if self.loss.wasserstein else []
         return [*names, "d_grad_norm", "g_grad_norm"]
 
@@ -112,10 +113,11 @@ class GANSteps:
             # Interpolates are scored under the real labels (a conditional critic needs one).
             penalty = gradient_penalty(lambda x: self.discriminate(x, y_real), real, fake)
             loss = loss + self.cfg.gp_weight * penalty
+            stats["gp"] = penalty.detach()
         if self.cfg.r1_gamma:
             r1 = r1_penalty(lambda x: self.discriminate(x, y_real), real)
             loss = loss + 0.5 * self.cfg.r1_gamma * r1
-            stats["gp"] = penalty.detach()
+            stats["r1"] = r1.detach()
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         if measure_grad:
