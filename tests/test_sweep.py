@@ -154,3 +154,42 @@ def test_a_claim_is_exclusive_and_freed_when_released(tmp_path: Path) -> None:
 def test_spec_refuses_a_sweep_that_is_not_a_mapping() -> None:
     with pytest.raises(ValueError, match="a sweep is a mapping"):
         parse_spec(["dcgan"], "x.yaml")
+
+
+class InProcess:
+    """Runs trials one after another in this process: the report, not the executor, is
+    under test here (the executors have their own tests)."""
+
+    def describe(self) -> str:
+        return "in-process"
+
+    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
+        from gankit.sweep.trial import execute_trial
+
+        for trial in trials:
+            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
+
+
+def test_reproduce_reports_mean_and_sd_over_seeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gankit import reproduce
+    from gankit.papers import PAPERS, Paper
+
+    paper = Paper("tiny", "A tiny paper", ("xiao2023-adam",), {"xiao2023-adam": ("IS", 5.0)}, "")
+    monkeypatch.setitem(PAPERS, "tiny", paper)
+    out = tmp_path / "repro"
+    tiny = ("train.batch_size=8", "log.eval_every=0")
+    lines: list[str] = []
+    result, report = reproduce.reproduce("tiny", out, InProcess(), 0.00025, 2, tiny, lines.append)
+    assert result.complete and report is not None, lines
+    runs = [out / "xiao2023-adam-s0", out / "xiao2023-adam-s1"]
+    scores = [json.loads((run / "metrics.json").read_text())["is_mean"] for run in runs]
+    mean, sd = sum(scores) / 2, abs(scores[0] - scores[1]) / math.sqrt(2)
+    md = report[0].read_text()
+    assert "## Over seeds" in md and "| IS: 5.00 |" in md
+    assert f"| xiao2023-adam | 2 | {mean:.3f} ± {sd:.3f} [" in md
+    assert "| xiao2023-adam (xiao2023-adam-s0) | 2 |" in md  # each seed's own row
+    assert (out / "summary.html").is_file() and (out / "trials.csv").is_file()
+    result, _ = reproduce.reproduce("tiny", out, InProcess(), 0.00025, 2, tiny, lines.append)
+    assert [o.status for o in result.outcomes.values()] == ["skipped", "skipped"]

@@ -10,8 +10,12 @@ from gankit.config import load_config
 from gankit.machine import describe_machine
 from gankit.papers import PAPERS
 from gankit.report.compare import build_comparison
-from gankit.report.document import Paragraph, write_document
-from gankit.workflow import run_experiment
+from gankit.report.document import Block, Heading, Paragraph, write_document
+from gankit.sweep.aggregate import group_rows
+from gankit.sweep.executors import Executor
+from gankit.sweep.runner import SweepResult, run_trials, trial_rows
+from gankit.sweep.spec import SweepSpec, Trial, plan_trials
+from gankit.sweep.summary import seed_table, write_summary
 
 
 def scaled_overrides(preset: str, scale: float) -> list[str]:
@@ -31,32 +35,53 @@ def scaled_overrides(preset: str, scale: float) -> list[str]:
     ]
 
 
+def paper_trials(
+    paper_key: str, scale: float = 1.0, seeds: int = 3, extra_overrides: tuple[str, ...] = ()
+) -> list[Trial]:
+    """Every experiment of the paper for seeds 0..seeds-1, named OUT/<preset>-s<seed>."""
+    if paper_key not in PAPERS:
+        raise ValueError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
+    spec = SweepSpec(presets=list(PAPERS[paper_key].presets), seeds=seeds)
+    return plan_trials(spec, extra_overrides, per_preset=lambda p: scaled_overrides(p, scale))
+
+
 def reproduce(
     paper_key: str,
     out: Path,
+    executor: Executor,
     scale: float = 1.0,
+    seeds: int = 3,
     extra_overrides: tuple[str, ...] = (),
-    data_dir: str | Path | None = None,
-    eval_samples: int = 10000,
-    progress: bool = True,
     echo: Callable[[str], None] = print,
-) -> tuple[Path, Path]:
-    if paper_key not in PAPERS:
-        raise ValueError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
+) -> tuple[SweepResult, tuple[Path, Path] | None]:
+    """Run (or resume) every experiment for every seed through the sweep runner, then write
+    OUT/report.md and report.html (mean ± sd over seeds beside the paper's numbers, then each
+    run) and the sweep summary (summary.md, .html, .csv, trials.csv). The report covers the
+    finished runs; it is None while none has finished."""
     paper = PAPERS[paper_key]
-    run_dirs = []
-    for preset in paper.presets:
-        config = load_config(preset, [*scaled_overrides(preset, scale), *extra_overrides])
-        run_dir = out / preset
-        echo(f"== {preset}: {config.train.iterations} iterations -> {run_dir}")
-        result = run_experiment(
-            config, run_dir, data_dir=data_dir, eval_samples=eval_samples, progress=progress
-        )
-        if result.train.interrupted:
-            raise KeyboardInterrupt(f"interrupted in {preset}; run the command again to resume")
-        run_dirs.append(run_dir)
-    doc = build_comparison(run_dirs, out, f"Reproducing {paper.citation}")
-    command = f"gankit reproduce {paper_key} --scale {scale} --out {out}"
+    trials = paper_trials(paper_key, scale, seeds, extra_overrides)
+    result = run_trials(trials, out, executor, echo)
+    rows = trial_rows(trials, result, out)
+    command = f"gankit reproduce {paper_key} --scale {scale} --seeds {seeds} --out {out}"
     made = f"Made by `{command}` on {date.today().isoformat()}, {describe_machine()}."
-    doc.blocks.insert(0, Paragraph(f"{made} Iteration counts are the paper's times {scale}."))
-    return write_document(doc, out)
+    write_summary(rows, out, f"Reproducing {paper.citation}: every run", made)
+    finished = [out / row.name for row in rows if row.metrics]
+    if not finished:
+        return result, None
+    doc = build_comparison(finished, out, f"Reproducing {paper.citation}")
+    scores = {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()}
+    missing = [row.name for row in rows if not row.metrics]
+    head: list[Block] = [
+        Paragraph(f"{made} Iteration counts are the paper's times {scale}; {executor.describe()}."),
+        Heading("Over seeds"),
+        Paragraph(
+            "Each cell: mean ± standard deviation over the seeds, then the 95% Student-t "
+            "interval for the mean. Each seed's values: the Metrics table below, and "
+            "summary.html (summary.csv, trials.csv)."
+        ),
+        seed_table(group_rows(rows), [], scores if scores else None),
+    ]
+    if missing:
+        head.append(Paragraph(f"Not finished yet, so not in this report: {', '.join(missing)}."))
+    doc.blocks[:0] = head
+    return result, write_document(doc, out)

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.options import data_dir_option, eval_samples_option, set_option
+from gankit.commands.options import (
+    data_dir_option,
+    eval_samples_option,
+    executor_options,
+    set_option,
+)
 from gankit.papers import PAPERS
 
 
@@ -21,27 +26,42 @@ from gankit.papers import PAPERS
     help="Multiply every experiment's iteration count (0.1 for a quick look).",
 )
 @click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Run every experiment with seeds 0..N-1.",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path), help="Output folder [runs/reproduce-PAPER]."
 )
+@executor_options
 @data_dir_option
 @set_option("Override a config value in every experiment (repeatable).")
 @eval_samples_option
-@click.option("--quiet", is_flag=True, help="No progress bars.")
-def reproduce(paper: str, scale: float, out: Path | None, data_dir: Path | None,
+@click.option("--quiet", is_flag=True, help="No line per finished run.")
+def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: str,
+              address: str | None, workers: int | None, threads: int, data_dir: Path | None,
               overrides: tuple[str, ...], eval_samples: int, quiet: bool) -> None:  # fmt: skip
-    """Run every experiment of PAPER and write OUT/report.md and report.html beside the
-    paper's own numbers; resumes runs already in OUT."""
+    """Run every experiment of PAPER for each seed into OUT/<preset>-s<seed> and write
+    OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers) and
+    the sweep summary; finished runs are skipped, interrupted ones resume."""
     from gankit import reproduce as repro
+    from gankit.commands.sweep import exit_code
+    from gankit.sweep.executors import TrialSettings, make_executor
 
     out = out or Path("runs") / f"reproduce-{paper}"
-    try:
-        md, page = repro.reproduce(
-            paper, out, scale, overrides, data_dir, eval_samples, not quiet, click.echo
-        )
-    except KeyboardInterrupt as exc:
-        click.echo(str(exc) or "interrupted; run the command again to resume", err=True)
-        sys.exit(130)
-    click.echo(f"report: {md}\n        {page}")
+    settings = TrialSettings(threads, str(data_dir) if data_dir else None, eval_samples)
+    runner = make_executor(executor, settings, workers, address)
+    echo = (lambda line: None) if quiet else click.echo
+    result, report = repro.reproduce(paper, out, runner, scale, seeds, overrides, echo)
+    if report is not None:
+        click.echo(f"report: {report[0]}\n        {report[1]}")
+    click.echo(f"every run: {out / 'summary.html'}")
+    code = exit_code(result)
+    if code == 130:
+        click.echo("interrupted; run the same command again to resume", err=True)
+    sys.exit(code)
 
 
 @click.command()
