@@ -148,5 +148,10 @@ def test_unlabelled_folder_trains_but_has_no_evaluator(tmp_path: Path) -> None:
     assert code == 0 and "1 class(es): all: 12" in output
     code, output = _invoke("classifier", "train", "unlabelled")
     assert code == 2 and "one class" in output
+    # training that would be scored with the missing evaluator stops before it starts
+    run = tmp_path / "run"
+    code, output = _invoke("train", "dcgan-uncond", "--set", "data.dataset=unlabelled",
+                           "--out", str(run))  # fmt: skip
+    assert code == 2 and "one class" in output and not run.exists()
     code, output = _invoke("classifier", "train", "cifar10")
     assert code == 2 and "no evaluator classifier for dataset 'cifar10'" in output

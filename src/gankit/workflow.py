@@ -34,6 +34,8 @@ def run_experiment(
     """Train `config` into `out` (resuming when it holds a checkpoint), then evaluate and write
     report.md / report.html. An interrupted run is checkpointed and neither evaluated nor
     reported."""
+    if evaluate or config.log.eval_every:
+        _check_evaluator(config.data.dataset)
     trainer = Trainer(config, out, data_dir=data_dir, progress=progress)
     with run_lock(Path(out)):
         remove_interrupted_writes(Path(out))
@@ -51,6 +53,16 @@ def run_experiment(
                 )
             write_run_report(out)
     return ExperimentResult(result, resumed, metrics)
+
+
+def _check_evaluator(dataset: str) -> None:
+    """An imported folder without its evaluator fails here, before training, not after it."""
+    from gankit.data import dataset_info
+
+    if dataset_info(dataset).kind == "folder":
+        from gankit.evaluation.classifier import get_classifier_spec
+
+        get_classifier_spec(dataset)
 
 
 def _current_metrics(out: Path, step: int, n_samples: int) -> dict[str, Any] | None:
