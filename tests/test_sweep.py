@@ -193,3 +193,22 @@ def test_reproduce_reports_mean_and_sd_over_seeds(
     assert (out / "summary.html").is_file() and (out / "trials.csv").is_file()
     result, _ = reproduce.reproduce("tiny", out, InProcess(), 0.00025, 2, tiny, lines.append)
     assert [o.status for o in result.outcomes.values()] == ["skipped", "skipped"]
+
+
+def test_a_finished_trial_stays_finished_when_the_config_schema_grows(tmp_path: Path) -> None:
+    from gankit.sweep.trial import FINISHED, is_finished, write_record
+
+    (trial,) = plan_trials(SweepSpec.model_validate({"seeds": 1}))
+    write_record(tmp_path, trial, FINISHED)
+    (tmp_path / "metrics.json").write_text("{}")
+    assert is_finished(trial, tmp_path)
+    record = json.loads((tmp_path / "trial.json").read_text())
+    assert trial.config.train.gp_weight == 10.0  # the default
+    del record["config"]["train"]["gp_weight"]  # as a gankit before that key would write it
+    (tmp_path / "trial.json").write_text(json.dumps(record))
+    assert is_finished(trial, tmp_path)
+    record["config"]["train"]["gp_weight"] = 5.0  # trained with another value: not this trial
+    (tmp_path / "trial.json").write_text(json.dumps(record))
+    assert not is_finished(trial, tmp_path)
+    (longer,) = plan_trials(SweepSpec.model_validate({"seeds": 1, "set": {"train.iterations": 9}}))
+    assert not is_finished(longer, tmp_path)

@@ -1,8 +1,10 @@
 """Running one trial into its run directory, and the record (trial.json) that says how it went.
 
-A trial is finished when its trial.json says so for the same config (fingerprint and length)
-and its metrics.json exists. trial.json is rewritten to "running" before any work starts, so a
-trial resumed to a new length and killed midway never counts as finished.
+A trial is finished when its trial.json says so for the same config (the same fingerprint and
+length, both computed again from the recorded config, so a gankit that adds a config key with a
+default does not make finished trials look new) and its metrics.json exists. trial.json is
+rewritten to "running" before any work starts, so a trial resumed to a new length and killed
+midway never counts as finished.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from gankit.config import Config
 from gankit.fileio import atomic_write_text
 from gankit.sweep.outcome import FAILED, FINISHED, INTERRUPTED, Outcome
 from gankit.sweep.spec import Trial
@@ -36,6 +41,7 @@ def write_record(run_dir: Path, trial: Trial, status: str, **extra: Any) -> None
         "seed": trial.seed,
         "point": trial.point,
         "fingerprint": trial.config.fingerprint(),
+        "config": trial.config.to_dict(),
         "iterations": trial.config.train.iterations,
         "status": status,
         "host": socket.gethostname(),
@@ -45,13 +51,21 @@ def write_record(run_dir: Path, trial: Trial, status: str, **extra: Any) -> None
     atomic_write_text(run_dir / TRIAL_FILE, json.dumps(record, indent=2) + "\n")
 
 
+def _same_config(recorded: Any, config: Config) -> bool:
+    try:
+        saved = Config.model_validate(recorded)
+    except ValidationError:  # written by a gankit with other config keys
+        return False
+    same_length = saved.train.iterations == config.train.iterations
+    return same_length and saved.fingerprint() == config.fingerprint()
+
+
 def is_finished(trial: Trial, run_dir: Path) -> bool:
     record = read_record(run_dir)
     return (
         record is not None
         and record.get("status") == FINISHED
-        and record.get("fingerprint") == trial.config.fingerprint()
-        and record.get("iterations") == trial.config.train.iterations
+        and _same_config(record.get("config"), trial.config)
         and (run_dir / "metrics.json").is_file()
     )
 
