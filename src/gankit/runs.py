@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config
-from gankit.data import get_spec
+from gankit.data import dataset_info
 from gankit.machine import resolve_device
 from gankit.sampling import BATCH, check_labels, generate
 from gankit.training.build import build_generator
@@ -39,7 +39,7 @@ class TrainedRun:
 
     @property
     def num_classes(self) -> int:
-        return len(get_spec(self.dataset).classes)
+        return len(dataset_info(self.dataset).classes)
 
     def generate(
         self,
