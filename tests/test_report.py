@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,3 +85,69 @@ def test_scaled_reproduction_keeps_cadence_proportional() -> None:
     ]  # fmt: skip
     with pytest.raises(ValueError, match="positive"):
         scaled_overrides("dcgan", 0)
+
+
+# --- the pages in a browser --------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# Appended to a copy of the page: once it has loaded, record what a reader would see.
+PROBE = """<script>
+window.addEventListener("load", () => {
+  const box = (el) => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return {top: r.top, width: r.width, height: r.height, shown: s.display !== "none"
+            && s.visibility !== "hidden"}; };
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    viewport: window.innerHeight,
+    first_heading: document.querySelector("h2").textContent,
+    table: box(document.querySelector("table")),
+    images: [...document.images].map((img) => ({loaded: img.complete && img.naturalWidth > 0,
+      in_row: img.closest(".row") !== null, ...box(img)})),
+  });
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def render(page: Path, tmp_path: Path) -> dict:
+    """What headless Chromium sees of `page`: its probe's findings."""
+    probed = page.with_name(f"probed-{page.name}")
+    probed.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900",
+         "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    found = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, re.S)
+    assert found, f"no probe in chromium's DOM dump: {result.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
+)
+def test_reports_open_with_the_verdict_and_every_image_loads(
+    two_runs: list[Path], tmp_path: Path
+) -> None:
+    from gankit.report.run_report import write_run_report
+
+    run = two_runs[0]  # conditional dcgan: the per-class table too
+    assert invoke("eval", str(run), "--n-samples", "100")[0] == 0
+    run_page = write_run_report(run)[1]
+    out = tmp_path / "cmp"
+    assert invoke("compare", *map(str, two_runs), "--out", str(out))[0] == 0
+    for page, grids in ((run_page, 3), (out / "report.html", 2)):
+        seen = render(page, tmp_path)
+        assert seen["first_heading"] == "Verdict"
+        table = seen["table"]
+        assert table["shown"] and table["width"] > 0 and table["height"] > 0
+        assert table["top"] < seen["viewport"]  # on the first screen, without scrolling
+        assert seen["images"] and all(img["loaded"] for img in seen["images"])
+        row = [img for img in seen["images"] if img["in_row"]]
+        assert len(row) == grids  # the grids: one row of small images
+        assert len({img["top"] for img in row}) == 1 and all(img["height"] == 140 for img in row)
+        assert all(img["top"] > table["top"] for img in seen["images"])  # samples after verdict

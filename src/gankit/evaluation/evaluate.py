@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ DEFAULT_N = 10_000
 PRDC_K = 5
 SEED = 0  # one seed for every random draw: generated samples, KID subsets, real subsets
 MIN_SAMPLES = 20  # IS takes 10 splits, PRDC needs more than k samples per set
+MIN_PER_CLASS = 10  # fewer samples of a class: its per-class numbers are left out (None)
 
 
 def check_images(images: torch.Tensor) -> None:
@@ -66,9 +68,11 @@ def metric_suite(
     target_labels: list[int] | None = None,
     requested_labels: torch.Tensor | None = None,
     train_features: torch.Tensor | None = None,
+    class_side: Callable[[int], RealSide] | None = None,
 ) -> dict[str, Any]:
     """Every metric of one set of embedded images against the real side; memorisation is
-    always measured against `train_features` (default: the real side's)."""
+    always measured against `train_features` (default: the real side's). With `class_side`
+    (the real side of one class) and `requested_labels`, per-class quality too."""
     train_features = real.features if train_features is None else train_features
     out: dict[str, Any] = {}
     out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
@@ -94,7 +98,47 @@ def metric_suite(
     out["memorisation_test_nn_median"] = test_nn
     out["memorisation_ratio"] = nn_median / test_nn
     out["n_samples"] = len(emb.features)
+    if class_side is not None and requested_labels is not None:
+        out |= per_class_metrics(emb.features, requested_labels, class_side, real.class_counts)
     return out
+
+
+def per_class_metrics(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    class_side: Callable[[int], RealSide],
+    class_counts: torch.Tensor,
+) -> dict[str, Any]:
+    """For a conditional model, each class's samples (by requested label) against the real
+    images of that class: FID, and precision / recall (k=5) against equally many of them.
+    `intra_fid` is the mean of the per-class FIDs (Miyato & Koyama 2018's intra-FID). Lists
+    run over the classes; a class with fewer than MIN_PER_CLASS samples, or none in the real
+    data, gets None."""
+    labels = labels.cpu()
+    fid: list[float | None] = []
+    precision: list[float | None] = []
+    recall: list[float | None] = []
+    counts = []
+    for c in range(len(class_counts)):
+        fake = features[labels == c]
+        counts.append(len(fake))
+        if len(fake) < MIN_PER_CLASS or class_counts[c] == 0:
+            for values in (fid, precision, recall):
+                values.append(None)
+            continue
+        real = class_side(c)
+        fid.append(M.frechet_distance(*M.gaussian_stats(fake), real.mu, real.sigma))
+        scores = M.prdc(real.features[_random_rows(len(real.features), len(fake))], fake, PRDC_K)
+        precision.append(scores["precision"])
+        recall.append(scores["recall"])
+    measured = [f for f in fid if f is not None]
+    return {
+        "intra_fid": sum(measured) / len(measured) if measured else None,
+        "per_class_fid": fid,
+        "per_class_precision": precision,
+        "per_class_recall": recall,
+        "per_class_n": counts,
+    }
 
 
 def reference_metrics(
@@ -104,10 +148,12 @@ def reference_metrics(
     target_labels: list[int] | None = None,
     device: str = "cpu",
     real_split: str = "train",
+    per_class: bool = False,
 ) -> dict[str, Any]:
     """The suite for up to n real images of the other split (of the run's classes) against
     `real_split`: test images against the training set by default. Its `n_samples` says how
-    many there were (the digit-6 test set has 958)."""
+    many there were (the digit-6 test set has 958). `per_class`: the per-class floor too,
+    each test image standing for a sample of its true class."""
     subset = subset_tag(target_labels)
     held = held_out_split(real_split)
 
@@ -123,11 +169,15 @@ def reference_metrics(
             target_labels=target_labels,
             requested_labels=labels[index],  # label accuracy = the classifier's accuracy
             train_features=real_side(dataset, extractor, target_labels, device).features,
+            class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
         )
         result["eval_seconds"] = time.perf_counter() - start
         return result
 
-    name = f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference-n{n}.json"
+    kind = "-per-class" if per_class else ""
+    name = (
+        f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference{kind}-n{n}.json"
+    )
     return cached_json(name, compute)
 
 
@@ -142,8 +192,11 @@ def evaluate_images(
     features: str = "classifier",
     inception_weights: str | Path | None = None,
     real_split: str = "train",
+    per_class: bool = False,
 ) -> dict[str, Any]:
     """The full metric suite for images (N, 1, 28, 28) in [-1, 1] from `dataset`'s domain.
+    `per_class` (a conditional model's samples, with `requested_labels`): intra-class FID and
+    per-class precision / recall too.
 
     The images are rounded to 8 bits first, as a saved PNG of them would be, so a run and its
     exported samples score the same. They are compared with `real_split`'s images (training
@@ -167,6 +220,7 @@ def evaluate_images(
         target_labels=target_labels,
         requested_labels=requested_labels,
         train_features=train.features,
+        class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
     )
     out["eval_seconds"] = time.perf_counter() - start
     out["real_split"], out["reference_split"] = real_split, held
@@ -176,9 +230,16 @@ def evaluate_images(
     out["target_labels"] = target_labels
     if reference:
         out["reference"] = reference_metrics(
-            dataset, extractor, len(images), target_labels, device, real_split
+            dataset, extractor, len(images), target_labels, device, real_split, per_class
         )
     return out
+
+
+def _class_side(
+    dataset: str, extractor: FeatureExtractor, device: str, split: str
+) -> Callable[[int], RealSide]:
+    """The real side of one class: `split`'s images of that class (memoised per class)."""
+    return lambda c: real_side(dataset, extractor, [c], device, split)
 
 
 def quick_metrics(
@@ -234,6 +295,7 @@ def evaluate_run(
         features=features,
         inception_weights=inception_weights,
         real_split=real_split,
+        per_class=run.conditional,
     )
     result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
     write_metrics(Path(run.run_dir) / "metrics.json", result)

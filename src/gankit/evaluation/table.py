@@ -20,6 +20,7 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("KL of the modes to uniform (nats)", "kl_to_uniform", None, "{:.4f}"),
     ("share classified as target", "target_share", None, "{:.3f}"),
     ("accuracy on requested labels", "label_accuracy", None, "{:.3f}"),
+    ("intra-class FID (mean over classes)", "intra_fid", None, "{:.3f}"),
     ("nearest-train distance, median", "memorisation_nn_median", None, "{:.3f}"),
     ("memorisation ratio (<< 1: copying)", "memorisation_ratio", None, "{:.3f}"),
     ("samples", "n_samples", None, "{}"),
@@ -28,7 +29,7 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
 
 def format_cell(metrics: dict[str, Any], key: str, spread: str | None, fmt: str) -> str:
     """One value as text, with its +- spread and 'of N' where the metrics carry them."""
-    if key not in metrics:
+    if metrics.get(key) is None:
         return "-"
     text = fmt.format(metrics[key])
     if key == "modes_covered" and "modes_total" in metrics:
@@ -53,4 +54,35 @@ def format_table(metrics: dict[str, Any]) -> str:
         lines.append(f"class histogram: {metrics['class_histogram']}")
     if "class_histogram" in reference:
         lines.append(f"reference histogram: {reference['class_histogram']}")
+    if "per_class_fid" in metrics:
+        table = per_class_table(metrics)
+        widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+        lines += ["", "per class (reference in brackets):"]
+        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in table]
     return "\n".join(lines)
+
+
+# (label, key, format) of the per-class lists of a conditional model's evaluation
+PER_CLASS_ROWS = (
+    ("FID", "per_class_fid", "{:.2f}"),
+    ("precision", "per_class_precision", "{:.3f}"),
+    ("recall", "per_class_recall", "{:.3f}"),
+    ("samples", "per_class_n", "{}"),
+)
+
+
+def per_class_table(metrics: dict[str, Any]) -> list[list[str]]:
+    """Rows of [name, class 0, class 1, ...] with each value beside its reference."""
+    reference = metrics.get("reference", {})
+    classes = len(metrics["per_class_fid"])
+    table = [["class", *map(str, range(classes))]]
+    for label, key, fmt in PER_CLASS_ROWS:
+        ours, theirs = metrics.get(key), reference.get(key)
+        row = [label]
+        for c in range(classes):
+            cell = "-" if ours is None or ours[c] is None else fmt.format(ours[c])
+            if theirs is not None and theirs[c] is not None and key != "per_class_n":
+                cell += f" ({fmt.format(theirs[c])})"
+            row.append(cell)
+        table.append(row)
+    return table

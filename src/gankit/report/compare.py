@@ -37,23 +37,13 @@ def _metric_cells(metrics: dict) -> list[str]:
 
 
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
-    """A comparison document for `out`; copies each run's final grid under out/grids."""
+    """A comparison document for `out`: the metrics table with the real-data floor first,
+    then each run's final grid in one row of small images (copied under out/grids), then the
+    loss curves."""
     runs = _open_runs(run_dirs)
     grids_dir = out / "grids"
     grids_dir.mkdir(parents=True, exist_ok=True)
     doc = Document(title)
-
-    images = []
-    for label, run, _ in runs:
-        grids = sorted(run.samples.glob("step_*.png"))
-        if grids:
-            target = grids_dir / f"{label.replace(' ', '_').replace('/', '_')}.png"
-            shutil.copyfile(grids[-1], target)
-            images.append(Image(f"grids/{target.name}", f"{label}, {grids[-1].stem}"))
-    doc.add(Heading("Final samples (fixed noise)"), ImageRow(images))
-
-    plot_loss_comparison({label: run.losses for label, run, _ in runs}, out / "losses.png")
-    doc.add(Heading("Losses"), Image("losses.png", "smoothed D and G losses of every run"))
 
     header = ["run", "iterations"] + [_ROWS[k][0] for k in COMPARE_KEYS] + ["paper"]
     rows, references = [], {}
@@ -66,7 +56,19 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
         paper_cell = f"{paper[0]}: {paper[1]:.2f}" if paper else ""
         rows.append([label, str(config.train.iterations), *_metric_cells(metrics), paper_cell])
     rows += [[label, "", *_metric_cells(ref), ""] for label, ref in references.items()]
-    doc.add(Heading("Metrics"), Table(header, rows))
+    doc.add(Heading("Verdict"), Table(header, rows))
+
+    images = []
+    for label, run, _ in runs:
+        grids = sorted(run.samples.glob("step_*.png"))
+        if grids:
+            target = grids_dir / f"{label.replace(' ', '_').replace('/', '_')}.png"
+            shutil.copyfile(grids[-1], target)
+            images.append(Image(f"grids/{target.name}", f"{label}, {grids[-1].stem}"))
+    doc.add(Heading("Final samples (fixed noise)"), ImageRow(images))
+
+    plot_loss_comparison({label: run.losses for label, run, _ in runs}, out / "losses.png")
+    doc.add(Heading("Losses"), Image("losses.png", "smoothed D and G losses of every run"))
 
     for key in sorted({c.paper for _, _, c in runs} & set(PAPERS)):
         doc.add(Heading(PAPERS[key].citation, 3), Paragraph(PAPERS[key].note))

@@ -42,7 +42,8 @@ class Code:
 
 @dataclass
 class ImageRow:
-    """Images side by side, each with a caption (sample grids over training)."""
+    """Small images side by side in one row, each with a caption (sample grids over
+    training); the page shows them as thumbnails in one scrolling row."""
 
     images: list[Image]
 
@@ -97,6 +98,8 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f3f3f3}td{text-align:right}td:first-child{text-align:left}
 img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0;text-align:center}
 pre{background:#f6f6f6;padding:1em;overflow:auto}figcaption{font-size:90%;color:#555}
+.row{display:flex;gap:.6em;overflow-x:auto;padding-bottom:.5em}.row figure{margin:0}
+.row img{height:140px;width:auto;max-width:none;image-rendering:pixelated}
 """
 
 
@@ -114,11 +117,11 @@ def to_html(doc: Document, root: Path) -> str:
             out.append(f"<p>{e(b.text)}</p>")
         elif isinstance(b, (Image, ImageRow)):
             images = b.images if isinstance(b, ImageRow) else [b]
-            out.append("<div>")
+            out.append("<div class='row'>" if isinstance(b, ImageRow) else "<div>")
             for i in images:
                 out.append(
-                    f"<figure><img src='{_img_src(i.path, root)}' alt='{e(i.caption)}'>"
-                    f"<figcaption>{e(i.caption)}</figcaption></figure>"
+                    f"<figure><img src='{_img_src(i.path, root)}' alt='{e(i.caption)}' "
+                    f"title='{e(i.caption)}'><figcaption>{e(i.caption)}</figcaption></figure>"
                 )
             out.append("</div>")
         elif isinstance(b, Table):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import load_config_file
-from gankit.evaluation.table import ROWS, format_cell
+from gankit.evaluation.table import ROWS, format_cell, per_class_table
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import (
     Code,
@@ -43,7 +43,7 @@ def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
     return Table(header, rows)
 
 
-def _progression(run: RunDir, most: int = 6) -> list[Path]:
+def _progression(run: RunDir, most: int = 8) -> list[Path]:
     grids = sorted(run.samples.glob("step_*.png"))
     if len(grids) <= most:
         return grids
@@ -51,31 +51,61 @@ def _progression(run: RunDir, most: int = 6) -> list[Path]:
     return [grids[i] for i in sorted(picks)]
 
 
+def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
+    """One sentence: the headline numbers beside the real data's (and the paper's)."""
+    reference = metrics.get("reference", {})
+    parts = []
+    for label, key, fmt in (
+        ("IS", "is_mean", "{:.2f}"),
+        ("FID", "fid", "{:.2f}"),
+        ("intra-class FID", "intra_fid", "{:.2f}"),
+        ("modes covered", "modes_covered", "{}"),
+    ):
+        if metrics.get(key) is not None:
+            text = f"{label} {fmt.format(metrics[key])}"
+            if reference.get(key) is not None:
+                text += f" (real data: {fmt.format(reference[key])})"
+            parts.append(text)
+    sentence = f"After {metrics['step']} iterations: " if "step" in metrics else ""
+    sentence += "; ".join(parts) + "."
+    paper = paper_score(preset) if preset else None
+    if paper:
+        sentence += f" The paper reports {paper[0]} {paper[1]:.2f}, on its own scale."
+    return sentence
+
+
 def build_run_report(run_dir: Path) -> Document:
+    """Verdict first (the metrics against the real-data floor), then the samples over
+    training as a row of small grids, then the curves, the paper and the config."""
     run = RunDir(Path(run_dir))
     config = load_config_file(run.config)
     doc = Document(f"gankit run: {config.name}")
     if config.description:
         doc.add(Paragraph(config.description))
+    doc.add(Heading("Verdict"))
+    if run.metrics.exists():
+        metrics = json.loads(run.metrics.read_text())
+        doc.add(Paragraph(verdict(metrics, config.name)), metrics_table(metrics, config.name))
+        doc.add(
+            Paragraph(
+                f"{metrics.get('n_samples', '?')} samples scored with gankit's bundled "
+                f"{config.data.dataset} classifier; the real-data column scores real test "
+                "images against the training set the same way, the best a generator can hope for."
+            )
+        )
+        if "per_class_fid" in metrics:
+            header, *rows = per_class_table(metrics)
+            doc.add(Heading("Per class (real data in brackets)", 3), Table(header, rows))
+    else:
+        doc.add(Paragraph(f"Not evaluated: run `gankit eval {run.root}` for the metrics."))
     grids = _progression(run)
     if grids:
-        doc.add(Heading("Samples (fixed noise)"))
-        doc.add(ImageRow([Image(str(g.relative_to(run.root)), g.stem) for g in grids]))
+        doc.add(Heading("Samples over training (fixed noise)"))
+        doc.add(ImageRow([Image(str(g.relative_to(run.root)), _step_caption(g)) for g in grids]))
     if (run.plots / "losses.png").exists():
         doc.add(Heading("Losses"), Image("plots/losses.png", "D and G loss per iteration"))
     if (run.plots / "metrics.png").exists():
         doc.add(Heading("Metrics during training"), Image("plots/metrics.png", ""))
-    if run.metrics.exists():
-        metrics = json.loads(run.metrics.read_text())
-        doc.add(Heading("Evaluation"))
-        doc.add(
-            Paragraph(
-                f"{metrics.get('n_samples', '?')} samples scored with gankit's bundled "
-                f"{config.data.dataset} classifier; the reference column scores real test "
-                "images against the training set the same way, the best a generator can hope for."
-            )
-        )
-        doc.add(metrics_table(metrics, config.name))
     if config.paper in PAPERS:
         doc.add(
             Heading("The paper"),
@@ -83,6 +113,10 @@ def build_run_report(run_dir: Path) -> Document:
         )
     doc.add(Heading("Config"), Code(run.config.read_text(), "yaml"))
     return doc
+
+
+def _step_caption(grid: Path) -> str:
+    return f"step {int(grid.stem.removeprefix('step_')):,}"
 
 
 def write_run_report(run_dir: Path) -> tuple[Path, Path]:
