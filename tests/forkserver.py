@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from contextlib import redirect_stderr, redirect_stdout
 
 import torch
@@ -54,6 +55,8 @@ def run_child(argv: list[str], log: str, fsync_delay: float) -> None:
     code = 1
     try:
         code = run_main(argv)
+    except BaseException:
+        traceback.print_exc()  # an uncaught error still shows in the log
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
