@@ -80,7 +80,8 @@ def test_event_files_hold_the_csv_values_and_the_sample_grids(tmp_path: Path) ->
     args = ["train", "wgan-gp", "--out", str(out), "--iterations", "4", "--no-eval", "--quiet",
             "--set", "log.every=2", "--set", "log.sample_every=4", "--set", "log.eval_every=4",
             "--set", "log.eval_samples=100", "--set", "train.d_steps=2",
-            "--set", "train.batch_size=16"]  # fmt: skip
+            "--set", "train.batch_size=16", "--set", "model.g_width=8",
+            "--set", "model.d_width=8", "--set", "data.limit=256"]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     scalars, images = read_events(out)

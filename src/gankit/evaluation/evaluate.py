@@ -34,10 +34,13 @@ from gankit.evaluation.real import (
 )
 from gankit.fileio import atomic_write_bytes
 from gankit.machine import resolve_device
+from gankit.sampling import EVAL_SEED
 
 DEFAULT_N = 10_000
 PRDC_K = 5
-SEED = 0  # one seed for every random draw: generated samples, KID subsets, real subsets
+# one seed for every random draw: generated samples (gankit.sampling's scoring draw), KID
+# subsets, real subsets
+SEED = EVAL_SEED
 MIN_SAMPLES = 20  # IS takes 10 splits, PRDC needs more than k samples per set
 MIN_PER_CLASS = 10  # fewer samples of a class: its per-class numbers are left out (None)
 
