@@ -16,7 +16,8 @@ from gankit.machine import resolve_device
 
 # One thread: two threads on a busy 2-core machine spin in OpenMP barriers (see
 # docs/results/performance.md); the test is about the plumbing.
-TINY = ["--iterations", "2", "--repeats", "1", "--warmup", "1", "--set", "perf.threads=1"]
+TINY = ["--iterations", "2", "--repeats", "1", "--warmup", "1", "--set", "perf.threads=1",
+        "--set", "train.batch_size=4"]  # fmt: skip
 
 
 def test_bench_writes_throughput_json(tmp_path: Path) -> None:

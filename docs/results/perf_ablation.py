@@ -20,15 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from gankit.bench.reference import build_reference, real_batches, reference_iteration
 from gankit.config import Config, load_config
 from gankit.data import load_tensors
+from gankit.fast.capability import cpu_capability
 from gankit.machine import machine_facts
-from gankit.training.dropout import FastDropout
-from gankit.training.gemm_conv import GemmConv2d
-from gankit.training.optim import FlatViewAdam, build_decay
+from gankit.training.build import resolve_fast_path
 from gankit.training.trainer import Trainer
 
 
@@ -41,58 +39,10 @@ def gankit_variant(preset: str, tmp: Path, sets: list[str], tweak: Callable | No
     return trainer.advance
 
 
-def foreach_optimizers(trainer: Trainer) -> None:
-    """Undo the fused optimizers: torch's multi-tensor (foreach) kernels instead."""
-    steps, o = trainer.gan.steps, trainer.config.optim
-    for net, cfg, name in ((steps.G, o.g, "g"), (steps.D, o.d, "d")):
-        opt = type(getattr(steps, f"opt_{name}"))
-        kwargs = {"lr": cfg.lr, "eps": cfg.eps, "foreach": True}
-        if cfg.name == "adam":
-            kwargs["betas"] = cfg.betas
-        elif cfg.name == "rmsprop":
-            kwargs["alpha"] = cfg.rho
-        else:
-            kwargs = {"lr": cfg.lr, "momentum": cfg.momentum, "foreach": True}
-        new = opt(net.parameters(), **kwargs)
-        setattr(steps, f"opt_{name}", new)
-        setattr(steps, f"sched_{name}", build_decay(new, cfg.decay))
-
-
 def d_weight_grads_in_g_step(trainer: Trainer) -> None:
     """Undo the frozen D in the G step: D's weight gradients get computed (and thrown away)."""
     d = trainer.gan.steps.D
     d.requires_grad_ = lambda requires_grad=True: d
-
-
-def _layers(trainer: Trainer, cls: type[nn.Module]) -> Iterator[nn.Module]:
-    """Every layer of exactly type `cls` in the generator and the discriminator."""
-    for net in (trainer.gan.steps.G, trainer.gan.steps.D):
-        yield from (module for module in net.modules() if type(module) is cls)
-
-
-def bernoulli_dropout(trainer: Trainer) -> None:
-    """Undo the fast dropout: nn.Dropout's bernoulli_ masks, as the reference draws them."""
-    for module in _layers(trainer, FastDropout):
-        module.__class__ = nn.Dropout
-
-
-def native_convolutions(trainer: Trainer) -> None:
-    """Undo the GEMM convolutions: oneDNN's own bf16 kernels for every pass."""
-    for module in _layers(trainer, GemmConv2d):
-        module.__class__ = nn.Conv2d
-
-
-def native_small_map_passes(trainer: Trainer) -> None:
-    """Undo the GEMM forward and input gradient on small output maps (weight gradients stay)."""
-    for module in _layers(trainer, GemmConv2d):
-        module.small_map = 0
-
-
-def torch_fused_adam(trainer: Trainer) -> None:
-    """Undo the flat views: torch's fused Adam on the NHWC tensors themselves."""
-    for opt in (trainer.gan.steps.opt_g, trainer.gan.steps.opt_d):
-        if type(opt) is FlatViewAdam:
-            opt.__class__ = torch.optim.Adam
 
 
 def dataloader_batches(trainer: Trainer) -> None:
@@ -118,8 +68,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     preset = args.preset
-    fast = load_config(preset).perf  # the preset's own settings are "gankit"
-    base = [f"perf.amp={fast.amp}", f"perf.channels_last={fast.channels_last}"]
+    # "gankit" is the preset with its perf settings decided for this machine (auto).
+    chosen = resolve_fast_path(load_config(preset, ["perf.device=cpu"]), torch.device("cpu")).perf
+    switches = ("amp", "channels_last", "gemm_conv", "dropout", "optimizer")
+    base = {key: f"perf.{key}={getattr(chosen, key)}" for key in switches}
+
+    def one_changed(key: str, value: str) -> list[str]:
+        return [*(v for k, v in base.items() if k != key), f"perf.{key}={value}"]
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -133,43 +88,43 @@ def main() -> None:
 
         variants: dict[str, Callable[[], None]] = {
             "reference (plain eager loop)": run_reference,
-            "gankit, preset settings": gankit_variant(preset, tmp, base),
-            "  amp=none": gankit_variant(preset, tmp, [base[1], "perf.amp=none"]),
-            "  amp=bf16": gankit_variant(preset, tmp, [base[1], "perf.amp=bf16"]),
-            "  channels_last=both": gankit_variant(
-                preset, tmp, [base[0], "perf.channels_last=both"]
-            ),
-            "  channels_last=generator": gankit_variant(
-                preset, tmp, [base[0], "perf.channels_last=generator"]
-            ),
-            "  channels_last=discriminator": gankit_variant(
-                preset, tmp, [base[0], "perf.channels_last=discriminator"]
-            ),
-            "  channels_last=none": gankit_variant(
-                preset, tmp, [base[0], "perf.channels_last=none"]
-            ),
-            "  foreach instead of fused optimizers": gankit_variant(
-                preset, tmp, base, foreach_optimizers
-            ),
-            "  D weight grads in the G step": gankit_variant(
-                preset, tmp, base, d_weight_grads_in_g_step
-            ),
-            "  DataLoader batches": gankit_variant(preset, tmp, base, dataloader_batches),
-            "  nn.Dropout (bernoulli_) masks": gankit_variant(preset, tmp, base, bernoulli_dropout),
-            "  oneDNN forward/input grad on <=2x2 maps": gankit_variant(
-                preset, tmp, base, native_small_map_passes
-            ),
-            "  oneDNN bf16 convolutions throughout": gankit_variant(
-                preset, tmp, base, native_convolutions
-            ),
-            "  torch's fused Adam on NHWC tensors": gankit_variant(
-                preset, tmp, base, torch_fused_adam
-            ),
-            "  compile=true": gankit_variant(preset, tmp, [*base, "perf.compile=true"]),
-            "gankit, every switch off (fp32, NCHW)": gankit_variant(
-                preset, tmp, ["perf.amp=none", "perf.channels_last=none"]
+            "gankit, settings chosen for this machine": gankit_variant(
+                preset, tmp, list(base.values())
             ),
         }
+        options = {
+            "amp": ("none", "bf16"),
+            "channels_last": ("both", "generator", "discriminator", "none"),
+            "gemm_conv": ("both", "discriminator", "none"),
+            "dropout": ("fast", "native"),
+            "optimizer": ("fused-flat", "fused", "foreach"),
+        }
+        for key, values in options.items():
+            for value in values:
+                if value != getattr(chosen, key):
+                    variants[f"  {key}={value}"] = gankit_variant(
+                        preset, tmp, one_changed(key, value)
+                    )
+        variants["  D weight grads in the G step"] = gankit_variant(
+            preset, tmp, list(base.values()), d_weight_grads_in_g_step
+        )
+        variants["  DataLoader batches"] = gankit_variant(
+            preset, tmp, list(base.values()), dataloader_batches
+        )
+        variants["  compile=true"] = gankit_variant(
+            preset, tmp, [*base.values(), "perf.compile=true"]
+        )
+        variants["gankit, every switch off"] = gankit_variant(
+            preset,
+            tmp,
+            [
+                "perf.amp=none",
+                "perf.channels_last=none",
+                "perf.gemm_conv=none",
+                "perf.dropout=native",
+                "perf.optimizer=foreach",
+            ],
+        )
         warmup: dict[str, float] = {}
         for name, run in variants.items():  # first calls pick kernels; compile=true compiles
             start = time.perf_counter()
@@ -187,7 +142,9 @@ def main() -> None:
         load_end = os.getloadavg()
 
     ref = statistics.median(times["reference (plain eager loop)"])
-    print(f"{preset}, {args.threads} threads, load {load_start[0]:.2f} -> {load_end[0]:.2f}")
+    load = f"load {load_start[0]:.2f} -> {load_end[0]:.2f}"
+    print(f"{preset}, {args.threads} threads, {cpu_capability()}, {load}")
+    print(f"chosen for this machine: {chosen.model_dump(exclude={'decisions'})}")
     print(f"{'variant':<42} {'s/it':>8} {'vs reference':>13} {'warm-up s':>10}")
     for name, ts in times.items():
         med = statistics.median(ts)
@@ -198,7 +155,8 @@ def main() -> None:
                 {
                     "preset": preset,
                     "threads": args.threads,
-                    "machine": machine_facts("cpu"),
+                    "machine": {**machine_facts("cpu"), "capability": cpu_capability()},
+                    "chosen": chosen.model_dump(),
                     "load_average": [load_start, load_end],
                     "seconds_per_iteration": times,
                     "warmup_seconds": warmup,

@@ -177,28 +177,55 @@ class TrainConfig(Strict):
         return self
 
 
+NETWORKS = Literal["auto", "both", "generator", "discriminator", "none"]
+
+
 class PerfConfig(Strict):
     """How fast, not what: every key but amp only changes speed and floating-point rounding order
-    (see docs/results/performance.md for what each one measured)."""
+    (docs/results/performance.md has what each one measured, and on which CPU). `auto` is decided
+    for the machine the run starts on, recorded in the run's config.yaml with the reason in
+    `decisions`, and kept when the run resumes."""
 
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(default=None, gt=0, description="CPU threads (torch default)")
-    amp: Literal["none", "bf16"] = Field(
-        default="none",
+    amp: Literal["auto", "none", "bf16"] = Field(
+        default="auto",
         description="bf16 autocast of the forward passes; weights, optimizer state and losses stay "
-        "fp32. It changes the arithmetic, so a run never resumes across it",
+        "fp32. auto: bf16 where the CPU or GPU computes bf16 in hardware, else none. It changes "
+        "the arithmetic, so a run never resumes across it",
     )
-    channels_last: Literal["both", "generator", "discriminator", "none"] = Field(
-        default="both",
+    channels_last: NETWORKS = Field(
+        default="auto",
         description="networks whose conv weights are laid out NHWC: the same convolutions through "
-        "other kernels, faster for some layers and slower for others",
+        "other kernels. auto: timed per network on this machine (cached)",
+    )
+    gemm_conv: NETWORKS = Field(
+        default="auto",
+        description="networks whose Conv2d layers train as im2col GEMMs (CPU only): the same "
+        "sums, faster where oneDNN's kernels are slow. auto: timed with channels_last",
+    )
+    dropout: Literal["fast", "native"] = Field(
+        default="fast",
+        description="fast: CPU dropout masks from uniform draws (the same Bernoulli law, another "
+        "random stream); native: nn.Dropout's bernoulli_",
+    )
+    optimizer: Literal["fused-flat", "fused", "foreach"] = Field(
+        default="fused-flat",
+        description="optimizer kernels: torch's fused ones, with channels-last tensors handed to "
+        "fused Adam as flat memory (fused-flat) or as they are (fused); or foreach kernels",
+    )
+    keep_freed_memory: bool = Field(
+        default=True, description="ask glibc to keep freed memory for reuse (fewer page faults)"
     )
     compile: bool = Field(
         default=False,
         description="torch.compile the networks (CUDA graphs on GPU); slower than eager on CPU",
     )
+    decisions: dict[str, str] = Field(
+        default_factory=dict, description="written by gankit: why each auto setting was chosen"
+    )
 
-    @field_validator("channels_last", mode="before")
+    @field_validator("channels_last", "gemm_conv", mode="before")
     @classmethod
     def _both_or_none(cls, value: object) -> object:
         # true/false mean both networks or neither (and read configs saved when it was a bool)
@@ -256,7 +283,8 @@ class Config(Strict):
 
 
 # Keys a run may resume across: they change its length, logging, speed or only the rounding
-# order of the same arithmetic. perf.amp is not one of them: bf16 is different arithmetic.
+# order of the same arithmetic. perf.amp is not one of them (bf16 is different arithmetic), nor
+# perf.dropout (another random stream).
 UNHASHED = (
     "train.iterations",
     "log.",
@@ -265,7 +293,11 @@ UNHASHED = (
     "perf.device",
     "perf.threads",
     "perf.channels_last",
+    "perf.gemm_conv",
+    "perf.optimizer",
+    "perf.keep_freed_memory",
     "perf.compile",
+    "perf.decisions",
 )
 
 

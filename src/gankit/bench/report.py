@@ -33,17 +33,23 @@ def finish(doc: dict[str, Any]) -> dict[str, Any]:
 def format_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     lines = [
-        f"{m['cpu']}, {m['cpu_count']} cores, {m['torch_threads']} torch threads, "
+        f"{m['cpu']} ({m.get('capability', '?')}), {m['cpu_count']} cores, "
+        f"{m['torch_threads']} torch threads, "
         f"torch {m['torch']}, device {m['device']}; load average "
         f"{m['load_average_start'][0]:.2f} -> {m['load_average_end'][0]:.2f}; "
         f"OMP_WAIT_POLICY {m['omp_wait_policy']}"
     ]
     if doc["presets"]:
-        lines += ["", f"{'preset':<18} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}"]
+        lines += [
+            "",
+            f"{'preset':<18} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}  settings",
+        ]
         for name, r in doc["presets"].items():
+            p = r["perf"]
+            chosen = f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']}"
             lines.append(
                 f"{name:<18} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
-                f"{r['speedup']:>7.2f}x"
+                f"{r['speedup']:>7.2f}x  {chosen}"
             )
     if "time_to_quality" in doc:
         q = doc["time_to_quality"]

@@ -50,6 +50,7 @@ def measure_throughput(
         # The loop with its per-step log (one host sync every log.every steps), no files else.
         trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
         trainer.start()
+        perf = trainer.config.perf.model_dump(mode="json")  # as chosen for this machine
         device = trainer.device
         images, labels = load_tensors(
             config.data.dataset, "train", data_dir, config.data.labels, config.data.limit
@@ -95,7 +96,7 @@ def measure_throughput(
         "gankit_s_per_it": gankit_s,
         "reference_s_per_it": reference_s,
         "warmup_seconds": warmup_seconds,
-        "perf": config.perf.model_dump(mode="json"),
+        "perf": perf,
         "d_steps": config.train.d_steps,
         "batch_size": config.train.batch_size,
     }

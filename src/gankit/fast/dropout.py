@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.training.swap import swap_layers
+from gankit.fast.swap import swap_layers
 
 
 class _MaskedScale(torch.autograd.Function):

@@ -1,12 +1,11 @@
-"""A Conv2d computed as matrix products where oneDNN's bf16 CPU kernels are slow.
+"""A Conv2d computed as matrix products where oneDNN's CPU kernels are slow.
 
-The weight gradient is always one GEMM, patches times output gradient: oneDNN's bf16
-weight-gradient kernel took 9 to 12 ms on Liu 2021's last discriminator layer (4x4 -> 2x2,
-256 -> 512 channels) where the GEMM takes under 3 ms. On output maps of at most
-`SMALL_MAP` positions the forward pass and the input gradient are GEMMs too (im2col and
-col2im): on that layer oneDNN took 16 ms forward and 21 ms for the input gradient, the GEMMs
-2 ms and 3 ms (one thread, docs/results/performance.md). Every path is the same sum in
-another order; larger maps keep the native forward and input gradient, which win there.
+The weight gradient is always one GEMM, patches times output gradient. On output maps of at
+most `SMALL_MAP` positions the forward pass and the input gradient are GEMMs too (im2col and
+col2im). oneDNN is slowest exactly there: on Liu 2021's last discriminator layer (4x4 -> 2x2,
+256 -> 512 channels) in bf16 and in fp32 alike (docs/results/performance.md). Every path is the
+same sum in another order; larger maps keep the native forward and input gradient. Whether a
+network uses it is decided per machine (gankit.fast.settings).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.training.swap import swap_layers
+from gankit.fast.swap import swap_layers
 
 # Output maps up to 2x2: where the measured GEMMs beat oneDNN (at 4x4 they tie).
 SMALL_MAP = 4
@@ -123,14 +122,17 @@ class _GemmConv(torch.autograd.Function):
 
 
 class GemmConv2d(nn.Conv2d):
-    """A drop-in `nn.Conv2d` (same parameters and state dict) that runs as GEMMs while bf16
-    autocast is on and gradients are recorded; anything else runs the plain `nn.Conv2d`."""
+    """A drop-in `nn.Conv2d` (same parameters and state dict) that runs as GEMMs while gradients
+    are recorded (in fp32, or in the dtype of CPU autocast when it is on); without gradients it
+    runs the plain `nn.Conv2d`."""
 
     small_map: int = SMALL_MAP  # output positions up to which forward and input grad are GEMMs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not (torch.is_autocast_enabled("cpu") and torch.is_grad_enabled()):
+        if not torch.is_grad_enabled() or x.device.type != "cpu":
             return super().forward(x)
+        if not torch.is_autocast_enabled("cpu"):
+            return _GemmConv.apply(x, self.weight, self.bias, self)
         dtype = torch.get_autocast_dtype("cpu")
         # The casts autocast would make; their backward returns fp32 gradients to the params.
         bias = None if self.bias is None else self.bias.to(dtype)

@@ -1,5 +1,4 @@
-"""The fast path: how the networks run (memory layout, autocast precision, compilation), never
-what the training algorithm does. docs/results/performance.md has what each setting measured."""
+"""How one run's networks execute, built from its resolved `perf` settings."""
 
 from __future__ import annotations
 
@@ -11,33 +10,55 @@ import torch
 from torch import nn
 
 from gankit.config import PerfConfig
-from gankit.training.dropout import use_fast_dropout
-from gankit.training.gemm_conv import use_gemm_conv
+from gankit.fast.dropout import use_fast_dropout
+from gankit.fast.gemm_conv import use_gemm_conv
+from gankit.fast.torch_private import available
 
 AMP_DTYPES: dict[str, torch.dtype | None] = {"none": None, "bf16": torch.bfloat16}
 
 
+def for_role(setting: str, role: str) -> bool:
+    """Whether a per-network setting ("both", "generator", "discriminator", "none") covers
+    `role`."""
+    return setting in ("both", role)
+
+
 @dataclass(frozen=True)
 class FastPath:
+    """Every field is one switch; the defaults are the plain path."""
+
     device_type: str = "cpu"
     amp_dtype: torch.dtype | None = None
     channels_last: str = "none"  # "both", "generator", "discriminator" or "none"
+    gemm_conv: str = "none"  # the same choice of networks
+    fast_dropout: bool = False
     compile: bool = False
 
     @classmethod
     def from_config(cls, perf: PerfConfig, device: torch.device) -> FastPath:
-        return cls(device.type, AMP_DTYPES[perf.amp], perf.channels_last, perf.compile)
+        """`perf` must be resolved (no `auto` left): see gankit.fast.settings.resolve_perf."""
+        if "auto" in (perf.amp, perf.channels_last, perf.gemm_conv):
+            raise ValueError("perf settings must be resolved before building the fast path")
+        cpu = device.type == "cpu"
+        return cls(
+            device.type,
+            AMP_DTYPES[perf.amp],
+            perf.channels_last,
+            # Both work around slow CPU kernels (oneDNN convolutions, bernoulli_).
+            perf.gemm_conv if cpu and available("torch.ops.aten.convolution_backward") else "none",
+            cpu and perf.dropout == "fast",
+            perf.compile,
+        )
 
     def prepare(self, module: nn.Module, role: str) -> nn.Module:
-        """Ready the `role` network ("generator" or "discriminator") in place. On the CPU:
-        dropout masks drawn the fast way (same law) and, under bf16 autocast, convolution weight
-        gradients as one GEMM (same sum). When asked: 4-D weights laid out as NHWC, so that its
-        convolutions take the channels-last kernels."""
-        if self.device_type == "cpu":  # both work around slow CPU kernels (bernoulli_, oneDNN)
+        """Ready the `role` network ("generator" or "discriminator") in place: each layer the
+        switches name re-classed as its drop-in twin (same parameters, same law), and 4-D
+        weights laid out NHWC where asked, so that its convolutions take channels-last kernels."""
+        if self.fast_dropout:
             use_fast_dropout(module)
-            if self.amp_dtype is not None:
-                use_gemm_conv(module)
-        if self.channels_last in ("both", role):
+        if for_role(self.gemm_conv, role):
+            use_gemm_conv(module)
+        if for_role(self.channels_last, role):
             module.to(memory_format=torch.channels_last)
         return module
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gankit.config import Config
+from gankit.config import Config, PerfConfig
 from gankit.data import dataset_info
+from gankit.fast import FastPath, resolve_perf
 from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape, apply_spectral_norm
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
-from gankit.training.perf import FastPath
 from gankit.training.steps import GANSteps
 
 
@@ -70,7 +70,36 @@ class GAN:
         return self.ema.model if self.ema is not None else self.generator
 
 
+def resolve_fast_path(
+    config: Config, device: torch.device, previous: PerfConfig | None = None
+) -> Config:
+    """`config` with its `perf: auto` settings decided for this machine (see gankit.fast)."""
+
+    def probe_inputs() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
+        batch = config.train.batch_size
+        d_batch = 2 * batch if config.train.d_forward == "combined" else batch
+        classes = num_classes(config)
+        g, d = build_generator(config).to(device), build_discriminator(config).to(device)
+
+        def labels(n: int) -> tuple[torch.Tensor, ...]:
+            return (torch.randint(classes, (n,), device=device),) if classes else ()
+
+        images = torch.randn(d_batch, *ImageShape().as_tuple(), device=device)
+        return {
+            "generator": (
+                g,
+                (torch.randn(batch, config.model.z_dim, device=device), *labels(batch)),
+            ),
+            "discriminator": (d, (images, *labels(d_batch))),
+        }
+
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        perf = resolve_perf(config.perf, device, probe_inputs, previous)
+    return config.model_copy(update={"perf": perf})
+
+
 def build_gan(config: Config, device: torch.device) -> GAN:
+    """The networks, optimizers and steps of a config whose perf settings are resolved."""
     torch.manual_seed(config.train.seed)  # same seed, same initial weights
     fast = FastPath.from_config(config.perf, device)
     generator = fast.prepare(build_generator(config).to(device), "generator")
@@ -79,8 +108,8 @@ def build_gan(config: Config, device: torch.device) -> GAN:
     steps = GANSteps(
         generator,
         discriminator,
-        build_optimizer(generator.parameters(), o.g),
-        build_optimizer(discriminator.parameters(), o.d),
+        build_optimizer(generator.parameters(), o.g, config.perf.optimizer),
+        build_optimizer(discriminator.parameters(), o.d, config.perf.optimizer),
         get_loss(config.train.loss),
         config.train,
         g_decay=o.g.decay,

@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gankit.config import UNHASHED, Config, flatten
+from gankit.config import UNHASHED, Config, ConfigError, PerfConfig, flatten, load_config_file
 from gankit.training.checkpoint import CheckpointError
+from gankit.training.rundir import RunDir
+
+
+def previous_perf(run: RunDir) -> PerfConfig | None:
+    """The perf settings a resumable run in `run` chose at its start (its config.yaml), so that
+    `auto` decides the same again; None for a new run."""
+    if not (run.last_checkpoint.exists() and run.config.exists()):
+        return None
+    try:
+        return load_config_file(run.config).perf
+    except (ConfigError, OSError, ValueError):
+        return None  # unreadable: decide afresh; the fingerprint check still guards the resume
 
 
 def config_differences(saved: dict[str, Any], current: Config) -> list[str]:

@@ -13,10 +13,10 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from gankit.config import TrainConfig
+from gankit.fast.path import FastPath
 from gankit.losses import GANLoss, gradient_penalty, r1_penalty
 from gankit.training.augment import diff_augment
 from gankit.training.optim import build_decay
-from gankit.training.perf import FastPath
 
 # What a sampler hands over: images, or (images, labels) for a conditional model.
 RealBatch = torch.Tensor | tuple[torch.Tensor, torch.Tensor]

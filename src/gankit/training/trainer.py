@@ -16,12 +16,13 @@ import torch
 
 from gankit.config import Config, dump_config
 from gankit.data import load_tensors
+from gankit.fast.memory import keep_freed_memory
 from gankit.fileio import atomic_write_text
-from gankit.machine import keep_freed_memory, resolve_device
-from gankit.training.build import GAN, build_gan, num_classes
+from gankit.machine import resolve_device
+from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
 from gankit.training.callbacks import Callback, TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.resume import check_resumable
+from gankit.training.resume import check_resumable, previous_perf
 from gankit.training.rundir import RunDir
 from gankit.training.sampler import BatchSampler
 
@@ -73,9 +74,11 @@ class Trainer:
         self.run = RunDir(Path(out_dir))
         self.device = resolve_device(config.perf.device)
         if self.device.type == "cpu":
-            keep_freed_memory()
+            if config.perf.keep_freed_memory:
+                keep_freed_memory()
             if config.perf.threads:
                 torch.set_num_threads(config.perf.threads)
+        config = resolve_fast_path(config, self.device, previous_perf(self.run))
         self.config = config
         self.data_dir = data_dir
         self.gan: GAN = gan if gan is not None else build_gan(config, self.device)

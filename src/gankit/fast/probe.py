@@ -1,0 +1,153 @@
+"""A short measured probe: which memory layout and convolution kernels train a network fastest
+on this machine. Results are cached per machine, so a run pays for its probe once."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gankit.data.locate import user_cache_dir
+from gankit.fast.capability import cpu_capability
+from gankit.fast.gemm_conv import supports_gemm_conv
+from gankit.fast.path import FastPath
+from gankit.fileio import atomic_write_text
+from gankit.machine import cpu_model
+
+CACHE_VERSION = 1
+WARMUP_PASSES = 1
+TIMED_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Layout:
+    channels_last: bool
+    gemm_conv: bool
+
+    @property
+    def name(self) -> str:
+        return (
+            f"{'NHWC' if self.channels_last else 'NCHW'}{' + GEMM conv' if self.gemm_conv else ''}"
+        )
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    best: Layout
+    ms_per_pass: dict[str, float]  # Layout.name -> median milliseconds of one training pass
+    cached: bool
+
+    def describe(self) -> str:
+        timings = ", ".join(f"{name} {ms:.1f} ms" for name, ms in self.ms_per_pass.items())
+        source = "; cached" if self.cached else ""
+        return f"{self.best.name} timed fastest ({timings} per pass{source})"
+
+
+def candidates(net: nn.Module) -> list[Layout]:
+    """The layouts worth timing: none for a network without 4-D weights (nothing to decide)."""
+    if not any(p.dim() == 4 for p in net.parameters()):
+        return []
+    gemm = (False, True) if any(supports_gemm_conv(m) for m in net.modules()) else (False,)
+    return [Layout(cl, g) for cl in (False, True) for g in gemm]
+
+
+def _training_pass(
+    net: nn.Module, inputs: tuple[torch.Tensor, ...], fast: FastPath
+) -> Callable[[], None]:
+    def run() -> None:
+        with fast.autocast():
+            out = net(*inputs)
+        out.float().sum().backward()
+        net.zero_grad(set_to_none=True)
+
+    return run
+
+
+def _cache_key(net: nn.Module, role: str, inputs: tuple[torch.Tensor, ...], base: FastPath) -> str:
+    facts = {
+        "version": CACHE_VERSION,
+        "cpu": cpu_model(),
+        "capability": cpu_capability(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "device": base.device_type,
+        "amp": str(base.amp_dtype),
+        "role": role,
+        "network": type(net).__name__,
+        "parameters": [list(p.shape) for p in net.parameters()],
+        "inputs": [[list(t.shape), str(t.dtype)] for t in inputs],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _cache_path():
+    return user_cache_dir() / "fast-path" / f"probe-v{CACHE_VERSION}.json"
+
+
+def _read_cache() -> dict[str, dict]:
+    try:
+        data = json.loads(_cache_path().read_text())
+    except (OSError, ValueError):
+        return {}  # absent or unreadable: probe again, then rewrite it whole
+    return data if isinstance(data, dict) else {}
+
+
+def probe_layout(
+    net: nn.Module,
+    role: str,
+    inputs: tuple[torch.Tensor, ...],
+    base: FastPath,
+    allowed: Callable[[Layout], bool] = lambda layout: True,
+) -> ProbeResult | None:
+    """Time one training pass (forward, backward to the weights) of copies of `net` in each
+    candidate layout that `allowed` admits, round-robin, and return the fastest; None when there
+    is nothing to choose. `net` itself and the global random state are left as they were."""
+    options = [layout for layout in candidates(net) if allowed(layout)]
+    if len(options) < 2:
+        return None
+    key = _cache_key(net, role, inputs, base) + ",".join(layout.name for layout in options)
+    cache = _read_cache()
+    if key in cache:
+        hit = cache[key]
+        return ProbeResult(Layout(**hit["best"]), hit["ms_per_pass"], cached=True)
+    runs = {}
+    with torch.random.fork_rng(devices=[]):
+        for layout in options:
+            fast = FastPath(
+                base.device_type,
+                base.amp_dtype,
+                role if layout.channels_last else "none",
+                role if layout.gemm_conv else "none",
+                base.fast_dropout,
+            )
+            trial = fast.prepare(copy.deepcopy(net).train(), role)
+            trial_inputs = tuple(
+                t.contiguous(memory_format=torch.channels_last)
+                if layout.channels_last and t.dim() == 4
+                else t
+                for t in inputs
+            )
+            runs[layout] = _training_pass(trial, trial_inputs, fast)
+        for run in runs.values():
+            for _ in range(WARMUP_PASSES):
+                run()
+        times: dict[Layout, list[float]] = {layout: [] for layout in runs}
+        for _ in range(TIMED_ROUNDS):
+            for layout, run in runs.items():
+                start = time.perf_counter()
+                run()
+                times[layout].append(time.perf_counter() - start)
+    ms = {layout: 1e3 * statistics.median(ts) for layout, ts in times.items()}
+    best = min(ms, key=ms.__getitem__)
+    result = ProbeResult(best, {layout.name: round(t, 2) for layout, t in ms.items()}, False)
+    cache = _read_cache()  # re-read: another run may have added entries meanwhile
+    cache[key] = {"best": best.__dict__, "ms_per_pass": result.ms_per_pass}
+    atomic_write_text(_cache_path(), json.dumps(cache, indent=1, sort_keys=True))
+    return result
