@@ -79,7 +79,7 @@ class Discriminator(nn.Module):
         check_shape(x, self.image.as_tuple(), f"{name} input image")
         check_labels(labels, len(x), self.num_classes, name)
         if self.projection:
-            logits = self.head(self.features(x), labels)
+            logits = self.head(self.projected_features(x), labels)
         else:
             if labels is not None:
                 # The class as extra input planes: works for any channel count and image size.
@@ -93,6 +93,6 @@ class Discriminator(nn.Module):
         """(batch, C, H, W) -> (batch, 1) logits; the sigmoid lives in the loss, for stability."""
         raise NotImplementedError
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def projected_features(self, x: torch.Tensor) -> torch.Tensor:
         """(batch, C, H, W) -> (batch, F): phi(x), what a projection head reads."""
         raise NotImplementedError(f"{type(self).__name__} has no projection head")

@@ -138,7 +138,7 @@ class RadfordDiscriminator(Discriminator):
     def score(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).flatten(1)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
+    def projected_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
 
