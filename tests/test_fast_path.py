@@ -59,8 +59,8 @@ def _one_iteration_each(preset: str, overrides: list[str], tmp_path: Path) -> di
     trainer.sampler = lambda: next(real)
     gan.steps.noise = lambda n, device: next(noise)
     torch.manual_seed(11)
-    trainer.advance()
-    fast_losses = trainer._pending[-1][1].tolist()
+    stats = trainer.advance()
+    fast_losses = [stats["d_loss"].item(), stats["g_loss"].item()]
 
     real, noise = iter(batches), iter(noises)
     torch.manual_seed(11)

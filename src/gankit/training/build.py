@@ -84,7 +84,7 @@ def resolve_fast_path(
         def labels(n: int) -> tuple[torch.Tensor, ...]:
             return (torch.randint(classes, (n,), device=device),) if classes else ()
 
-        images = torch.randn(d_batch, *ImageShape().as_tuple(), device=device)
+        images = torch.randn(d_batch, *d.image.as_tuple(), device=device)
         return {
             "generator": (
                 g,

@@ -4,6 +4,7 @@ sample grids, periodic evaluation, checkpoints; see callbacks.py) observe it."""
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -79,6 +80,9 @@ class Trainer:
             if config.perf.threads:
                 torch.set_num_threads(config.perf.threads)
         config = resolve_fast_path(config, self.device, previous_perf(self.run))
+        if progress:  # what was decided for this machine, and why (also in config.yaml)
+            for key, why in config.perf.decisions.items():
+                print(f"perf.{key}: {why}", file=sys.stderr)
         self.config = config
         self.data_dir = data_dir
         self.gan: GAN = gan if gan is not None else build_gan(config, self.device)
