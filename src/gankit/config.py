@@ -249,6 +249,9 @@ class Config(Strict):
     name: str = DEFAULT_PRESET
     description: str = ""
     paper: str | None = None
+    world_size: int = Field(
+        default=1, gt=0, description="processes training this run (torchrun ranks), set by torchrun"
+    )
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     optim: OptimConfig = OptimConfig()

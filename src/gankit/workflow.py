@@ -10,6 +10,8 @@ from typing import Any
 from gankit.config import Config
 from gankit.fileio import remove_interrupted_writes
 from gankit.report.run_report import write_run_report
+from gankit.training.checkpoint import load_checkpoint
+from gankit.training.distributed import World, distribute
 from gankit.training.rundir import RunDir
 from gankit.training.runlock import run_lock
 from gankit.training.trainer import Trainer, TrainResult
@@ -30,13 +32,19 @@ def run_experiment(
     eval_samples: int = 10000,
     progress: bool = True,
     on_resume: Any = None,
+    world: World | None = None,
 ) -> ExperimentResult:
     """Train `config` into `out` (resuming when it holds a checkpoint), then evaluate and write
     report.md / report.html. An interrupted run is checkpointed and neither evaluated nor
-    reported."""
+    reported. With `world` (torchrun), this process is one rank of a data-parallel run: rank 0
+    does all of the above, the other ranks only train."""
     if evaluate or config.log.eval_every:
         _check_evaluator(config.data.dataset)
+    if world is not None and not world.is_main:
+        return _follow(config, out, data_dir, world)
     trainer = Trainer(config, out, data_dir=data_dir, progress=progress)
+    if world is not None:
+        distribute(trainer, world)
     with run_lock(Path(out)):
         remove_interrupted_writes(Path(out))
         resumed = trainer.start()
@@ -53,6 +61,19 @@ def run_experiment(
                 )
             write_run_report(out)
     return ExperimentResult(result, resumed, metrics)
+
+
+def _follow(
+    config: Config, out: Path, data_dir: str | Path | None, world: World
+) -> ExperimentResult:
+    """A rank other than 0: train in step with rank 0, write nothing."""
+    trainer = Trainer(config, out, data_dir=data_dir, progress=False, callbacks=[])
+    distribute(trainer, world)
+    resumed = None
+    if trainer.run.last_checkpoint.exists():  # rank 0 checks it may be resumed
+        trainer.load_state_dict(load_checkpoint(trainer.run.last_checkpoint, trainer.device))
+        resumed = trainer.step
+    return ExperimentResult(trainer.train(), resumed, None)
 
 
 def _check_evaluator(dataset: str) -> None:

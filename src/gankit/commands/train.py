@@ -43,18 +43,25 @@ def train(
 ) -> None:
     """Train PRESET (default: the fast CPU preset); resumes when --out holds a checkpoint."""
     from gankit.data import DataError
+    from gankit.machine import resolve_device
+    from gankit.training import distributed
     from gankit.training.checkpoint import CheckpointError
     from gankit.training.trainer import TrainingDiverged
     from gankit.workflow import run_experiment
 
+    world = distributed.world_from_env()  # torchrun's ranks, if it started this process
     flags = [f"train.iterations={iterations}"] if iterations is not None else []
     flags += [f"train.seed={seed}"] if seed is not None else []
     flags += [f"perf.device={device}"] if device is not None else []
+    flags += [f"world_size={world.size}"] if world else []
     try:
         config = load_config(preset, [*flags, *overrides])
+        distributed.check_config(config, world)
     except ConfigError as exc:
         _fail(str(exc))
     out = out or Path("runs") / preset
+    if world is not None:
+        distributed.init(world, resolve_device(config.perf.device))
     try:
         result = run_experiment(
             config,
@@ -66,9 +73,15 @@ def train(
             on_resume=lambda step: click.echo(
                 f"resuming {out} from step {step} of {config.train.iterations}"
             ),
+            world=world,
         )
     except (DataError, CheckpointError, TrainingDiverged) as exc:
         _fail(str(exc))
+    finally:
+        if world is not None:
+            distributed.shutdown()
+    if world is not None and not world.is_main:
+        sys.exit(130 if result.train.interrupted else 0)  # rank 0 reports for the run
     if result.train.interrupted:
         click.echo(
             f"interrupted at step {result.train.step}; checkpoint saved. "

@@ -1,0 +1,212 @@
+"""One run on several processes: `torchrun --nproc_per_node=N -m gankit train ...`.
+
+Data parallel, one model: every rank holds the same networks and draws its own share of each
+batch. `train.batch_size` stays the global batch: all ranks walk one shared, seeded order and
+rank r takes rows [r*B/N, (r+1)*B/N) of each batch, so the batches are the ones a single
+process draws. Before every optimizer step the gradients are averaged across ranks with one
+all-reduce (the mean over the global batch, as a single process computes it), and rank 0's
+BatchNorm statistics are broadcast after every iteration, as DistributedDataParallel does.
+The all-reduce sits on the optimizers rather than in a DistributedDataParallel wrapper because a
+GAN's generator step runs D with its weights frozen, which DDP's reducer cannot take without
+searching the graph for unused parameters on every step.
+
+losses.csv holds each iteration's scalars averaged over the ranks. Rank 0 alone writes the run
+directory and checkpoints (its random state, and the shared
+sampler's); the other ranks draw their noise from a generator seeded by (seed, rank, step) when
+a loop starts, so a resumed run continues correctly but rank r > 0 does not repeat the noise of
+an uninterrupted run. Ctrl-C on any rank stops every rank after the same iteration (a flag
+all-reduced each step) with a checkpoint; a rank that dies ends the others through torchrun
+(and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from gankit.config import Config, ConfigError
+from gankit.training.callbacks import Callback, due
+
+if TYPE_CHECKING:
+    from gankit.training.sampler import BatchSampler
+    from gankit.training.trainer import Trainer
+
+TIMEOUT_ENV = "GANKIT_DIST_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class World:
+    rank: int
+    size: int
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def world_from_env() -> World | None:
+    """The ranks torchrun started (WORLD_SIZE > 1), or None for a single process."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    return World(int(os.environ["RANK"]), size) if size > 1 else None
+
+
+def check_config(config: Config, world: World | None) -> None:
+    size = world.size if world else 1
+    if config.world_size != size:
+        raise ConfigError(
+            f"world_size is {config.world_size} but {size} process(es) train this run; "
+            "world_size is set by the launcher (torchrun --nproc_per_node=N), not by hand"
+        )
+    if config.train.batch_size % size:
+        raise ConfigError(
+            f"train.batch_size {config.train.batch_size} does not split over {size} ranks; "
+            f"the batch is global, so make it a multiple of {size}"
+        )
+
+
+def init(world: World, device: torch.device) -> None:
+    seconds = float(os.environ.get(TIMEOUT_ENV, "300"))
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if device.type == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", world.rank)))
+    dist.init_process_group(backend, timeout=timedelta(seconds=seconds))
+
+
+def shutdown() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+class RankShare:
+    """Rank r's rows of each global batch that a shared BatchSampler draws."""
+
+    def __init__(self, sampler: BatchSampler, world: World) -> None:
+        self.sampler = sampler
+        self.world = world
+
+    def _rows(self, batch: torch.Tensor) -> torch.Tensor:
+        share = len(batch) // self.world.size
+        return batch[self.world.rank * share : (self.world.rank + 1) * share]
+
+    def __call__(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        batch = self.sampler()
+        if isinstance(batch, tuple):
+            return self._rows(batch[0]), self._rows(batch[1])
+        return self._rows(batch)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.sampler.state_dict()  # the same on every rank
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.sampler.load_state_dict(state)
+
+
+def _average_gradients(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    """Step pre-hook: every rank's gradients replaced by their mean over the ranks."""
+    grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= dist.get_world_size()
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset : offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
+def _broadcast(tensors: list[torch.Tensor]) -> None:
+    """Rank 0's values into every rank's tensors, with one collective."""
+    if not tensors:
+        return
+    flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors])
+    dist.broadcast(flat, src=0)
+    offset = 0
+    for t in tensors:
+        t.data.copy_(flat[offset : offset + t.numel()].view_as(t))
+        offset += t.numel()
+
+
+def _networks(trainer: Trainer) -> list[nn.Module]:
+    gan = trainer.gan
+    return [gan.generator, gan.discriminator] + ([gan.ema.model] if gan.ema else [])
+
+
+class RankSync(Callback):
+    """First among the callbacks, on every rank: the same start state, rank 0's buffers after
+    each iteration, one decision to stop, and a check that the ranks' weights agree."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.stop_requested = False
+        self._previous: Any = None
+
+    def on_loop(self, trainer: Trainer) -> None:
+        nets = _networks(trainer)
+        _broadcast([t for m in nets for t in [*m.parameters(), *m.buffers()]])
+        if not self.world.is_main:  # noise of its own, not rank 0's
+            seed = hash((trainer.config.train.seed, self.world.rank, trainer.step)) % 2**63
+            torch.manual_seed(seed)
+        if threading.current_thread() is threading.main_thread():
+            # after the trainer's own handler: this one stops every rank at the same step
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self.stop_requested:
+            raise KeyboardInterrupt
+        self.stop_requested = True
+
+    def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+        _broadcast([b for m in _networks(trainer) for b in m.buffers()])
+        # One all-reduce: the stop votes, and the iteration's scalars, which the log then shows
+        # as their mean over the ranks (each a mean over an equal share: the global batch's).
+        keys = list(stats)
+        vote = torch.tensor(float(self.stop_requested), device=trainer.device)
+        values = [vote] + [stats[k].detach().float() for k in keys]
+        summed = torch.stack(values)
+        dist.all_reduce(summed)
+        for i, key in enumerate(keys, start=1):
+            stats[key] = summed[i] / self.world.size
+        if summed[0].item() > 0 and trainer.step < trainer.until:
+            trainer.until = trainer.step  # every rank leaves the loop after this iteration
+            trainer.interrupted = True
+        if due(trainer, trainer.config.log.checkpoint_every):
+            self._check_agreement(trainer)
+
+    def _check_agreement(self, trainer: Trainer) -> None:
+        total = sum(p.detach().double().sum() for p in trainer.gan.generator.parameters())
+        sums = torch.stack([torch.as_tensor(total), -torch.as_tensor(total)])
+        dist.all_reduce(sums, op=dist.ReduceOp.MAX)
+        if sums[0].item() != -sums[1].item():
+            raise RuntimeError(
+                f"the ranks' generator weights differ at step {trainer.step}; the gradient "
+                "all-reduce did not keep them equal"
+            )
+
+    def on_end(self, trainer: Trainer) -> None:
+        self.close(trainer)
+
+    def close(self, trainer: Trainer) -> None:
+        """Hand Ctrl-C back to the trainer's handler (it restores the one before it)."""
+        if signal.getsignal(signal.SIGINT) == self._on_sigint:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def distribute(trainer: Trainer, world: World) -> None:
+    """Turn a Trainer built for the global batch into rank `world.rank` of a data-parallel
+    run: its share of each batch, averaged gradients, the ranks kept in step."""
+    steps = trainer.gan.steps
+    share = trainer.config.train.batch_size // world.size
+    steps.cfg = steps.cfg.model_copy(update={"batch_size": share})  # G's batch per rank
+    trainer.sampler = RankShare(trainer.sampler, world)  # type: ignore[assignment]
+    for optimizer in (steps.opt_g, steps.opt_d):
+        optimizer.register_step_pre_hook(_average_gradients)
+    trainer.callbacks.insert(0, RankSync(world))

@@ -1,0 +1,125 @@
+"""One run on two gloo ranks under torchrun, on the CPU: Ctrl-C stops both ranks at one step
+with a checkpoint, the run resumes, the config records the world size, only rank 0 writes, and
+a rank killed with SIGKILL ends the whole job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from gankit.training.checkpoint import load_checkpoint
+from gankit.training.distributed import RankShare, World
+from gankit.training.sampler import BatchSampler
+
+TINY = ["--no-eval", "--quiet", "--set", "train.batch_size=16", "--set", "log.eval_every=0",
+        "--set", "log.every=1", "--set", "log.sample_every=1000", "--set", "model.g_width=8",
+        "--set", "model.d_width=8", "--set", "data.limit=512"]  # fmt: skip
+
+
+def torchrun(out: Path, iterations: int, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               "--nproc_per_node=2", "-m", "gankit", "train", "dcgan", "--out", str(out),
+               "--iterations", str(iterations), *TINY, *extra]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GANKIT_DIST_TIMEOUT": "60"}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)  # fmt: skip
+
+
+def logged_steps(out: Path) -> list[int]:
+    path = out / "losses.csv"
+    lines = path.read_text().splitlines()[1:] if path.exists() else []
+    return [int(line.split(",")[0]) for line in lines]
+
+
+def wait_for_rows(out: Path, rows: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 240
+    while len(logged_steps(out)) < rows:
+        assert process.poll() is None, process.communicate()[0][-3000:]
+        assert time.monotonic() < deadline, "no training progress"
+        time.sleep(0.3)
+
+
+def test_ranks_share_each_global_batch() -> None:
+    data = torch.arange(64.0).reshape(64, 1, 1, 1)
+    shares = [RankShare(BatchSampler(data, 8, seed=3), World(r, 2)) for r in (0, 1)]
+    whole = BatchSampler(data, 8, seed=3)
+    for _ in range(9):  # past an epoch's end
+        assert torch.equal(torch.cat([shares[0](), shares[1]()]), whole())
+    assert shares[1].state_dict()["position"] == whole.state_dict()["position"]
+
+
+def _rank_gradient(rank: int, store: str, result: str) -> None:
+    """Rank `rank` of 2: the gradient of its half of a batch, averaged by the optimizer hook."""
+    import torch.distributed as dist
+
+    from gankit.training.distributed import _average_gradients
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    torch.manual_seed(0)
+    model, x = torch.nn.Linear(3, 1), torch.randn(8, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer.register_step_pre_hook(_average_gradients)
+    model(x[rank * 4 : rank * 4 + 4]).pow(2).mean().backward()
+    optimizer.step()
+    if rank == 0:
+        torch.save({"weight": model.weight.detach(), "x": x}, result)
+    dist.destroy_process_group()
+
+
+def test_the_averaged_gradient_is_the_global_batch_gradient(tmp_path: Path) -> None:
+    result = tmp_path / "result.pt"
+    torch.multiprocessing.spawn(
+        _rank_gradient, args=(str(tmp_path / "store"), str(result)), nprocs=2
+    )
+    got = torch.load(result, weights_only=True)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)  # the same initial weights, the whole batch at once
+    model(got["x"]).pow(2).mean().backward()
+    expected = model.weight.detach() - 0.1 * model.weight.grad
+    torch.testing.assert_close(got["weight"], expected)
+
+
+def test_two_ranks_stop_together_resume_and_record_the_world_size(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    job = torchrun(out, 100_000, "--set", "log.checkpoint_every=100000")
+    wait_for_rows(out, 3, job)
+    os.killpg(job.pid, signal.SIGINT)  # what Ctrl-C at a terminal does
+    output = job.communicate(timeout=120)[0]
+    stopped = load_checkpoint(out / "checkpoints" / "last.pt")["step"]
+    assert f"interrupted at step {stopped}; checkpoint saved" in output
+    assert output.count("interrupted at step") == 1  # rank 0 alone reports and writes
+    assert logged_steps(out) == list(range(1, stopped + 1))
+
+    job = torchrun(out, stopped + 2)
+    output = job.communicate(timeout=240)[0]
+    assert job.returncode == 0, output[-3000:]
+    assert f"resuming {out} from step {stopped}" in output
+    assert load_checkpoint(out / "checkpoints" / "last.pt")["step"] == stopped + 2
+    assert logged_steps(out) == list(range(1, stopped + 3))
+    assert "world_size: 2" in (out / "config.yaml").read_text()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_a_killed_rank_ends_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    job = torchrun(out, 100_000, "--set", "log.checkpoint_every=2")
+    wait_for_rows(out, 4, job)
+    rank0 = int((out / ".lock").read_text().split()[1])  # the writer's lock names its pid
+    children = subprocess.run(["pgrep", "-P", str(job.pid)], capture_output=True, text=True)
+    workers = [int(p) for p in children.stdout.split()]
+    (rank1,) = [p for p in workers if p != rank0]
+    os.kill(rank1, signal.SIGKILL)
+    started = time.monotonic()
+    output = job.communicate(timeout=150)[0]
+    assert job.returncode != 0 and time.monotonic() - started < 120, output[-3000:]
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert load_checkpoint(out / "checkpoints" / "last.pt")["step"] >= 2  # intact
