@@ -154,6 +154,15 @@ class TrainConfig(Strict):
         description="combined: one D pass over real+fake concatenated, so BatchNorm sees both "
         "(Keras train_on_batch on a combined batch); separate: one pass each",
     )
+    d_update: Literal["joint", "real-then-fake"] = Field(
+        default="joint",
+        description="joint: one D update on the real and the generated batch together; "
+        "real-then-fake: two updates, first on the real batch alone, then on the generated one "
+        "(Keras code calling train_on_batch once per half, e.g. Keras-GAN's gan.py)",
+    )
+    g_batch_size: int | None = Field(
+        default=None, gt=0, description="noise batch of the G update (default: batch_size)"
+    )
     g_step_d_bn: Literal["batch", "running"] = Field(
         default="batch",
         description="how D's BatchNorm layers normalise in the G step: batch statistics "

@@ -89,15 +89,22 @@ class GANLoss:
     d_probability: bool = False
     # D is a Wasserstein critic: E[D(real)] - E[D(fake)] estimates the Wasserstein distance
     wasserstein: bool = False
+    # D's loss on real images alone and on generated ones alone, for D updated on each in turn
+    # (train.d_update=real-then-fake): what Keras reports for a batch of one label.
+    d_real_only: Callable[[Tensor], Tensor] | None = None
+    d_fake_only: Callable[[Tensor], Tensor] | None = None
 
+
+BCE_HALVES = {
+    "d_real_only": lambda real_logits: F.softplus(-real_logits).mean(),  # label 1
+    "d_fake_only": lambda fake_logits: F.softplus(fake_logits).mean(),  # label 0
+}
 
 LOSSES: dict[str, GANLoss] = {
-    "bce": GANLoss(d_bce, g_nonsaturating, d_probability=True),
-    "minimax": GANLoss(d_bce, g_minimax, d_probability=True),
+    "bce": GANLoss(d_bce, g_nonsaturating, d_probability=True, **BCE_HALVES),
+    "minimax": GANLoss(d_bce, g_minimax, d_probability=True, **BCE_HALVES),
     "hinge": GANLoss(d_hinge, g_wasserstein),
-    "wgan-gp": GANLoss(
-        d_wasserstein, g_wasserstein, needs_gradient_penalty=True, wasserstein=True
-    ),
+    "wgan-gp": GANLoss(d_wasserstein, g_wasserstein, needs_gradient_penalty=True, wasserstein=True),
     "lsgan": GANLoss(d_least_squares, g_least_squares),
 }
 

@@ -101,6 +101,8 @@ class GANSteps:
         penalties and the Wasserstein estimate as detached device tensors (no host sync),
         and D's gradient norm when `measure_grad`."""
         stats = {} if stats is None else stats
+        if self.cfg.d_update == "real-then-fake":
+            return self._d_update_each_half(real, fake, y_real, y_fake, stats, measure_grad)
         real_logits, fake_logits = self._d_logits(real, fake, y_real, y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
         real_out, fake_out = real_logits.detach(), fake_logits.detach()
@@ -125,6 +127,36 @@ class GANSteps:
         self.opt_d.step()
         self.sched_d.step()
         return loss.detach()
+
+    def _d_update_each_half(
+        self,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        y_real: torch.Tensor | None,
+        y_fake: torch.Tensor | None,
+        stats: dict[str, torch.Tensor],
+        measure_grad: bool,
+    ) -> torch.Tensor:
+        """Two D updates, on the real batch alone and then on the generated one; returns the
+        mean of the two losses (what Keras code reports as 0.5 * (d_loss_real + d_loss_fake))."""
+        if self.loss.d_real_only is None or self.loss.d_fake_only is None:
+            raise ValueError(
+                "train.d_update=real-then-fake needs a loss with separate halves (bce)"
+            )
+        losses = []
+        for images, labels, side in ((real, y_real, "real"), (fake, y_fake, "fake")):
+            logits = self.discriminate(images, labels)
+            half = self.loss.d_real_only if side == "real" else self.loss.d_fake_only
+            loss = half(logits)
+            stats[f"d_{side}"] = logits.detach().sigmoid().mean()
+            self.opt_d.zero_grad(set_to_none=True)
+            loss.backward()
+            if measure_grad and side == "fake":
+                stats["d_grad_norm"] = grad_norm(self.D)
+            self.opt_d.step()
+            self.sched_d.step()
+            losses.append(loss.detach())
+        return 0.5 * (losses[0] + losses[1])
 
     def g_update(
         self,
@@ -172,7 +204,8 @@ class GANSteps:
             d_losses.append(
                 self.d_update(real, fake, y_real, y_fake, stats, measure_grad=grad_norms and last)
             )
-        g_loss = self.g_update(self.cfg.batch_size, device, stats, measure_grad=grad_norms)
+        g_batch = self.cfg.g_batch_size or self.cfg.batch_size
+        g_loss = self.g_update(g_batch, device, stats, measure_grad=grad_norms)
         return {"d_loss": d_losses[-1], "g_loss": g_loss, **stats}
 
 
@@ -194,14 +227,6 @@ def frozen(discriminator: nn.Module, batchnorm: str) -> Iterator[None]:
         discriminator.requires_grad_(True)
 
 
-def grad_norm(module: nn.Module) -> torch.Tensor:
-    """The L2 norm of all of a module's parameter gradients taken together, on its device."""
-    norms = [p.grad.detach().norm() for p in module.parameters() if p.grad is not None]
-    if not norms:
-        return torch.zeros((), device=next(module.parameters()).device)
-    return torch.linalg.vector_norm(torch.stack(norms))
-
-
 def pack(images: torch.Tensor, m: int) -> torch.Tensor:
     """(B, C, H, W) -> (B/m, m*C, H, W): each run of m consecutive images becomes one input."""
     if m == 1:
@@ -210,6 +235,14 @@ def pack(images: torch.Tensor, m: int) -> torch.Tensor:
     if n % m:
         raise ValueError(f"a batch of {n} images does not split into packs of {m}")
     return images.reshape(n // m, m * c, h, w)
+
+
+def grad_norm(module: nn.Module) -> torch.Tensor:
+    """The L2 norm of all of a module's parameter gradients taken together, on its device."""
+    norms = [p.grad.detach().norm() for p in module.parameters() if p.grad is not None]
+    if not norms:
+        return torch.zeros((), device=next(module.parameters()).device)
+    return torch.linalg.vector_norm(torch.stack(norms))
 
 
 def _split(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
