@@ -213,7 +213,7 @@ def test_projection_discriminator_is_psi_plus_the_class_embedding_inner_product(
     d = DISCRIMINATORS["dcgan"](ImageShape(), width=8, num_classes=10, projection=True).eval()
     assert d.net[0].in_channels == 1  # the class is not fed as input planes
     x, y = torch.randn(5, 1, 28, 28), torch.tensor([0, 3, 3, 9, 4])
-    phi = d.features(x)
+    phi = d.projected_features(x)
     assert phi.shape == (5, 16 * 7 * 7)
     psi_w, psi_b = d.head.psi.weight[0], d.head.psi.bias[0]
     embed = d.head.embed.weight
