@@ -59,6 +59,16 @@ def test_entropy_halves_match_scipy_and_explain_one_split_score() -> None:
     assert np.log(M.inception_score(probs, splits=1)[0]) == pytest.approx(h_y - h_y_given_x)
 
 
+def test_liu_isc_is_eq_18_on_the_inception_score_chunks() -> None:
+    """ln ISc = H(y|x) per chunk (Liu 2021 eq. 18), scipy's entropy on the same shuffled chunks."""
+    probs = _dirichlet_probs(2000, seed=2)
+    shuffled = probs[torch.randperm(2000, generator=torch.Generator().manual_seed(5))].numpy()
+    chunks = [np.exp(np.mean(stats.entropy(c, axis=1))) for c in np.array_split(shuffled, 10)]
+    assert M.liu_isc(probs, seed=5) == pytest.approx((np.mean(chunks), np.std(chunks)), rel=1e-9)
+    assert M.liu_isc(torch.eye(10).repeat(50, 1))[0] == pytest.approx(1.0)  # confident: 1
+    assert M.liu_isc(torch.full((500, 10), 0.1))[0] == pytest.approx(10.0)  # unsure: C
+
+
 # --- FID and KID -------------------------------------------------------------------------
 
 

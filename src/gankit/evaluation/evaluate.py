@@ -80,6 +80,7 @@ def metric_suite(
     out: dict[str, Any] = {}
     out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
     out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
+    out["liu_isc_mean"], out["liu_isc_std"] = M.liu_isc(emb.is_probs)
     out["fid"] = M.frechet_distance(*M.gaussian_stats(emb.features), real.mu, real.sigma)
     out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
     out["kid_subset_size"] = M.kid_subset_size(len(real.features), len(emb.features))

@@ -36,6 +36,19 @@ def inception_score(probs: torch.Tensor, splits: int = 10, seed: int = 0) -> tup
     return s.mean().item(), s.std(correction=0).item()
 
 
+def liu_isc(probs: torch.Tensor, splits: int = 10, seed: int = 0) -> tuple[float, float]:
+    """Liu et al. 2021's "complex" index as its eq. 18 writes it: ln ISc = H(y|x), i.e.
+    exp(E_x[H(p(y|x))]) per chunk of the shuffled samples (the chunks inception_score takes),
+    (mean, population std). It grows as the classifier grows unsure: 1 for confident
+    classifications, C (the class count) for uniform ones. Their "simple" index (eq. 12-13) is
+    the Inception Score itself. docs/results/liu2021.md discusses both."""
+    p = probs.double()[torch.randperm(len(probs), generator=torch.Generator().manual_seed(seed))]
+    scores = torch.stack(
+        [torch.exp(-(c * torch.log(c + _EPS)).sum(1).mean()) for c in torch.tensor_split(p, splits)]
+    )
+    return scores.mean().item(), scores.std(correction=0).item()
+
+
 def entropy_halves(probs: torch.Tensor) -> tuple[float, float]:
     """H(y) of the marginal (diversity, at most ln C) and E_x[H(y|x)] (confidence, 0 is best).
 
