@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from gankit.data import load_arrays, to_unit_range
+from gankit.data.load import as_8_bit
 from gankit.data.stacked import CHANNELS, MODES, NAME
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import classify, get_classifier_spec, load_classifier
@@ -64,7 +65,8 @@ def evaluate_stacked(images: torch.Tensor, device: str = "cpu") -> dict[str, Any
     start = time.perf_counter()
     if not images.is_floating_point() or not -1.01 <= images.min() <= images.max() <= 1.01:
         raise ValueError("images must be a float tensor in [-1, 1]")
-    out = mode_metrics(modes_of(channel_digits(images, device)))
+    # rounded to 8 bits as a saved PNG is, like every other evaluation (evaluate.py)
+    out = mode_metrics(modes_of(channel_digits(as_8_bit(images), device)))
     out["eval_seconds"] = time.perf_counter() - start
     out["dataset"] = NAME
     out["classifier_sha256"] = get_classifier_spec("mnist").sha256
