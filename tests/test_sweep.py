@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from gankit.claim import ClaimBusy, DirClaim
 from gankit.cli import main
 from gankit.sweep.aggregate import TrialRow, describe, group_rows
-from gankit.sweep.spec import SweepSpec, parse_spec, plan_trials
+from gankit.sweep.spec import SweepSpec, parse_grid_option, parse_spec, plan_trials
 from gankit.sweep.summary import stat_cell
 
 # Two iterations, logs every step, and the smallest evaluation the metric suite accepts.
@@ -41,6 +41,12 @@ def test_trials_are_the_cross_product_named_by_what_differs() -> None:
     last = trials[-1].config
     assert (last.optim.d.lr, last.optim.g.lr, last.train.batch_size) == (2e-4, 1e-4, 32)
     assert (last.train.seed, last.train.iterations) == (5, 7)
+    # '1e-4' is a string to YAML; the trial holds (and is named by) the number the config holds
+    lr = SweepSpec.model_validate({"grid": dict([parse_grid_option("optim.d.lr=[1e-4, 2e-4]")])})
+    assert [(t.name, t.point) for t in plan_trials(lr)] == [
+        ("dcgan_lr=0.0001-s0", {"optim.d.lr": 0.0001}),
+        ("dcgan_lr=0.0002-s0", {"optim.d.lr": 0.0002}),
+    ]
     labels = SweepSpec.model_validate({"grid": {"data.labels": [[6], [1, 7]]}, "seeds": 1})
     assert [t.name for t in plan_trials(labels)] == ["dcgan_labels=6-s0", "dcgan_labels=1-7-s0"]
 
@@ -189,7 +195,7 @@ def test_reproduce_reports_mean_and_sd_over_seeds(
     md = report[0].read_text()
     assert "## Over seeds" in md and "| IS: 5.00 |" in md
     assert f"| xiao2023-adam | 2 | {mean:.3f} ± {sd:.3f} [" in md
-    assert "| xiao2023-adam (xiao2023-adam-s0) | 2 |" in md  # each seed's own row
+    assert "| xiao2023-adam-s0 | 0 | 2 |" in md  # each seed's own row
     assert (out / "summary.html").is_file() and (out / "trials.csv").is_file()
     result, _ = reproduce.reproduce("tiny", out, InProcess(), 0.00025, 2, tiny, lines.append)
     assert [o.status for o in result.outcomes.values()] == ["skipped", "skipped"]

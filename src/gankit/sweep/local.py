@@ -58,11 +58,13 @@ def _die_with_parent() -> None:
 
 def _worker(
     payload: dict[str, Any], run_dir: str, cores: list[int], settings: TrialSettings,
-    conn: Connection,
+    conn: Connection, parent: int,
 ) -> None:  # fmt: skip
     """A worker process's main: pin, claim, run one trial, send its outcome."""
     os.setpgrp()  # Ctrl-C at the terminal reaches the sweep, which passes it on once
     _die_with_parent()
+    if os.getppid() != parent:  # the sweep died before the line above could take effect
+        return
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)
     os.environ["OMP_NUM_THREADS"] = str(len(cores))
@@ -136,7 +138,14 @@ class LocalExecutor:
                     receive, send = ctx.Pipe(duplex=False)
                     process = ctx.Process(
                         target=_worker,
-                        args=(trial.to_payload(), str(out / trial.name), slot, self.settings, send),
+                        args=(
+                            trial.to_payload(),
+                            str(out / trial.name),
+                            slot,
+                            self.settings,
+                            send,
+                            os.getpid(),
+                        ),
                         name=f"gankit-trial-{trial.name}",
                     )
                     process.start()

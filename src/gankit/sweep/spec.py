@@ -17,7 +17,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gankit.config import DEFAULT_PRESET, Config, ConfigError, _format_errors, load_config
+from gankit.config import (
+    DEFAULT_PRESET,
+    Config,
+    ConfigError,
+    _format_errors,
+    flatten,
+    load_config,
+)
 
 
 class SweepError(ConfigError):
@@ -189,6 +196,9 @@ def plan_trials(
                     f"train.seed={seed}",
                 ]
                 config = load_config(preset, overrides)
+                # The values as the config holds them: '1e-4' (a string to YAML) is 0.0001.
+                flat = flatten(config.to_dict())
+                point = {k: flat[k] for k in point}
                 trials.append(Trial(trial_name(preset, point, short, seed), preset, seed, point,
                                     config))  # fmt: skip
     names = [t.name for t in trials]
