@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PaperFigure:
+    """One of the paper's figures: its number, its caption as printed, and for a figure of
+    samples the iterations it shows."""
+
+    number: str
+    caption: str
+    # iterations whose sample grids the figure shows; None: the caption names none, so the
+    # report shows step 0 and the preset's log.milestones
+    steps: tuple[int, ...] | None = None
+    # further iterations the paper's text names for this experiment (with where it says so)
+    text_steps: tuple[int, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ExperimentFigures:
+    """The paper's figures of one experiment: its samples over training and its loss curves."""
+
+    samples: PaperFigure
+    losses: PaperFigure
 
 
 @dataclass(frozen=True)
@@ -13,6 +36,52 @@ class Paper:
     # preset -> (the paper's name for the score, value); only Liu 2021 reports numbers
     scores: dict[str, tuple[str, float]]
     note: str
+    # preset -> the figures the report regenerates for it
+    figures: dict[str, ExperimentFigures] = field(default_factory=dict)
+
+
+def _liu(
+    samples: int, model: str, caption: str, exp: int, steps: tuple[int, ...]
+) -> ExperimentFigures:
+    a, b, c, d = (f"{s // 1000}K" if s else "original noise" for s in steps)
+    return ExperimentFigures(
+        PaperFigure(
+            f"Figure {samples}",
+            f"{caption} (Experiment {exp})",
+            steps,
+            source=f"§3: Figure {samples}(a)-(d): {a}, after {b}, {c} and {d} iterations",
+        ),
+        PaperFigure(
+            f"Figure {samples + 1}",
+            f"Loss curves of the {model} discriminator (a) and generator (b) (Experiment {exp})",
+        ),
+    )
+
+
+# Liu 2021 §3 shows its DCGAN at 0, 1K, 5K, 10K iterations and its MLP GAN at 0, 10K, 50K, 100K
+_DCGAN_STEPS = (0, 1_000, 5_000, 10_000)
+_GAN_STEPS = (0, 10_000, 50_000, 100_000)
+
+
+def _xiao(
+    samples: int,
+    name: str,
+    steps: tuple[int, ...] | None,
+    loss_caption: str,
+    caption: str | None = None,
+    text_steps: tuple[int, ...] = (),
+    source: str = "",
+) -> ExperimentFigures:
+    return ExperimentFigures(
+        PaperFigure(
+            f"Figure {samples}",
+            caption or f"Result visualization of different epochs of {name}.",
+            steps,
+            text_steps,
+            source,
+        ),
+        PaperFigure(f"Figure {samples + 1}", loss_caption),
+    )
 
 
 PAPERS: dict[str, Paper] = {
@@ -35,6 +104,12 @@ PAPERS: dict[str, Paper] = {
             "real test digits score the value in the reference column: compare runs with each "
             "other and with that reference, not with the paper's absolute numbers."
         ),
+        figures={
+            "liu2021-dcgan": _liu(3, "DCGAN", "DCGAN partial results", 1, _DCGAN_STEPS),
+            "liu2021-dcgan-6": _liu(5, "DCGAN", "Partial results of the DCGAN", 2, _DCGAN_STEPS),
+            "liu2021-gan": _liu(7, "GANs", "Partial results of the GANs", 1, _GAN_STEPS),
+            "liu2021-gan-6": _liu(9, "GANs", "Partial results of the GANs", 2, _GAN_STEPS),
+        },
     ),
     "xiao2023": Paper(
         key="xiao2023",
@@ -55,6 +130,52 @@ PAPERS: dict[str, Paper] = {
             "best digits; SGD alone, Adam+SGD and BatchNorm alone are weaker; the RNN "
             "discriminator produces some inverted (dark-on-light) digits."
         ),
+        figures={
+            "xiao2023-sgd": _xiao(
+                2,
+                "conventional GAN",
+                (0, 1_200, 7_200),
+                "Loss curve of conventional GAN.",
+                source="caption panels: Train times 0, 1200, 7200",
+            ),
+            "xiao2023-adam": _xiao(
+                4,
+                "GAN with Adam optimizer",
+                None,
+                "Loss curve of GAN with Adam optimizer.",
+                text_steps=(5_800,),
+                source="§4: Adam gets a better result 'in just 5800 training times'",
+            ),
+            "xiao2023-adam-sgd": _xiao(
+                6,
+                "GAN with Adam and SGD optimizer",
+                None,
+                "Loss curve of GAN with Adam SGD optimizer.",
+            ),
+            "xiao2023-batchnorm": _xiao(
+                8,
+                "GAN with Batchnorm",
+                (200, 4_800),
+                "Loss curve of GAN with Batchnorm.",
+                source="caption panels: Train times 200, 4800",
+            ),
+            "xiao2023-dcgan": _xiao(
+                10,
+                "DCGAN",
+                None,
+                "Loss curve of DCGAN.",
+                caption="(caption missing from the paper's text; §3.5 introduces it as the "
+                "generated images of the DCGAN)",
+            ),
+            "xiao2023-rnn": _xiao(
+                12,
+                "GAN+RNN",
+                None,
+                "Loss curve of DCGAN with RNN.",
+                caption="(caption missing from the paper's text; §3.6 introduces it as the "
+                "generated images of the model of GAN+RNN)",
+            ),
+        },
     ),
 }
 

@@ -119,3 +119,34 @@ def plot_errorbar_panels(
         axes.flat[len(panels) - 1].legend(fontsize=7)
     fig.tight_layout()
     _save(fig, out)
+
+
+def plot_loss_panels(runs: dict[str, Path], out: Path, title: str = "") -> bool:
+    """The papers' loss figures: (a) the discriminator's and (b) the generator's loss in two
+    panels, each run (seed) as a thin line of its logged values and the mean over runs, on the
+    steps they share, smoothed as a bold line. False when no run has a logged step."""
+    columns = {name: read_csv_columns(path) for name, path in runs.items() if path.is_file()}
+    columns = {name: cols for name, cols in columns.items() if cols and len(cols["step"])}
+    if not columns:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    shared = np.array(sorted(set.intersection(*(set(c["step"]) for c in columns.values()))))
+    panels = (("d_loss", "(a) discriminator"), ("g_loss", "(b) generator"))
+    for ax, (key, panel) in zip(axes, panels, strict=True):
+        for name, cols in columns.items():
+            ax.plot(cols["step"], cols[key], linewidth=0.6, alpha=0.55, label=name)
+        if len(shared):
+            stacked = [c[key][np.isin(c["step"], shared)] for c in columns.values()]
+            label = "mean over seeds, smoothed" if len(columns) > 1 else "smoothed"
+            ax.plot(shared, smooth(np.mean(stacked, axis=0)), color="black", linewidth=1.6,
+                    label=label)  # fmt: skip
+        ax.set_title(f"{panel} loss")
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("loss")
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, out)
+    return True
