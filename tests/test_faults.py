@@ -13,8 +13,9 @@ import pytest
 import torch
 
 from gankit.fileio import WriteError, atomic_write_text
+from gankit.rundir import LOCK
 from gankit.training.checkpoint import load_checkpoint, save_checkpoint
-from gankit.training.runlock import LOCK_FILE, RunDirBusy, run_lock
+from gankit.training.runlock import RunDirBusy, run_lock
 
 FAILURES = [errno.ENOSPC, errno.EROFS, errno.EACCES]
 
@@ -129,14 +130,14 @@ def test_run_lock_refuses_a_second_writer_naming_the_owner(tmp_path: Path) -> No
         holder.wait()
     # The holder died without releasing: its lock is taken over.
     with run_lock(tmp_path):
-        assert f"pid {os.getpid()}\n" in (tmp_path / LOCK_FILE).read_text()
-    assert not (tmp_path / LOCK_FILE).exists()  # released and removed
+        assert f"pid {os.getpid()}\n" in (tmp_path / LOCK).read_text()
+    assert not (tmp_path / LOCK).exists()  # released and removed
 
 
 def test_stale_lock_of_a_dead_process_is_taken_over_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / LOCK_FILE).write_text("pid 999999999\nhost elsewhere\nsince 2026-01-01\n")
+    (tmp_path / LOCK).write_text("pid 999999999\nhost elsewhere\nsince 2026-01-01\n")
     with run_lock(tmp_path):
         pass
     assert "taking over the lock left by pid 999999999 on host elsewhere" in caplog.text

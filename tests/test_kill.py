@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from gankit.rundir import LOCK
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.runlock import LOCK_FILE
 
 KILLS = 20
 ITERATIONS = 16
@@ -130,7 +130,7 @@ def test_kill_9_at_random_moments_then_resume_ends_bit_for_bit(
         ]
         assert (straight / "losses.csv").read_text() == (out / "losses.csv").read_text()
         assert load_checkpoint(out / "checkpoints" / "step_000008.pt")["step"] == 8
-        assert _leftovers(out) == [] and not (out / LOCK_FILE).exists()
+        assert _leftovers(out) == [] and not (out / LOCK).exists()
         print(f"run {runs}: kills with the last checkpoint at steps {steps[1:]}")
     assert in_checkpoint_write >= KILLS // 4
     print(f"{kills} kills over {runs} runs: {in_checkpoint_write} inside a checkpoint write, "

@@ -64,7 +64,7 @@ def _invoke(*args: str) -> tuple[int, str]:
 
 
 def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: Path) -> None:
-    from gankit.evaluation.evaluate import evaluate_run
+    from gankit.runs import evaluate_run
 
     run = tmp_path / "cgan"
     code, output = _invoke("train", "dcgan", "--out", str(run), "--iterations", "2", "--no-eval",

@@ -13,7 +13,7 @@ import socket
 from pathlib import Path
 from types import TracebackType
 
-CLAIM_FILE = ".claim"
+from gankit.rundir import RunDir
 
 
 class ClaimBusy(RuntimeError):
@@ -22,7 +22,7 @@ class ClaimBusy(RuntimeError):
 
 class DirClaim:
     def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / CLAIM_FILE
+        self.path = RunDir(Path(folder)).claim
         self._fd: int | None = None
 
     def acquire(self) -> None:

@@ -19,12 +19,12 @@ from safetensors.torch import save
 from gankit.config import ConfigError, dump_config, load_config_file
 from gankit.fileio import atomic_write_bytes, atomic_write_text
 from gankit.machine import resolve_device
+from gankit.rundir import CONFIG  # the run's config file, under the same name
 from gankit.runs import TrainedRun, load_run
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError
 
 WEIGHTS = "generator.safetensors"
-CONFIG = "config.yaml"
 FORMAT = "gankit-generator"
 
 

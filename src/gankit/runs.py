@@ -1,20 +1,24 @@
-"""Open a finished (or paused) run directory to draw images from its generator."""
+"""Open a finished (or paused) run directory to draw images from its generator, and score it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 from gankit.config import Config
 from gankit.data import dataset_info
+from gankit.data.stacked import NAME as STACKED_MNIST
+from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images, write_metrics
+from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
-from gankit.sampling import BATCH, check_labels, generate
+from gankit.rundir import RunDir
+from gankit.sampling import BATCH, EVAL_SEED, check_labels, generate
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
-from gankit.training.rundir import RunDir
 
 
 @dataclass
@@ -80,3 +84,36 @@ def load_run(run_dir: str | Path, device: str = "cpu") -> TrainedRun:
         ) from None
     generator.eval()
     return TrainedRun(run.root, config, int(state["step"]), generator, dev)
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    n_samples: int = DEFAULT_N,
+    device: str = "cpu",
+    *,
+    features: str = "classifier",
+    inception_weights: str | Path | None = None,
+    real_split: str = "train",
+) -> dict[str, Any]:
+    """Sample n images from a run's generator with the evaluation seed, evaluate them, write
+    the run's metrics.json (a Stacked MNIST run: its modes on the benchmark's sample count)."""
+    device = str(resolve_device(device))
+    run = load_run(run_dir, device=device)
+    if run.dataset == STACKED_MNIST:  # mode counting on the benchmark's fixed sample count
+        result = evaluate_stacked(run.generate(MODE_SAMPLES, seed=EVAL_SEED), device)
+    else:
+        labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
+        result = evaluate_images(
+            run.generate(n_samples, labels=labels, seed=EVAL_SEED),
+            run.dataset,
+            target_labels=run.target_labels,
+            requested_labels=labels,
+            device=device,
+            features=features,
+            inception_weights=inception_weights,
+            real_split=real_split,
+            per_class=run.conditional,
+        )
+    result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
+    write_metrics(RunDir(Path(run.run_dir)).metrics, result)
+    return result

@@ -10,9 +10,9 @@ from typing import Any
 from gankit.config import Config
 from gankit.fileio import remove_interrupted_writes
 from gankit.report.run_report import write_run_report
+from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import World, distribute
-from gankit.training.rundir import RunDir
 from gankit.training.runlock import run_lock
 from gankit.training.trainer import Trainer, TrainResult
 
@@ -54,7 +54,7 @@ def run_experiment(
         metrics = None
         if not result.interrupted:
             if evaluate:
-                from gankit.evaluation.evaluate import evaluate_run
+                from gankit.runs import evaluate_run
 
                 metrics = _current_metrics(Path(out), result.step, eval_samples) or evaluate_run(
                     out, n_samples=eval_samples, device=config.perf.device

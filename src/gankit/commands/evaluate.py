@@ -86,9 +86,11 @@ def eval_command(
     real_split: str,
 ) -> None:
     """Evaluate RUN_DIR's generator (or --images) and write metrics.json."""
-    from gankit.evaluation.evaluate import evaluate_images, evaluate_run, write_metrics
+    from gankit.evaluation.evaluate import evaluate_images, write_metrics
     from gankit.evaluation.images import load_images
     from gankit.evaluation.table import format_table
+    from gankit.rundir import METRICS, RunDir
+    from gankit.runs import evaluate_run
 
     if (run_dir is None) == (images is None):
         raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
@@ -108,13 +110,13 @@ def eval_command(
     with _user_errors():
         if run_dir is not None:
             metrics = evaluate_run(run_dir, n_samples, device, **options)
-            written = run_dir / "metrics.json"
+            written = RunDir(run_dir).metrics
         else:
             x = load_images(images)[:n_samples]
             labels = _parse_labels(target_labels)
             metrics = evaluate_images(x, dataset, target_labels=labels, device=device, **options)
             written = out or (
-                images / "metrics.json" if images.is_dir() else images.with_suffix(".metrics.json")
+                images / METRICS if images.is_dir() else images.with_suffix(f".{METRICS}")
             )
             write_metrics(written, metrics)
     click.echo(format_table(metrics))

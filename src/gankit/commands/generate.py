@@ -79,7 +79,8 @@ def sample(
     nearest-training-image gallery."""
     import torch
 
-    from gankit.export import CONFIG, load_generator
+    from gankit.export import load_generator
+    from gankit.rundir import CONFIG, RunDir
     from gankit.runs import load_run
 
     for name, value in (("--n", n), ("--steps", steps), ("--k", k)):
@@ -89,7 +90,7 @@ def sample(
         raise UserError("--interpolate and --nearest make different pictures; choose one")
     if (interpolate or nearest) and fmt != "grid":
         raise UserError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
-    exported = (run_dir / CONFIG).is_file() and not (run_dir / "checkpoints").is_dir()
+    exported = (run_dir / CONFIG).is_file() and not RunDir(run_dir).checkpoints.is_dir()
     run = load_generator(run_dir, device) if exported else load_run(run_dir, device)
     labels = None
     if label is not None:

@@ -97,19 +97,19 @@ def train(
 
 
 def _print_outputs(out: Path) -> None:
-    from gankit.training.rundir import RunDir
+    from gankit.rundir import RunDir
 
     run = RunDir(out)
-    grids = sorted(run.samples.glob("step_*.png"))
+    grids = run.sample_grids()
     click.echo("outputs:")
     for label, path in (
         ("config", run.config),
         ("checkpoint", run.last_checkpoint),
         ("samples", grids[-1] if grids else run.samples),
         ("losses", run.losses),
-        ("loss plot", run.plots / "losses.png"),
+        ("loss plot", run.loss_plot),
         ("metrics", run.metrics),
-        ("report", run.root / "report.html"),
+        ("report", run.report_html),
     ):
         if path.exists():
             click.echo(f"  {label:<11} {path}")

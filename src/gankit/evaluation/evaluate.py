@@ -15,7 +15,6 @@ from typing import Any
 import torch
 
 from gankit.data.load import as_8_bit
-from gankit.data.stacked import NAME as STACKED_MNIST
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import get_classifier_spec
@@ -270,46 +269,3 @@ def quick_metrics(
 def write_metrics(path: Path, metrics: dict[str, Any]) -> None:
     text = json.dumps(metrics, indent=2) + "\n"
     atomic_write_bytes(path, lambda f: f.write(text.encode()))
-
-
-def evaluate_run(
-    run_dir: str | Path,
-    n_samples: int = DEFAULT_N,
-    device: str = "cpu",
-    *,
-    features: str = "classifier",
-    inception_weights: str | Path | None = None,
-    real_split: str = "train",
-) -> dict[str, Any]:
-    """Sample n images from a run's generator, evaluate them, write RUN_DIR/metrics.json."""
-    from gankit.runs import load_run  # the training stack loads only when a run is evaluated
-
-    device = str(resolve_device(device))
-    run = load_run(run_dir, device=device)
-    if run.dataset == STACKED_MNIST:  # mode counting on the benchmark's fixed sample count
-        return _evaluate_stacked_run(run, device)
-    labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
-    images = run.generate(n_samples, labels=labels, seed=SEED)
-    result = evaluate_images(
-        images,
-        run.dataset,
-        target_labels=run.target_labels,
-        requested_labels=labels,
-        device=device,
-        features=features,
-        inception_weights=inception_weights,
-        real_split=real_split,
-        per_class=run.conditional,
-    )
-    result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
-    write_metrics(Path(run.run_dir) / "metrics.json", result)
-    return result
-
-
-def _evaluate_stacked_run(run: Any, device: str) -> dict[str, Any]:
-    from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
-
-    result = evaluate_stacked(run.generate(MODE_SAMPLES, seed=SEED), device)
-    result["step"] = run.step
-    write_metrics(Path(run.run_dir) / "metrics.json", result)
-    return result

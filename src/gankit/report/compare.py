@@ -11,7 +11,7 @@ from gankit.evaluation.table import ROWS, format_cell
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
 from gankit.report.plots import plot_loss_comparison
-from gankit.training.rundir import RunDir
+from gankit.rundir import CONFIG, LOSS_PLOT, RunDir
 
 # the columns of the comparison table, a subset of a run report's rows
 COMPARE_KEYS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
@@ -23,7 +23,7 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
     for d in run_dirs:
         run = RunDir(Path(d))
         if not run.config.exists():
-            raise FileNotFoundError(f"{run.root}: no config.yaml; not a gankit run directory")
+            raise FileNotFoundError(f"{run.root}: no {CONFIG}; not a gankit run directory")
         runs.append((run, load_config_file(run.config)))
     names = [c.name for _, c in runs]
     # Two runs of one preset are told apart by their folder names.
@@ -60,15 +60,16 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
 
     images = []
     for label, run, _ in runs:
-        grids = sorted(run.samples.glob("step_*.png"))
+        grids = run.sample_grids()
         if grids:
             target = grids_dir / f"{label.replace(' ', '_').replace('/', '_')}.png"
             shutil.copyfile(grids[-1], target)
             images.append(Image(f"grids/{target.name}", f"{label}, {grids[-1].stem}"))
     doc.add(Heading("Final samples (fixed noise)"), ImageRow(images))
 
-    plot_loss_comparison({label: run.losses for label, run, _ in runs}, out / "losses.png")
-    doc.add(Heading("Losses"), Image("losses.png", "smoothed D and G losses of every run"))
+    # named as a run's loss plot
+    plot_loss_comparison({label: run.losses for label, run, _ in runs}, out / LOSS_PLOT)
+    doc.add(Heading("Losses"), Image(LOSS_PLOT, "smoothed D and G losses of every run"))
 
     for key in sorted({c.paper for _, _, c in runs} & set(PAPERS)):
         doc.add(Heading(PAPERS[key].citation, 3), Paragraph(PAPERS[key].note))

@@ -20,7 +20,7 @@ from gankit.report.document import (
     Table,
     write_document,
 )
-from gankit.training.rundir import RunDir
+from gankit.rundir import REPORT, RunDir, step_of
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -44,7 +44,7 @@ def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
 
 
 def _progression(run: RunDir, most: int = 8) -> list[Path]:
-    grids = sorted(run.samples.glob("step_*.png"))
+    grids = run.sample_grids()
     if len(grids) <= most:
         return grids
     picks = {round(i * (len(grids) - 1) / (most - 1)) for i in range(most)}
@@ -102,10 +102,12 @@ def build_run_report(run_dir: Path) -> Document:
     if grids:
         doc.add(Heading("Samples over training (fixed noise)"))
         doc.add(ImageRow([Image(str(g.relative_to(run.root)), _step_caption(g)) for g in grids]))
-    if (run.plots / "losses.png").exists():
-        doc.add(Heading("Losses"), Image("plots/losses.png", "D and G loss per iteration"))
-    if (run.plots / "metrics.png").exists():
-        doc.add(Heading("Metrics during training"), Image("plots/metrics.png", ""))
+    if run.loss_plot.exists():
+        loss_plot = str(run.loss_plot.relative_to(run.root))
+        doc.add(Heading("Losses"), Image(loss_plot, "D and G loss per iteration"))
+    if run.metric_plot.exists():
+        metric_plot = str(run.metric_plot.relative_to(run.root))
+        doc.add(Heading("Metrics during training"), Image(metric_plot, ""))
     if config.paper in PAPERS:
         doc.add(
             Heading("The paper"),
@@ -116,8 +118,8 @@ def build_run_report(run_dir: Path) -> Document:
 
 
 def _step_caption(grid: Path) -> str:
-    return f"step {int(grid.stem.removeprefix('step_')):,}"
+    return f"step {step_of(grid):,}"
 
 
 def write_run_report(run_dir: Path) -> tuple[Path, Path]:
-    return write_document(build_run_report(run_dir), Path(run_dir))
+    return write_document(build_run_report(run_dir), Path(run_dir), REPORT)

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from gankit.rundir import RunDir
+
 # the headline metrics, in the order the tables show them
 METRICS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
 CONFIDENCE = 0.95
@@ -65,7 +67,7 @@ class GroupRow:
 
 def read_metrics(run_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((run_dir / "metrics.json").read_text())
+        return json.loads(RunDir(run_dir).metrics.read_text())
     except (OSError, ValueError):
         return {}
 

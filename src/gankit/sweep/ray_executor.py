@@ -15,13 +15,14 @@ from typing import Any
 
 from gankit.claim import ClaimBusy, DirClaim
 from gankit.fileio import atomic_write_bytes
+from gankit.rundir import METRICS, TRIAL
 from gankit.sweep.executors import TrialSettings, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
 from gankit.sweep.spec import SweepError, Trial
-from gankit.sweep.trial import TRIAL_FILE, is_finished
+from gankit.sweep.trial import is_finished
 
 # written last, so a sweep killed while gathering never sees a finished record without metrics
-LAST = ("metrics.json", TRIAL_FILE)
+LAST = (METRICS, TRIAL)
 
 
 def _run_files(root: Path) -> list[Path]:

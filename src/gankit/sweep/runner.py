@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gankit.fileio import atomic_write_text
+from gankit.rundir import RunDir
 from gankit.sweep.aggregate import TrialRow, read_metrics
 from gankit.sweep.executors import Executor
 from gankit.sweep.outcome import FAILED, NOT_STARTED, SKIPPED, Outcome
 from gankit.sweep.spec import Trial
-from gankit.sweep.trial import ERROR_FILE, is_finished, read_record, write_record
+from gankit.sweep.trial import is_finished, read_record, write_record
 
 
 @dataclass
@@ -51,9 +52,9 @@ def run_trials(
     def record(outcome: Outcome) -> None:
         outcomes[outcome.name] = outcome
         run_dir = out / outcome.name
-        if outcome.status == FAILED and not (run_dir / ERROR_FILE).exists():
+        if outcome.status == FAILED and not RunDir(run_dir).error.exists():
             # the worker died before it could say why: say it for it
-            atomic_write_text(run_dir / ERROR_FILE, outcome.error + "\n")
+            atomic_write_text(RunDir(run_dir).error, outcome.error + "\n")
             write_record(run_dir, by_name[outcome.name], FAILED, error=outcome.error)
         took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
         why = f": {outcome.error}" if outcome.error else ""

@@ -20,16 +20,14 @@ from pydantic import ValidationError
 
 from gankit.config import Config
 from gankit.fileio import atomic_write_text
+from gankit.rundir import RunDir
 from gankit.sweep.outcome import FAILED, FINISHED, INTERRUPTED, Outcome
 from gankit.sweep.spec import Trial
-
-TRIAL_FILE = "trial.json"
-ERROR_FILE = "error.txt"
 
 
 def read_record(run_dir: Path) -> dict[str, Any] | None:
     try:
-        return json.loads((run_dir / TRIAL_FILE).read_text())
+        return json.loads(RunDir(run_dir).trial.read_text())
     except (OSError, ValueError):
         return None
 
@@ -48,7 +46,7 @@ def write_record(run_dir: Path, trial: Trial, status: str, **extra: Any) -> None
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **extra,
     }
-    atomic_write_text(run_dir / TRIAL_FILE, json.dumps(record, indent=2) + "\n")
+    atomic_write_text(RunDir(run_dir).trial, json.dumps(record, indent=2) + "\n")
 
 
 def _same_config(recorded: Any, config: Config) -> bool:
@@ -66,7 +64,7 @@ def is_finished(trial: Trial, run_dir: Path) -> bool:
         record is not None
         and record.get("status") == FINISHED
         and _same_config(record.get("config"), trial.config)
-        and (run_dir / "metrics.json").is_file()
+        and RunDir(run_dir).metrics.is_file()
     )
 
 
@@ -88,7 +86,7 @@ def execute_trial(
         config = config.model_copy(deep=True)
         config.perf.threads = threads  # speed only: outside the fingerprint
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / ERROR_FILE).unlink(missing_ok=True)
+    RunDir(run_dir).error.unlink(missing_ok=True)
     write_record(run_dir, trial, "running")
     started = time.perf_counter()
     error, resumed_from = "", None
@@ -103,7 +101,7 @@ def execute_trial(
     except Exception as exc:  # any failure is this trial's alone; the sweep goes on
         status = FAILED
         error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        atomic_write_text(run_dir / ERROR_FILE, traceback.format_exc())
+        atomic_write_text(RunDir(run_dir).error, traceback.format_exc())
     seconds = time.perf_counter() - started
     write_record(run_dir, trial, status, seconds=round(seconds, 2), error=error,
                  resumed_from=resumed_from)  # fmt: skip

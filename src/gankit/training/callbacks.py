@@ -154,7 +154,7 @@ class SampleGrids(Callback):
         trainer.publish("on_samples", images)
 
     def _plot(self, trainer: Trainer) -> None:
-        plot_losses(trainer.run.losses, trainer.run.plots / "losses.png", title=trainer.config.name)
+        plot_losses(trainer.run.losses, trainer.run.loss_plot, title=trainer.config.name)
 
 
 class PeriodicEval(Callback):
@@ -187,7 +187,7 @@ class PeriodicEval(Callback):
             scores = quick_metrics(images, config.data.dataset, target_labels=config.data.labels)
         is_mean, fid = scores.get("is_mean", math.nan), scores.get("fid", math.nan)
         self.history.append([(trainer.step, is_mean, fid, len(images))])
-        plot_metric_history(trainer.run.metric_history, trainer.run.plots / "metrics.png")
+        plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
         trainer.publish("on_eval", scores)
 
 

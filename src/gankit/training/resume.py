@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import UNHASHED, Config, ConfigError, PerfConfig, flatten, load_config_file
+from gankit.rundir import RunDir
 from gankit.training.checkpoint import CheckpointError
-from gankit.training.rundir import RunDir
 
 
 def previous_perf(run: RunDir) -> PerfConfig | None:

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gankit.fileio import WriteError
+from gankit.rundir import RunDir
 
-LOCK_FILE = ".lock"
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +53,7 @@ def run_lock(root: Path) -> Iterator[None]:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, a read-only or forbidden parent
         raise WriteError(root, exc) from exc
-    path = root / LOCK_FILE
+    path = RunDir(root).lock
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:

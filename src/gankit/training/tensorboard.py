@@ -33,7 +33,7 @@ class TensorBoardLog(Callback):
         if self.writer is None:
             from tensorboardX import SummaryWriter
 
-            root, purge = str(trainer.run.root), self.purge_step
+            root, purge = str(trainer.run.tensorboard), self.purge_step
             self.writer = SummaryWriter(root, purge_step=purge, flush_secs=30)
             self.purge_step = None  # once: a later writer of this process purges nothing
         return self.writer

@@ -20,11 +20,11 @@ from gankit.data import load_tensors
 from gankit.fast.memory import keep_freed_memory
 from gankit.fileio import atomic_write_text
 from gankit.machine import resolve_device
+from gankit.rundir import RunDir
 from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
 from gankit.training.callbacks import Callback, TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.resume import check_resumable, previous_perf
-from gankit.training.rundir import RunDir
 from gankit.training.sampler import BatchSampler
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]

@@ -1,0 +1,132 @@
+"""The layout of a run directory: every file name of a run is defined here and nowhere else.
+
+RUN/
+  config.yaml            the resolved config (perf decisions included)
+  checkpoints/last.pt    the latest checkpoint; step_NNNNNN.pt are milestones
+  samples/step_NNNNNN.png  fixed-noise grids
+  losses.csv             one row per log.every iterations
+  metrics_history.csv    periodic IS/FID (log.eval_every)
+  plots/losses.png, plots/metrics.png
+  metrics.json           the final evaluation
+  report.md, report.html
+  events.out.tfevents.*  TensorBoard (written by tensorboardX into the root)
+  trial.json, error.txt  a sweep trial's record and, when it failed, its traceback
+  .lock, .claim          held by the process writing the run / the sweep running the trial
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG = "config.yaml"
+CHECKPOINTS = "checkpoints"
+LAST_CHECKPOINT = "last.pt"
+SAMPLES = "samples"
+LOSSES = "losses.csv"
+METRIC_HISTORY = "metrics_history.csv"
+PLOTS = "plots"
+LOSS_PLOT = "losses.png"
+METRIC_PLOT = "metrics.png"
+METRICS = "metrics.json"
+REPORT = "report"  # report.md and report.html
+TRIAL = "trial.json"
+ERROR = "error.txt"
+LOCK = ".lock"
+CLAIM = ".claim"
+
+
+STEP_PREFIX = "step_"  # milestones and sample grids: step_NNNNNN.pt / .png
+
+
+def step_file(step: int, suffix: str) -> str:
+    return f"{STEP_PREFIX}{step:06d}{suffix}"
+
+
+def step_of(path: Path) -> int:
+    """The step a milestone or sample grid was written at."""
+    return int(path.stem.removeprefix(STEP_PREFIX))
+
+
+@dataclass(frozen=True)
+class RunDir:
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / CHECKPOINTS
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.checkpoints / LAST_CHECKPOINT
+
+    def milestone(self, step: int) -> Path:
+        return self.checkpoints / step_file(step, ".pt")
+
+    @property
+    def samples(self) -> Path:
+        return self.root / SAMPLES
+
+    def sample_grid(self, step: int) -> Path:
+        return self.samples / step_file(step, ".png")
+
+    def sample_grids(self) -> list[Path]:
+        """The saved grids, oldest first."""
+        return sorted(self.samples.glob(f"{STEP_PREFIX}*.png"))
+
+    @property
+    def losses(self) -> Path:
+        return self.root / LOSSES
+
+    @property
+    def metric_history(self) -> Path:
+        return self.root / METRIC_HISTORY
+
+    @property
+    def plots(self) -> Path:
+        return self.root / PLOTS
+
+    @property
+    def loss_plot(self) -> Path:
+        return self.plots / LOSS_PLOT
+
+    @property
+    def metric_plot(self) -> Path:
+        return self.plots / METRIC_PLOT
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / METRICS
+
+    @property
+    def report_md(self) -> Path:
+        return self.root / f"{REPORT}.md"
+
+    @property
+    def report_html(self) -> Path:
+        return self.root / f"{REPORT}.html"
+
+    @property
+    def tensorboard(self) -> Path:
+        """The folder TensorBoard's event files go in."""
+        return self.root
+
+    @property
+    def trial(self) -> Path:
+        return self.root / TRIAL
+
+    @property
+    def error(self) -> Path:
+        return self.root / ERROR
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK
+
+    @property
+    def claim(self) -> Path:
+        return self.root / CLAIM
