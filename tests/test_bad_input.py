@@ -162,6 +162,16 @@ CASES: dict[str, Case] = {
     "compare-no-dir": Case(["compare", "{ws}/nowhere", "--out", "{ws}/cmp"], "does not exist"),
     "compare-not-a-run": Case(["compare", "{ws}/empty", "--out", "{ws}/cmp"], "error:"),
     "compare-no-out": Case(["compare", "{ws}/run"], "Missing option '--out'"),
+    # report collect / build
+    "report-collect-unfinished": Case(
+        ["report", "collect", "{ws}/run", "--to", "{ws}/docs"], "has no metrics.json"
+    ),
+    "report-collect-not-a-run": Case(
+        ["report", "collect", "{ws}/empty", "--to", "{ws}/docs"], "no run directory inside"
+    ),
+    "report-collect-no-to": Case(["report", "collect", "{ws}/run"], "Missing option '--to'"),
+    "report-build-no-runs": Case(["report", "build", "{ws}/empty"], "holds no runs"),
+    "report-build-a-file": Case(["report", "build", "{ws}/a-file.txt"], "is a file"),
     # data
     "data-unknown-dataset": Case(["data", "verify", "cifar10"], "'cifar10' is not one of"),
     "data-where-unknown": Case(["data", "where", "svhn"], "'svhn' is not one of"),

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from gankit.config import load_config
 from gankit.machine import describe_machine
+from gankit.paper_report import build_paper_report, rebuild_report
 from gankit.papers import PAPERS
-from gankit.report.compare import build_comparison
-from gankit.report.document import Block, Heading, Paragraph, write_document
-from gankit.sweep.aggregate import group_rows
+from gankit.report.collect import collect_runs
+from gankit.report.document import Paragraph, write_document
 from gankit.sweep.executors import Executor
 from gankit.sweep.runner import SweepResult, run_trials, trial_rows
 from gankit.sweep.spec import SweepSpec, Trial, plan_trials
-from gankit.sweep.summary import seed_table, write_summary
+from gankit.sweep.summary import write_summary
 
 
 def scaled_overrides(preset: str, scale: float) -> list[str]:
@@ -53,11 +53,14 @@ def reproduce(
     seeds: int = 3,
     extra_overrides: tuple[str, ...] = (),
     echo: Callable[[str], None] = print,
+    collect_to: Path | None = None,
 ) -> tuple[SweepResult, tuple[Path, Path] | None]:
     """Run (or resume) every experiment for every seed through the sweep runner, then write
-    OUT/report.md and report.html (mean ± sd over seeds beside the paper's numbers, then each
-    run) and the sweep summary (summary.md, .html, .csv, trials.csv). The report covers the
-    finished runs; it is None while none has finished."""
+    OUT/report.md and report.html (mean ± sd over seeds beside the paper's numbers, each run,
+    the paper's figures regenerated) and the sweep summary (summary.md, .html, .csv,
+    trials.csv). The report covers the finished runs; it is None while none has finished.
+    With `collect_to`, the finished runs' small files are collected there too and its report
+    rebuilt from them (gankit report collect)."""
     paper = PAPERS[paper_key]
     trials = paper_trials(paper_key, scale, seeds, extra_overrides)
     result = run_trials(trials, out, executor, echo)
@@ -68,20 +71,15 @@ def reproduce(
     finished = [out / row.name for row in rows if row.metrics]
     if not finished:
         return result, None
-    doc = build_comparison(finished, out, f"Reproducing {paper.citation}")
-    scores = {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()}
+    made += f" Iteration counts are the paper's times {scale}; {executor.describe()}."
+    doc = build_paper_report(finished, out, f"Reproducing {paper.citation}", made, paper)
     missing = [row.name for row in rows if not row.metrics]
-    head: list[Block] = [
-        Paragraph(f"{made} Iteration counts are the paper's times {scale}; {executor.describe()}."),
-        Heading("Over seeds"),
-        Paragraph(
-            "Each cell: mean ± standard deviation over the seeds, then the 95% Student-t "
-            "interval for the mean. Each seed's values: the Metrics table below, and "
-            "summary.html (summary.csv, trials.csv)."
-        ),
-        seed_table(group_rows(rows), [], scores if scores else None),
-    ]
     if missing:
-        head.append(Paragraph(f"Not finished yet, so not in this report: {', '.join(missing)}."))
-    doc.blocks[:0] = head
-    return result, write_document(doc, out)
+        doc.blocks.insert(
+            1, Paragraph(f"Not finished yet, so not in this report: {', '.join(missing)}.")
+        )
+    report = write_document(doc, out)
+    if collect_to is not None:
+        collect_runs(finished, collect_to)
+        echo(f"collected {len(finished)} runs into {collect_to}: {rebuild_report(collect_to)[0]}")
+    return result, report

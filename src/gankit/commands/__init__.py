@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gankit.commands.artifacts import report_group
 from gankit.commands.bench import bench
 from gankit.commands.data import data
 from gankit.commands.evaluate import classifier, eval_command
@@ -17,3 +18,4 @@ COMMANDS.append(data)
 COMMANDS += [eval_command, classifier]
 COMMANDS.append(bench)
 COMMANDS.append(sweep)
+COMMANDS.append(report_group)

@@ -27,6 +27,7 @@ USER_ERRORS = {
     "gankit.fileio": "WriteError",
     "gankit.training.runlock": "RunDirBusy",
     "gankit.training.trainer": "TrainingDiverged",
+    "gankit.report.collect": "CollectError",
 }
 
 

@@ -40,12 +40,21 @@ from gankit.papers import PAPERS
 @set_option("Override a config value in every experiment (repeatable).")
 @eval_samples_option
 @click.option("--quiet", is_flag=True, help="No line per finished run.")
+@click.option(
+    "--collect",
+    "collect_to",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also collect the finished runs' small files into this folder (e.g. "
+    "docs/results/PAPER) and rebuild its report from them (gankit report collect).",
+)
 def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: str,
               address: str | None, workers: int | None, threads: int, data_dir: Path | None,
-              overrides: tuple[str, ...], eval_samples: int, quiet: bool) -> None:  # fmt: skip
+              overrides: tuple[str, ...], eval_samples: int, quiet: bool,
+              collect_to: Path | None) -> None:  # fmt: skip
     """Run every experiment of PAPER for each seed into OUT/<preset>-s<seed> and write
-    OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers) and
-    the sweep summary; finished runs are skipped, interrupted ones resume."""
+    OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers, the
+    paper's figures regenerated beside their captions) and the sweep summary; finished runs
+    are skipped, interrupted ones resume."""
     from gankit import reproduce as repro
     from gankit.commands.sweep import exit_code
     from gankit.sweep.executors import TrialSettings, make_executor
@@ -54,7 +63,7 @@ def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: 
     settings = TrialSettings(threads, str(data_dir) if data_dir else None, eval_samples)
     runner = make_executor(executor, settings, workers, address)
     echo = (lambda line: None) if quiet else click.echo
-    result, report = repro.reproduce(paper, out, runner, scale, seeds, overrides, echo)
+    result, report = repro.reproduce(paper, out, runner, scale, seeds, overrides, echo, collect_to)
     if report is not None:
         click.echo(f"report: {report[0]}\n        {report[1]}")
     click.echo(f"every run: {out / 'summary.html'}")

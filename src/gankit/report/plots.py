@@ -150,3 +150,37 @@ def plot_loss_panels(runs: dict[str, Path], out: Path, title: str = "") -> bool:
     fig.tight_layout()
     _save(fig, out)
     return True
+
+
+def plot_history_panels(runs: dict[str, list[Path]], out: Path, keys: tuple[str, ...]) -> bool:
+    """Each of `keys` from metrics_history.csv against the iteration, one panel per key: a
+    colour per experiment, its seeds as thin lines and their mean, where they share a step,
+    as a bold one. False when no run has a periodic evaluation."""
+    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4), squeeze=False)
+    drawn = False
+    for i, (name, paths) in enumerate(runs.items()):
+        histories = [read_csv_columns(p) for p in paths if p.is_file()]
+        histories = [h for h in histories if h and len(h.get("step", []))]
+        if not histories:
+            continue
+        drawn = True
+        color = f"C{i % 10}"
+        shared = np.array(sorted(set.intersection(*(set(h["step"]) for h in histories))))
+        for ax, key in zip(axes[0], keys, strict=True):
+            for h in histories:
+                ax.plot(h["step"], h[key], color=color, linewidth=0.6, alpha=0.45)
+            if len(shared):
+                mean = np.mean([h[key][np.isin(h["step"], shared)] for h in histories], axis=0)
+                ax.plot(shared, mean, color=color, linewidth=1.6, marker="o", markersize=3,
+                        label=name)  # fmt: skip
+    if not drawn:
+        plt.close(fig)
+        return False
+    for ax, key in zip(axes[0], keys, strict=True):
+        ax.set_title(key)
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, out)
+    return True

@@ -1,0 +1,65 @@
+"""`gankit report collect` and `gankit report build`: a reproduction's small files, kept where
+they can be committed, and its report pages rebuilt from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gankit.report.collect import MAX_LOSSES_BYTES
+
+
+# not named `report`: that is the name of the module commands.report in the package
+@click.group(name="report")
+def report_group() -> None:
+    """Collect finished runs' small files and rebuild report pages from them."""
+
+
+@report_group.command()
+@click.argument(
+    "run_dirs",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+)
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to collect into, e.g. docs/results/liu2021.",
+)
+@click.option(
+    "--max-losses-kb",
+    type=click.IntRange(min=1),
+    default=MAX_LOSSES_BYTES // 1000,
+    show_default=True,
+    help="Thin losses.csv to every Nth row until it is at most this size.",
+)
+@click.option("--no-build", is_flag=True, help="Collect only; do not rebuild TO/report.md.")
+def collect(run_dirs: tuple[Path, ...], dest: Path, max_losses_kb: int, no_build: bool) -> None:
+    """Copy each finished run's small files into TO/<run folder name>: config.yaml,
+    metrics.json, metrics_history.csv, trial.json, a thinned losses.csv and the sample grids
+    that stand for the paper's figures; never checkpoints or TensorBoard events. A RUN_DIR
+    that is not a run (the OUT of gankit reproduce) stands for the runs inside it. Then
+    rebuilds TO/report.md and report.html from TO alone."""
+    from gankit.paper_report import rebuild_report
+    from gankit.report.collect import collect_runs
+
+    for folder in collect_runs(list(run_dirs), dest, max_losses_kb * 1000):
+        click.echo(f"collected: {folder}")
+    if not no_build:
+        md, page = rebuild_report(dest)
+        click.echo(f"report: {md}\n        {page}")
+
+
+@report_group.command()
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def build(folder: Path) -> None:
+    """Rebuild FOLDER/report.md and report.html (tables over seeds, the paper's figures, loss
+    panels) from the runs collected in FOLDER, without checkpoints."""
+    from gankit.paper_report import rebuild_report
+
+    md, page = rebuild_report(folder)
+    click.echo(f"report: {md}\n        {page}")

@@ -1,0 +1,203 @@
+"""The reproduction report of a set of runs (seeds of a paper's experiments): the metrics over
+seeds beside the paper's numbers, each seed's row, then per experiment the paper's figures
+regenerated (sample grids at the steps the paper shows, D and G loss panels) beside their
+captions.
+
+It reads from each run only what `gankit report collect` keeps (config.yaml, metrics.json,
+trial.json, collected.json, losses.csv, samples/), so the same page is built from a
+reproduction's run directories and from their committed collection."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gankit.config import Config, load_config_file
+from gankit.evaluation.table import ROWS, format_cell
+from gankit.papers import PAPERS, Paper
+from gankit.report.collect import collected_runs, read_collected
+from gankit.report.document import (
+    Block,
+    Document,
+    Heading,
+    Image,
+    ImageRow,
+    Paragraph,
+    Table,
+    write_document,
+)
+from gankit.report.figure_steps import experiment_figures, figure_grids
+from gankit.report.plots import plot_history_panels, plot_loss_panels
+from gankit.rundir import RunDir
+from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
+from gankit.sweep.summary import LABELS, seed_table
+
+FIGURES = "figures"  # the report's own images, beside report.md
+CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS}  # as metrics.json holds them
+
+
+@dataclass
+class ReportRun:
+    run: RunDir
+    config: Config
+    metrics: dict[str, Any]
+    trial: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.run.root.name
+
+    @property
+    def seed(self) -> int:
+        return self.config.train.seed
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
+
+
+def open_runs(run_dirs: list[Path]) -> list[ReportRun]:
+    runs = []
+    for run_dir in run_dirs:
+        run = RunDir(Path(run_dir))
+        config = load_config_file(run.config)
+        runs.append(ReportRun(run, config, _read_json(run.metrics), _read_json(run.trial)))
+    return runs
+
+
+def _trained_on(trial: dict[str, Any]) -> str:
+    if not trial:
+        return "-"
+    when = str(trial.get("time", ""))[:10]
+    return " ".join(part for part in (str(trial.get("host", "")), when) if part) or "-"
+
+
+def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
+    rows = [TrialRow(r.name, r.config.name, {}, r.seed, "finished", 0.0, "", r.metrics)
+            for r in runs if r.metrics]  # fmt: skip
+    scores = (
+        {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()} if paper else {}
+    )
+    return seed_table(group_rows(rows), [], scores or None)
+
+
+def per_seed_table(runs: list[ReportRun]) -> Table:
+    """Each run's headline metrics (as in metrics.json, rounded as the table above), then the
+    real test data's values once per dataset and class subset."""
+    header = ["run", "seed", "iterations", *(LABELS[m] for m in METRICS), "trained on"]
+    body, references = [], {}
+    for r in runs:
+        cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in METRICS]
+        body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
+                     _trained_on(r.trial)])  # fmt: skip
+        if "reference" in r.metrics:
+            data = r.config.data
+            subset = f", classes {data.labels}" if data.labels else ""
+            references[f"real test data ({data.dataset}{subset})"] = r.metrics["reference"]
+    for label, ref in references.items():
+        cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in METRICS]
+        body.append([label, "", "", *cells, ""])
+    return Table(header, body)
+
+
+def _relative(path: Path, out: Path) -> str:
+    return os.path.relpath(path, out)
+
+
+def experiment_blocks(preset: str, runs: list[ReportRun], out: Path) -> list[Block]:
+    """One experiment: the lowest seed's grids at the figure steps beside the paper's caption,
+    then the loss panels of every seed."""
+    figures = experiment_figures(preset)
+    first = min(runs, key=lambda r: r.seed)
+    blocks: list[Block] = [Heading(f"{preset}: {first.config.description}", 3)]
+    grids = figure_grids(first.run, first.config)
+    if figures:
+        fig = figures.samples
+        where = " The caption names no step: shown are the start and the preset's milestones." \
+            if fig.steps is None else ""  # fmt: skip
+        where += f" Steps from {fig.source}." if fig.source else ""
+        blocks.append(Paragraph(f"The paper's {fig.number}: \u201c{fig.caption}\u201d{where}"))
+    if grids:
+        blocks.append(Paragraph(f"Seed {first.seed}, fixed noise:"))
+        blocks.append(ImageRow([Image(_relative(g.path, out), g.caption) for g in grids]))
+    thinned = {read_collected(r.run.root).get("losses_every", 1) for r in runs}
+    every = max(thinned) if thinned else 1
+    image = out / FIGURES / f"{preset}-losses.png"
+    seeds = {f"seed {r.seed}": r.run.losses for r in sorted(runs, key=lambda r: r.seed)}
+    if plot_loss_panels(seeds, image, preset):
+        caption = f"the paper's {figures.losses.number}: \u201c{figures.losses.caption}\u201d; " \
+            if figures else ""  # fmt: skip
+        caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+        caption += f" (every {every}th logged row)" if every > 1 else ""
+        blocks.append(Image(_relative(image, out), caption))
+    return blocks
+
+
+def history_blocks(by_preset: dict[str, list[ReportRun]], out: Path) -> list[Block]:
+    """The periodic IS and FID (metrics_history.csv) of every experiment in one figure."""
+    image = out / FIGURES / "metrics-during-training.png"
+    histories = {p: [r.run.metric_history for r in runs] for p, runs in by_preset.items()}
+    if not plot_history_panels(histories, image, ("is_mean", "fid")):
+        return []
+    caption = (
+        "IS and FID during training (log.eval_every, on fewer samples than the final "
+        "evaluation): each experiment's seeds thin, their mean bold"
+    )
+    return [Heading("Metrics during training"), Image(_relative(image, out), caption)]
+
+
+def build_paper_report(
+    run_dirs: list[Path], out: Path, title: str, made: str, paper: Paper | None = None
+) -> Document:
+    """The report document for `out` (its loss panels are written under out/figures)."""
+    runs = open_runs(run_dirs)
+    doc = Document(title)
+    doc.add(Paragraph(made))
+    doc.add(
+        Heading("Over seeds"),
+        Paragraph(
+            "Each cell: mean ± standard deviation over the seeds, then the "
+            f"{CONFIDENCE:.0%} Student-t interval for the mean; each seed's values: Per seed, "
+            "below."
+        ),
+        over_seeds_table(runs, paper),
+    )
+    doc.add(Heading("Per seed"), per_seed_table(runs))
+    by_preset: dict[str, list[ReportRun]] = {}
+    order = list(paper.presets) if paper else []
+    for r in sorted(runs, key=lambda r: (r.config.name not in order, r.config.name, r.seed)):
+        by_preset.setdefault(r.config.name, []).append(r)
+    doc.add(Heading("The paper's figures, regenerated"))
+    for preset, members in by_preset.items():
+        doc.add(*experiment_blocks(preset, members, out))
+    doc.add(*history_blocks(by_preset, out))
+    if paper:
+        doc.add(Heading("The paper"), Paragraph(f"{paper.citation}. {paper.note}"))
+    return doc
+
+
+def paper_of(run_dirs: list[Path]) -> Paper | None:
+    """The paper every run belongs to, if they share one."""
+    keys = {load_config_file(RunDir(d).config).paper for d in run_dirs}
+    key = keys.pop() if len(keys) == 1 else None
+    return PAPERS.get(key) if key else None
+
+
+def rebuild_report(folder: Path) -> tuple[Path, Path]:
+    """FOLDER/report.md and report.html from the runs collected in FOLDER alone."""
+    run_dirs = collected_runs(folder)
+    paper = paper_of(run_dirs)
+    title = f"Reproducing {paper.citation}" if paper else f"gankit runs in {folder.name}"
+    made = (
+        f"Rebuilt by `gankit report build {folder}` on {date.today().isoformat()} from the "
+        f"{len(run_dirs)} runs' collected files (config, metrics, thinned losses, the figures' "
+        "grids); where each run trained: the Per seed table."
+    )
+    return write_document(build_paper_report(run_dirs, folder, title, made, paper), folder)

@@ -1,0 +1,187 @@
+"""The paper's figures in the reproduction report, and its pages rebuilt from the small files
+`gankit report collect` keeps: two tiny real runs, collected, deleted, reported again."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.config import load_config
+from gankit.papers import PAPERS, Paper
+from gankit.report.collect import thin_csv
+from gankit.report.figure_steps import figure_steps, pick_grids
+from gankit.rundir import RunDir
+
+PRESET = "xiao2023-adam"
+# 8,000 iterations times 1/2000: 4 iterations, grids at 0 and 4, a periodic evaluation at 4
+SCALE = 0.0005
+TINY = ("train.batch_size=8", "log.eval_every=4", "log.eval_samples=40", "log.sample_every=4",
+        "log.tensorboard=false")  # fmt: skip
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+class InProcess:
+    """Trials one after another in this process (the executors have their own tests)."""
+
+    def describe(self) -> str:
+        return "in-process"
+
+    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
+        from gankit.sweep.trial import execute_trial
+
+        for trial in trials:
+            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
+
+
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """Two seeds of one Xiao experiment through gankit reproduce, collected into a folder; the
+    run directories' metrics are read before the runs are deleted."""
+    from gankit import reproduce
+
+    root = tmp_path_factory.mktemp("repro")
+    out, collected = root / "runs", root / "docs" / "xiao"
+    paper = Paper("tiny", "A tiny paper", (PRESET,), {}, "")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(PAPERS, "tiny", paper)
+        result, report = reproduce.reproduce(
+            "tiny", out, InProcess(), SCALE, 2, TINY, lambda line: None, collect_to=collected
+        )
+    assert result.complete and report is not None
+    metrics = {
+        run.name: json.loads(RunDir(run).metrics.read_text())
+        for run in (out / f"{PRESET}-s0", out / f"{PRESET}-s1")
+    }
+    return out, collected, metrics
+
+
+def test_reproduce_report_shows_the_papers_figures(reproduced: tuple[Path, Path, dict]) -> None:
+    out, _, _ = reproduced
+    md = (out / "report.md").read_text()
+    # Figure 4's caption quoted, seed 0's grids at its steps, Figure 5's loss panels
+    assert "The paper's Figure 4: \u201cResult visualization of different epochs of GAN with " \
+        "Adam optimizer.\u201d" in md  # fmt: skip
+    row = re.search(r"\| step 0: start[^\n]*\n[^\n]*\n([^\n]*)", md)
+    assert row and f"]({PRESET}-s0/samples/step_000000.png)" in row.group(1)
+    assert "step_000004.png" in row.group(1) and "final, scored" in md
+    assert "the paper's Figure 5: \u201cLoss curve of GAN with Adam optimizer.\u201d" in md
+    assert (out / "figures" / f"{PRESET}-losses.png").is_file()
+    assert "](figures/metrics-during-training.png)" in md
+
+
+def _image_paths(md: str) -> list[str]:
+    return re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+
+
+def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path, dict]) -> None:
+    out, collected, metrics = reproduced
+    shutil.rmtree(out)  # checkpoints, events, full logs: gone
+    for run in collected.iterdir():
+        if run.is_dir() and run.name != "figures":
+            kept = {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()}
+            assert not any(k.startswith("checkpoints") or "tfevents" in k for k in kept)
+            assert {"config.yaml", "metrics.json", "losses.csv", "trial.json"} <= kept
+    (collected / "report.md").unlink()
+    shutil.rmtree(collected / "figures")
+
+    code, output = invoke("report", "build", str(collected))
+    assert code == 0, output
+    md = (collected / "report.md").read_text()
+    # each seed's row holds its metrics.json values
+    for name, m in metrics.items():
+        row = f"| {name} | {name[-1]} | 4 | {m['is_mean']:.3f} | {m['fid']:.3f} | "
+        assert row + f"{m['kid']:.4f} | {m['precision']:.3f} |" in md
+    # the over-seeds cell: mean ± sample sd of the two metrics.json values
+    fids = [m["fid"] for m in metrics.values()]
+    over = f"{statistics.mean(fids):.3f} ± {statistics.stdev(fids):.3f} ["
+    assert re.search(rf"\| {PRESET} \| 2 \| [^|]+ \| {re.escape(over)}", md)
+    images = _image_paths(md)
+    assert len(images) >= 4 and all((collected / image).is_file() for image in images)
+    page = (collected / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(images)  # every image found and inlined
+
+
+def test_collect_refuses_an_unfinished_run_and_build_an_empty_folder(
+    reproduced: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    _, collected, _ = reproduced
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(collected / f"{PRESET}-s0", unfinished)
+    (unfinished / "metrics.json").unlink()
+    dest = tmp_path / "dest"
+    code, output = invoke("report", "collect", str(unfinished), "--to", str(dest))
+    assert code == 2 and "has no metrics.json" in output and "gankit eval" in output
+    assert not dest.exists()  # checked before anything is written
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, output = invoke("report", "build", str(empty))
+    assert code == 2 and "holds no runs" in output and "Traceback" not in output
+
+
+def test_collecting_again_replaces_the_runs_folder_whole(
+    reproduced: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    _, collected, _ = reproduced
+    run = collected / f"{PRESET}-s1"  # a collection is a run directory too
+    dest = tmp_path / "again"
+    assert invoke("report", "collect", str(run), "--to", str(dest), "--no-build")[0] == 0
+    (dest / run.name / "stale.txt").write_text("from an earlier collection")
+    code, output = invoke("report", "collect", str(run), "--to", str(dest), "--no-build")
+    assert code == 0, output
+    files = sorted(p.relative_to(dest / run.name) for p in (dest / run.name).rglob("*"))
+    assert files == sorted(p.relative_to(run) for p in run.rglob("*"))
+    assert [p.name for p in dest.iterdir()] == [run.name]  # no staging folder left behind
+
+
+def test_thinned_losses_keep_every_column_and_every_nth_row() -> None:
+    rows = [f"{i},{i / 7:.6f},{i / 3:.6f},,0.5" for i in range(1, 1001)]
+    text = "step,d_loss,g_loss,d_grad_norm,d_real\n" + "\n".join(rows) + "\n"
+    thinned, every = thin_csv(text, 5_000)
+    lines = thinned.splitlines()
+    assert len(thinned.encode()) <= 5_000 and every > 1
+    assert lines[0] == "step,d_loss,g_loss,d_grad_norm,d_real"
+    assert lines[1:] == rows[::every] + ([rows[-1]] if (len(rows) - 1) % every else [])
+    assert thin_csv(text, 10**6) == (text, 1)  # small enough already: unchanged
+
+
+def _grid_steps(preset: str, saved_every: int | None = None) -> list[int]:
+    """The steps of the grids picked from a full-length run of `preset` that saved one every
+    `saved_every` iterations (its own cadence by default) and at its last."""
+    config = load_config(preset)
+    every = saved_every or config.log.sample_every
+    saved = sorted({*range(0, config.train.iterations + 1, every), config.train.iterations})
+    run = RunDir(Path("run"))
+    return [grid.step for grid in pick_grids([run.sample_grid(s) for s in saved], config)]
+
+
+def test_figure_steps_are_the_papers() -> None:
+    assert _grid_steps("liu2021-dcgan") == [0, 1_000, 5_000, 10_000]
+    assert _grid_steps("liu2021-gan-6") == [0, 10_000, 50_000, 100_000]
+    assert _grid_steps("xiao2023-sgd") == [0, 1_200, 7_200, 8_000]
+    assert _grid_steps("xiao2023-batchnorm") == [200, 4_800, 8_000]
+    # no step in the caption: the start and the milestones, and the step the text names
+    assert _grid_steps("xiao2023-adam") == [0, 1_200, 4_800, 5_800, 7_200, 8_000]
+    # a grid every 1,000: 1,200 falls back on the nearest one, and says so
+    config = load_config("xiao2023-sgd")
+    assert [s.step for s in figure_steps(config)] == [0, 1_200, 7_200, 8_000]
+    assert _grid_steps("xiao2023-sgd", saved_every=1_000) == [0, 1_000, 7_000, 8_000]
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_every_paper_preset_saves_a_grid_at_each_figure_step(paper: str) -> None:
+    for preset in PAPERS[paper].figures:
+        config = load_config(preset)
+        for wanted in figure_steps(config):
+            saved = wanted.step % config.log.sample_every == 0
+            assert saved or wanted.step == config.train.iterations, (preset, wanted)
