@@ -10,7 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gankit.config import load_config
+from gankit.config import ConfigError, load_config
+from gankit.losses import get_loss
 from gankit.training.build import build_gan
 
 CPU = torch.device("cpu")
@@ -60,8 +61,10 @@ def by_hand_mid(start: torch.nn.Module, real: torch.Tensor) -> torch.nn.Module:
 
 
 def test_real_then_fake_needs_a_loss_with_halves() -> None:
-    config = load_config("xiao2023-sgd-kerasgan", ["perf.device=cpu", "train.loss=hinge"])
-    gan = build_gan(config, CPU)
+    with pytest.raises(ConfigError, match="halves"):  # refused before anything is built
+        load_config("xiao2023-sgd-kerasgan", ["train.loss=hinge"])
+    gan = build_gan(load_config("xiao2023-sgd-kerasgan", ["perf.device=cpu"]), CPU)
+    gan.steps.loss = get_loss("hinge")  # the steps check too, for callers that build them
     with pytest.raises(ValueError, match="halves"):
         gan.steps.d_update(torch.zeros(16, 1, 28, 28), torch.zeros(16, 1, 28, 28))
 

@@ -12,9 +12,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gankit import config_rules
 from gankit.data.catalog import known_datasets
-from gankit.data.stacked import NAME as STACKED_MNIST
-from gankit.models import DISCRIMINATORS, GENERATORS, PROJECTION_DISCRIMINATORS
+from gankit.models import DISCRIMINATORS, GENERATORS
 
 DEFAULT_PRESET = "dcgan"
 
@@ -90,18 +90,6 @@ class ModelConfig(Strict):
             )
         return name
 
-    @model_validator(mode="after")
-    def _projection_applies(self) -> ModelConfig:
-        if self.d_conditioning == "projection":
-            if not self.conditional:
-                raise ValueError("d_conditioning=projection needs conditional=true")
-            if self.discriminator not in PROJECTION_DISCRIMINATORS:
-                raise ValueError(
-                    f"d_conditioning=projection needs a discriminator with a feature trunk "
-                    f"({', '.join(PROJECTION_DISCRIMINATORS)}), not {self.discriminator!r}"
-                )
-        return self
-
 
 class OptimizerConfig(Strict):
     name: Literal["adam", "sgd", "rmsprop"] = "adam"
@@ -173,17 +161,6 @@ class TrainConfig(Strict):
         default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
     )
     seed: int = 0
-
-    @model_validator(mode="after")
-    def _packing_applies(self) -> TrainConfig:
-        if self.packing > 1:
-            if self.loss == "wgan-gp":
-                raise ValueError("packing > 1 does not apply to wgan-gp (per-image penalty)")
-            if self.batch_size % self.packing:
-                raise ValueError(
-                    f"batch_size {self.batch_size} must be a multiple of packing {self.packing}"
-                )
-        return self
 
 
 NETWORKS = Literal["auto", "both", "generator", "discriminator", "none"]
@@ -269,20 +246,11 @@ class Config(Strict):
     log: LogConfig = LogConfig()
 
     @model_validator(mode="after")
-    def _sections_agree(self) -> Config:
-        if self.train.packing > 1 and self.model.conditional:
-            raise ValueError("train.packing > 1 needs an unconditional model (a pack has no label)")
-        if self.data.dataset == STACKED_MNIST:
-            if self.model.conditional:
-                raise ValueError(
-                    "stacked-mnist counts the modes an unconditional generator covers: set "
-                    "model.conditional=false"
-                )
-            if self.log.eval_every:
-                raise ValueError(
-                    "stacked-mnist is scored by mode counting at the end, not by the periodic "
-                    "IS/FID of 1-channel images: set log.eval_every=0"
-                )
+    def _settings_apply(self) -> Config:
+        """The one cross-field validator: see gankit.config_rules."""
+        problems = config_rules.check(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -345,6 +313,9 @@ def _format_errors(exc: ValidationError) -> str:
             msg = "unknown key"
         elif err["type"] == "literal_error":
             msg = f"bad value {err['input']!r}; {msg}"
+        elif err["type"] == "value_error" and not err["loc"]:  # config_rules: keys named
+            lines += [f"  {line}" for line in str(err["ctx"]["error"]).splitlines()]
+            continue
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
 

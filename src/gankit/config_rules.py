@@ -1,0 +1,166 @@
+"""The rules between config keys, in one place (Config's one cross-field validator).
+
+No setting is ignored: a key that the chosen model, optimizer, loss or D update does not use
+is an error naming the key and the fix. Only keys given explicitly (in a preset, a config
+file or --set) with a value other than the default count, so the defaults and a saved run's
+config.yaml, which lists every key, always pass.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from gankit.data.stacked import NAME as STACKED_MNIST
+from gankit.losses import LOSSES
+from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCRIMINATORS
+
+if TYPE_CHECKING:
+    from gankit.config import Config
+
+# The optim.g / optim.d keys each optimizer reads besides name, lr and decay.
+OPTIMIZER_READS = {
+    "adam": frozenset({"betas", "eps"}),
+    "rmsprop": frozenset({"rho", "eps"}),
+    "sgd": frozenset({"momentum"}),
+}
+OPTIMIZER_OPTIONS = ("betas", "eps", "momentum", "rho")
+
+
+class Rules:
+    """Collects every broken rule, so one message lists them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def require(self, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(message)
+
+
+def show(value: Any) -> str:
+    """A value as it is written in YAML or --set (true, [0.5, 0.9], batch)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def changed(section: BaseModel, key: str) -> bool:
+    """Whether `key` was given explicitly with a value other than its default."""
+    field = type(section).model_fields[key]
+    return key in section.model_fields_set and getattr(section, key) != field.get_default(
+        call_default_factory=True
+    )
+
+
+def check(config: Config) -> list[str]:
+    """Every broken rule of `config`, each naming the key and the fix; [] when it is sound."""
+    rules = Rules()
+    _model_keys_are_read(config, rules)
+    _optimizer_keys_are_read(config, rules)
+    _switches_apply(config, rules)
+    return rules.problems
+
+
+def _users(reads: dict[str, frozenset[str]], key: str) -> str:
+    return ", ".join(name for name, keys in reads.items() if key in keys)
+
+
+def _model_keys_are_read(config: Config, rules: Rules) -> None:
+    m = config.model
+    g_reads, d_reads = GENERATOR_READS[m.generator], DISCRIMINATOR_READS[m.discriminator]
+    for key in ("g_width",):
+        rules.require(
+            not changed(m, key) or key in g_reads,
+            f"model.{key}={show(getattr(m, key))}: generator {m.generator!r} does not use "
+            f"it; remove it, or choose a generator that does ({_users(GENERATOR_READS, key)})",
+        )
+    for key in ("d_width", "d_norm"):
+        rules.require(
+            not changed(m, key) or key in d_reads,
+            f"model.{key}={show(getattr(m, key))}: discriminator {m.discriminator!r} does not "
+            f"use it; remove it, or choose a discriminator that does "
+            f"({_users(DISCRIMINATOR_READS, key)})",
+        )
+    rules.require(
+        not changed(m, "batchnorm") or "batchnorm" in g_reads | d_reads,
+        f"model.batchnorm={show(m.batchnorm)}: neither generator {m.generator!r} nor "
+        f"discriminator {m.discriminator!r} has a BatchNorm switch; remove it, or choose "
+        f"models that do ({_users(GENERATOR_READS, 'batchnorm')})",
+    )
+    if m.d_conditioning == "projection":
+        rules.require(
+            m.conditional,
+            "model.d_conditioning=projection needs conditional labels: set "
+            "model.conditional=true, or model.d_conditioning=concat",
+        )
+        rules.require(
+            m.discriminator in PROJECTION_DISCRIMINATORS,
+            f"model.d_conditioning=projection needs a discriminator with a feature trunk "
+            f"({', '.join(PROJECTION_DISCRIMINATORS)}), not {m.discriminator!r}",
+        )
+
+
+def _optimizer_keys_are_read(config: Config, rules: Rules) -> None:
+    for side, opt in (("g", config.optim.g), ("d", config.optim.d)):
+        for key in OPTIMIZER_OPTIONS:
+            users = [name for name, keys in OPTIMIZER_READS.items() if key in keys]
+            rules.require(
+                not changed(opt, key) or key in OPTIMIZER_READS[opt.name],
+                f"optim.{side}.{key}={show(getattr(opt, key))}: {opt.name} does not use it; "
+                f"remove it, or set optim.{side}.name to {' or '.join(users)}",
+            )
+
+
+def _switches_apply(config: Config, rules: Rules) -> None:
+    t, m = config.train, config.model
+    rules.require(
+        not changed(t, "gp_weight") or LOSSES[t.loss].needs_gradient_penalty,
+        f"train.gp_weight={t.gp_weight} weighs the gradient penalty of train.loss=wgan-gp, not "
+        f"of {t.loss}; remove it, or set train.loss=wgan-gp",
+    )
+    rules.require(
+        not changed(t, "d_same_batch") or t.d_steps > 1,
+        "train.d_same_batch=true reuses one batch over several D steps, but train.d_steps=1: "
+        "raise train.d_steps, or remove it",
+    )
+    if t.d_update == "real-then-fake":
+        halves = [name for name, loss in LOSSES.items() if loss.d_real_only is not None]
+        rules.require(
+            LOSSES[t.loss].d_real_only is not None,
+            f"train.d_update=real-then-fake needs a loss with separate halves "
+            f"({', '.join(halves)}), not train.loss={t.loss}",
+        )
+        for key in ("d_forward", "r1_gamma"):
+            rules.require(
+                not changed(t, key),
+                f"train.{key}={show(getattr(t, key))} does not apply to "
+                "train.d_update=real-then-fake (D sees each half on its own, and no penalty is "
+                "added); remove one of them",
+            )
+    if t.packing > 1:
+        rules.require(
+            t.loss != "wgan-gp",
+            "train.packing > 1 does not apply to wgan-gp (its penalty is per image): set "
+            "train.packing=1, or another train.loss",
+        )
+        rules.require(
+            t.batch_size % t.packing == 0,
+            f"train.batch_size {t.batch_size} must be a multiple of packing {t.packing}",
+        )
+        rules.require(
+            not m.conditional,
+            "train.packing > 1 needs an unconditional model (a pack has no label): set "
+            "model.conditional=false",
+        )
+    if config.data.dataset == STACKED_MNIST:
+        rules.require(
+            not m.conditional,
+            "stacked-mnist counts the modes an unconditional generator covers: set "
+            "model.conditional=false",
+        )
+        rules.require(
+            not config.log.eval_every,
+            "stacked-mnist is scored by mode counting at the end, not by the periodic IS/FID of "
+            "1-channel images: set log.eval_every=0",
+        )
