@@ -293,15 +293,39 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def preset_names() -> list[str]:
+    """The presets one can train; files named _*.yaml are bases that presets inherit from."""
     folder = resources.files("gankit") / "presets"
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name[: -len(".yaml")]
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml") and not p.name.startswith("_")
+    )
 
 
-def read_preset(name: str) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it, section by section (a list or value replaces)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_preset(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A preset's tree with its `base:` chain resolved: a preset lists only what differs from
+    the preset (or _base file) it names."""
     path = resources.files("gankit") / "presets" / f"{name}.yaml"
     if not path.is_file():
         raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
-    return yaml.safe_load(path.read_text()) or {}
+    tree = yaml.safe_load(path.read_text()) or {}
+    base = tree.pop("base", None)
+    if base is None:
+        return tree
+    if base in (*_seen, name):
+        raise ConfigError(f"preset {name!r}: base {base!r} inherits from itself")
+    return deep_merge(read_preset(base, (*_seen, name)), tree)
 
 
 def _format_errors(exc: ValidationError) -> str:

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from gankit.commands.options import data_dir_option, eval_samples_option, set_option
-from gankit.config import DEFAULT_PRESET, ConfigError, load_config, preset_names, read_preset
+from gankit.config import (
+    DEFAULT_PRESET,
+    ConfigError,
+    dump_config,
+    load_config,
+    preset_names,
+    read_preset,
+)
 
 
 def _fail(message: str) -> None:
@@ -116,8 +123,14 @@ def _print_outputs(out: Path) -> None:
 
 
 @click.command()
-def presets() -> None:
+@click.option(
+    "--show", metavar="NAME", help="Print NAME's resolved config (its base: chain applied) as YAML."
+)
+def presets(show: str | None) -> None:
     """List the presets, one line each."""
+    if show is not None:
+        click.echo(dump_config(load_config(show)), nl=False)
+        return
     for name in preset_names():
         tree = read_preset(name)
         marker = " (default)" if name == DEFAULT_PRESET else ""
