@@ -175,6 +175,12 @@ CASES: dict[str, Case] = {
     # data
     "data-unknown-dataset": Case(["data", "verify", "cifar10"], "'cifar10' is not one of"),
     "data-where-unknown": Case(["data", "where", "svhn"], "'svhn' is not one of"),
+    "data-import-no-images": Case(
+        ["data", "import", "{ws}/empty", "--name", "nothing"], "no images", {"offline": "1"}
+    ),
+    "data-import-bad-name": Case(
+        ["data", "import", "{ws}/empty", "--name", "MNIST!"], "lower-case letters", {"offline": "1"}
+    ),
     "data-verify-corrupt": Case(
         ["data", "verify", "mnist", "--data-dir", "{ws}/truncated-data"], "file(s) failed"
     ),

@@ -4,19 +4,15 @@ evaluation throughput, as a table and optionally JSON."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
+from gankit.commands.errors import UserError
+from gankit.commands.options import data_dir_option, device_option, set_option
 from gankit.config import DEFAULT_PRESET, ConfigError, load_config
 
 DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
 
 
 @click.command()
@@ -51,11 +47,9 @@ def _fail(message: str) -> None:
     default=None,
     help="Compare with the reference loop [on unless only --time-to-quality/--eval is given].",
 )
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Folder holding datasets.")
-@click.option(
-    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Config override (repeatable)."
-)
+@device_option()
+@data_dir_option
+@set_option("Config override (repeatable).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write results here.")
 def bench(
     presets: str,
@@ -90,7 +84,7 @@ def bench(
         configs = {name: load_config(name, flags) for name in names} if throughput else {}
         quality_config = load_config(quality_preset, flags) if quality or evaluation else None
     except ConfigError as exc:
-        _fail(str(exc))
+        raise UserError(str(exc)) from exc
     doc = document(str(resolve_device(device)))
     try:
         for name, config in configs.items():
@@ -105,7 +99,7 @@ def bench(
             click.echo(f"timing the metric suite on {eval_samples} samples ...", err=True)
             doc["eval"] = eval_throughput(quality_config, eval_samples)
     except (DataError, ValueError) as exc:
-        _fail(str(exc))
+        raise UserError(str(exc)) from exc
     finish(doc)
     click.echo(format_table(doc))
     if json_path is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
+from gankit.commands.options import data_dir_option
 from gankit.data.download import check_file, download_dataset
 from gankit.data.errors import DataError
 from gankit.data.folder import TEST_FRACTION, import_folder
@@ -16,11 +17,6 @@ from gankit.data.registry import DATASETS, DatasetSpec
 
 _DATASET = click.argument(
     "dataset", required=False, type=click.Choice(sorted(DATASETS)), metavar="[DATASET]"
-)
-_DATA_DIR = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Look in DIR/<dataset>/ before $GANKIT_DATA, the user cache and system folders.",
 )
 
 
@@ -50,7 +46,7 @@ def data() -> None:
     help="Show where each file of DATASET (default: all) is found, and the search order.",
 )
 @_DATASET
-@_DATA_DIR
+@data_dir_option
 def where(dataset: str | None, data_dir: Path | None) -> None:
     for spec in _specs(dataset):
         click.echo(f"{spec.name}: search order")
@@ -73,7 +69,7 @@ def where(dataset: str | None, data_dir: Path | None) -> None:
     "exits non-zero if any file is missing or corrupt.",
 )
 @_DATASET
-@_DATA_DIR
+@data_dir_option
 def verify(dataset: str | None, data_dir: Path | None) -> None:
     failed: list[str] = []
     for spec in _specs(dataset):

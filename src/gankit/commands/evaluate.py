@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
+from gankit.commands.options import data_dir_option, device_option
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS
 
@@ -31,9 +32,7 @@ def _parse_labels(text: str | None) -> list[int] | None:
     show_default=True,
     help="Images drawn from the generator (with --images: the first N used).",
 )
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@device_option()
 @click.option(
     "--features",
     type=click.Choice(sorted(FEATURE_EXTRACTORS)),
@@ -153,7 +152,7 @@ def classifier() -> None:
 @click.option(
     "--epochs", type=click.IntRange(min=1), help="Epochs [default: the bundled classifier's]."
 )
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path))
+@data_dir_option
 def classifier_train(
     dataset: str, out: Path | None, seed: int | None, epochs: int | None, data_dir: Path | None
 ) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import data_dir_option
+from gankit.commands.options import data_dir_option, device_option
 
 if TYPE_CHECKING:
     import torch
@@ -56,9 +56,7 @@ FORMATS = ("grid", "png-dir", "npz")
 )
 @click.option("--k", "k", type=int, default=5, show_default=True, help="Neighbours shown.")
 @data_dir_option
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True
-)
+@device_option("cpu")
 def sample(
     run_dir: Path,
     n: int,

@@ -6,9 +6,26 @@ from pathlib import Path
 
 import click
 
+DEVICES = ("auto", "cpu", "cuda")
+
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(path_type=Path), help="Folder holding <dataset>/ IDX files."
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Look in DIR/<dataset>/ before $GANKIT_DATA, the user cache and system folders.",
 )
+
+
+DEVICE_HELP = "auto: a GPU when there is one."
+
+
+def device_option(default: str | None = "auto", help_text: str = DEVICE_HELP):  # noqa: ANN201
+    return click.option(
+        "--device",
+        type=click.Choice(DEVICES),
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
 
 
 def set_option(help_text: str):  # noqa: ANN201  (click's decorator type is private)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.errors import UserError
 from gankit.commands.options import (
     data_dir_option,
     eval_samples_option,
@@ -90,6 +91,5 @@ def compare(run_dirs: tuple[Path, ...], out: Path, title: str) -> None:
     try:
         md, page = write_document(build_comparison(list(run_dirs), out, title), out)
     except FileNotFoundError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise UserError(str(exc)) from exc
     click.echo(f"report: {md}\n        {page}")

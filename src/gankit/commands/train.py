@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.options import data_dir_option, eval_samples_option, set_option
+from gankit.commands.errors import UserError
+from gankit.commands.options import (
+    data_dir_option,
+    device_option,
+    eval_samples_option,
+    set_option,
+)
 from gankit.config import (
     DEFAULT_PRESET,
     ConfigError,
@@ -18,11 +24,6 @@ from gankit.config import (
 )
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
 @click.command()
 @click.argument("preset", required=False, default=DEFAULT_PRESET)
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [runs/PRESET].")
@@ -30,7 +31,7 @@ def _fail(message: str) -> None:
     "--iterations", type=int, help="Total iterations of the run (a resume continues to N)."
 )
 @click.option("--seed", type=int, help="Random seed (weights, noise, batch order).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Training device.")
+@device_option(None, "Training device [the config's perf.device].")
 @data_dir_option
 @set_option("Override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).")
 @click.option("--no-eval", is_flag=True, help="Skip the evaluation after training.")
@@ -65,7 +66,7 @@ def train(
         config = load_config(preset, [*flags, *overrides])
         distributed.check_config(config, world)
     except ConfigError as exc:
-        _fail(str(exc))
+        raise UserError(str(exc)) from exc
     out = out or Path("runs") / preset
     if world is not None:
         distributed.init(world, resolve_device(config.perf.device))
@@ -83,7 +84,7 @@ def train(
             world=world,
         )
     except (DataError, CheckpointError, TrainingDiverged) as exc:
-        _fail(str(exc))
+        raise UserError(str(exc)) from exc
     finally:
         if world is not None:
             distributed.shutdown()
