@@ -101,7 +101,9 @@ def test_event_files_hold_the_csv_values_and_the_sample_grids(tmp_path: Path) ->
         # the critic's Wasserstein estimate is its mean score on real minus on fake
         wasserstein = float(row["d_real"]) - float(row["d_fake"])
         assert float(row["wasserstein"]) == pytest.approx(wasserstein, rel=1e-4, abs=1e-5)
-        assert float(row["gp"]) >= 0
+        # and its loss is the negated estimate plus the weighted penalty (gp_weight 10)
+        d_loss = -wasserstein + 10 * float(row["gp"])
+        assert float(row["d_loss"]) == pytest.approx(d_loss, rel=1e-4, abs=1e-4)
     for name in columns:
         assert sorted(scalars[f"losses/{name}"]) == [1, 2, 3, 4]
 
