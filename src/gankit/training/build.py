@@ -84,7 +84,9 @@ def resolve_fast_path(
         def labels(n: int) -> tuple[torch.Tensor, ...]:
             return (torch.randint(classes, (n,), device=device),) if classes else ()
 
-        images = torch.randn(d_batch, *d.image.as_tuple(), device=device)
+        # D sees batches of packs under PacGAN packing: B / m inputs of m images each
+        packs = d_batch // config.train.packing
+        images = torch.randn(packs, *d.image.as_tuple(), device=device)
         return {
             "generator": (
                 g,
