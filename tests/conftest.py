@@ -23,9 +23,10 @@ SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").r
 def gankit_data() -> Iterator[Path]:
     """The data root tests read: $GANKIT_DATA if already set, else ../shared/data."""
     with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get("GANKIT_DATA"):
-            mp.setenv("GANKIT_DATA", str(SHARED_DATA))
-        yield Path(os.environ["GANKIT_DATA"]).resolve()
+        # Absolute: tests that run commands from another folder must find the data too.
+        data = Path(os.environ.get("GANKIT_DATA") or SHARED_DATA).resolve()
+        mp.setenv("GANKIT_DATA", str(data))
+        yield data
 
 
 @pytest.fixture(autouse=True, scope="session")
