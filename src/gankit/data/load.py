@@ -139,7 +139,10 @@ def load_tensors(
         n_classes = len(dataset_info(name).classes)
         bad = [c for c in labels if not 0 <= c < n_classes]
         if bad:
-            raise ValueError(f"labels {bad} out of range for {name}: use 0..{n_classes - 1}")
+            raise DataError(
+                f"labels {bad} out of range for {name}: its classes are 0..{n_classes - 1}; "
+                f"fix data.labels, e.g. --set data.labels=[6]"
+            )
         keep = keep[np.isin(targets, labels)]
     if limit is not None:
         if limit <= 0:
