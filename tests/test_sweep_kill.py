@@ -1,0 +1,62 @@
+"""kill -9 of `gankit sweep` at any moment loses no finished trial and redoes none: running
+the same command again finishes the rest. Real tiny trials, real SIGKILLs of the whole process
+group (the sweep and its workers, as a machine losing power would)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEADLINE_S = 240
+
+
+def _sweep(out: Path) -> subprocess.Popen:
+    args = [sys.executable, "-m", "gankit", "sweep", "--preset", "dcgan", "--seeds", "3",
+            "--iterations", "3", "--eval-samples", "40", "--workers", "1", "--threads", "1",
+            "--set", "log.eval_every=0", "--set", "train.batch_size=8",
+            "--set", "model.g_width=4", "--set", "model.d_width=4", "--set", "data.limit=64",
+            "--set", "log.checkpoint_every=1", "--out", str(out)]  # fmt: skip
+    return subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+
+
+def _finished(out: Path) -> dict[str, float]:
+    """trial -> mtime of its metrics.json, for every trial that has one."""
+    return {m.parent.name: m.stat().st_mtime for m in out.glob("*/metrics.json")}
+
+
+def test_killed_sweeps_finish_without_losing_or_redoing_a_trial(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    seen: dict[str, float] = {}
+    kills = 0
+    start = time.monotonic()
+    while time.monotonic() - start < DEADLINE_S:
+        proc = _sweep(out)
+        # Kill soon after the next trial finishes, or after a while inside one.
+        before, t0 = len(_finished(out)), time.monotonic()
+        while proc.poll() is None and time.monotonic() - t0 < 20:
+            if len(_finished(out)) > before:
+                time.sleep(0.5)
+                break
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            break  # the sweep finished on its own
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        done = _finished(out)
+        for name, mtime in seen.items():  # a finished trial is never lost, never redone
+            assert done.get(name) == mtime, name
+        seen = done
+    assert proc.returncode == 0
+    done = _finished(out)
+    assert len(done) == 3 and kills >= 2
+    assert all(done[name] == mtime for name, mtime in seen.items())
+    for trial in out.glob("dcgan*-s*"):
+        assert json.loads((trial / "trial.json").read_text())["status"] == "finished"
