@@ -48,6 +48,7 @@ CASES: dict[str, Case] = {
     "unknown-key": Case([*TRAIN, "--set", "model.nope=1"], "unknown config key 'model.nope'"),
     "malformed-yaml": Case([*TRAIN, "--set", "data.labels=[6"], "is not a YAML value"),
     "label-out-of-range": Case([*TRAIN, "--set", "data.labels=[11]"], "labels [11] out of range"),
+    "batch-beyond-data": Case([*TRAIN, "--set", "train.batch_size=100000"], "fewer than one batch"),
     "no-equals": Case([*TRAIN, "--set", "optim.d.lr"], "must look like key=value"),
     "wrong-type": Case([*TRAIN, "--set", "train.batch_size=abc"], "train.batch_size"),
     "zero-batch": Case([*TRAIN, "--set", "train.batch_size=0"], "greater than 0"),

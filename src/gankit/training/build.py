@@ -70,13 +70,18 @@ class GAN:
         return self.ema.model if self.ema is not None else self.generator
 
 
+PROBE_MAX_BATCH = 512  # images per timed pass of the layout probe
+
+
 def resolve_fast_path(
     config: Config, device: torch.device, previous: PerfConfig | None = None
 ) -> Config:
     """`config` with its `perf: auto` settings decided for this machine (see gankit.fast)."""
 
     def probe_inputs() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
-        batch = config.train.batch_size
+        # Capped: a pass over a batch as large as the dataset would cost tens of GB and minutes
+        # per candidate, before the trainer could say that the batch does not fit the data.
+        batch = min(config.train.batch_size, PROBE_MAX_BATCH)
         d_batch = 2 * batch if config.train.d_forward == "combined" else batch
         classes = num_classes(config)
         g, d = build_generator(config).to(device), build_discriminator(config).to(device)

@@ -6,6 +6,8 @@ from typing import Any
 
 import torch
 
+from gankit.config import ConfigError
+
 
 class BatchSampler:
     """Shuffles with its own seeded generator so its state can be saved and restored exactly;
@@ -19,7 +21,7 @@ class BatchSampler:
         labels: torch.Tensor | None = None,
     ) -> None:
         if len(data) < batch_size:
-            raise ValueError(
+            raise ConfigError(
                 f"the dataset has {len(data)} images, fewer than one batch of {batch_size}; "
                 "lower train.batch_size or widen data.labels / data.limit"
             )
