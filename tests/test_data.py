@@ -159,7 +159,7 @@ def test_limit_keeps_the_first_n_after_the_label_filter() -> None:
 
 
 def test_subset_arguments_are_validated() -> None:
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(DataError, match="out of range"):
         load_tensors("mnist", "test", labels=[10], download=False)
     with pytest.raises(ValueError, match="positive"):
         load_tensors("mnist", "test", limit=0, download=False)
