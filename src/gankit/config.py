@@ -164,6 +164,7 @@ class TrainConfig(Strict):
 
 
 NETWORKS = Literal["auto", "both", "generator", "discriminator", "none"]
+AUTO_PERF_KEYS = ("amp", "channels_last", "gemm_conv")  # the perf keys that take `auto`
 
 
 class PerfConfig(Strict):
@@ -210,6 +211,11 @@ class PerfConfig(Strict):
     decisions: dict[str, str] = Field(
         default_factory=dict, description="written by gankit: why each auto setting was chosen"
     )
+
+    @property
+    def resolved(self) -> bool:
+        """No `auto` left: every setting is decided (gankit.fast.settings.resolve_perf)."""
+        return all(getattr(self, key) != "auto" for key in AUTO_PERF_KEYS)
 
     @field_validator("channels_last", "gemm_conv", mode="before")
     @classmethod

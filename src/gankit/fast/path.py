@@ -37,7 +37,7 @@ class FastPath:
     @classmethod
     def from_config(cls, perf: PerfConfig, device: torch.device) -> FastPath:
         """`perf` must be resolved (no `auto` left): see gankit.fast.settings.resolve_perf."""
-        if "auto" in (perf.amp, perf.channels_last, perf.gemm_conv):
+        if not perf.resolved:
             raise ValueError("perf settings must be resolved before building the fast path")
         cpu = device.type == "cpu"
         return cls(

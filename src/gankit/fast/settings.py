@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from gankit.config import PerfConfig
+from gankit.config import AUTO_PERF_KEYS, PerfConfig
 from gankit.fast.capability import native_bf16
 from gankit.fast.path import AMP_DTYPES, FastPath, for_role
 from gankit.fast.probe import Layout, probe_layout
@@ -38,7 +38,7 @@ def resolve_perf(
     perf of the run being resumed, if any."""
     values = perf.model_dump()
     decisions = dict(perf.decisions)
-    auto = [key for key in ("amp", "channels_last", "gemm_conv") if values[key] == "auto"]
+    auto = [key for key in AUTO_PERF_KEYS if values[key] == "auto"]
     if previous is not None:
         for key in auto:
             values[key] = getattr(previous, key)

@@ -108,7 +108,7 @@ def resolve_fast_path(
 def build_gan(config: Config, device: torch.device) -> GAN:
     """The networks, optimizers and steps of a config (its `perf: auto` settings decided here
     when the caller has not: the Trainer decides them first, to record them)."""
-    if "auto" in (config.perf.amp, config.perf.channels_last, config.perf.gemm_conv):
+    if not config.perf.resolved:
         config = resolve_fast_path(config, device)
     torch.manual_seed(config.train.seed)  # same seed, same initial weights
     fast = FastPath.from_config(config.perf, device)
