@@ -26,9 +26,9 @@ IMAGE = ImageShape()
         ("liu2021-dcgan", ["optim.d.rho=0.5"], "optim.d.rho=0.5: adam"),
         ("dcgan", ["train.gp_weight=5"], "train.gp_weight=5.0"),
         ("xiao2023-adam", ["train.d_same_batch=true"], "train.d_steps=1"),
-        ("xiao2023-sgd-kerasgan", ["train.loss=hinge"], "halves"),
-        ("xiao2023-sgd-kerasgan", ["train.r1_gamma=1"], "train.r1_gamma=1.0 does not apply"),
-        ("xiao2023-sgd-kerasgan", ["train.d_forward=combined"], "train.d_forward=combined"),
+        ("xiao2023-sgd", ["train.loss=hinge"], "halves"),
+        ("xiao2023-sgd", ["train.r1_gamma=1"], "train.r1_gamma=1.0 does not apply"),
+        ("xiao2023-sgd", ["train.d_forward=combined"], "train.d_forward=combined"),
     ],
 )
 def test_an_unused_setting_is_an_error_naming_it(

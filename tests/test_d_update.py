@@ -19,7 +19,7 @@ CPU = torch.device("cpu")
 
 def test_real_then_fake_is_two_sgd_steps_in_order() -> None:
     config = load_config(
-        "xiao2023-sgd-kerasgan", ["perf.device=cpu", "train.batch_size=4", "optim.d.lr=0.5"]
+        "xiao2023-sgd", ["perf.device=cpu", "train.batch_size=4", "optim.d.lr=0.5"]
     )
     gan = build_gan(config, CPU)
     torch.manual_seed(0)
@@ -62,15 +62,15 @@ def by_hand_mid(start: torch.nn.Module, real: torch.Tensor) -> torch.nn.Module:
 
 def test_real_then_fake_needs_a_loss_with_halves() -> None:
     with pytest.raises(ConfigError, match="halves"):  # refused before anything is built
-        load_config("xiao2023-sgd-kerasgan", ["train.loss=hinge"])
-    gan = build_gan(load_config("xiao2023-sgd-kerasgan", ["perf.device=cpu"]), CPU)
+        load_config("xiao2023-sgd", ["train.loss=hinge"])
+    gan = build_gan(load_config("xiao2023-sgd", ["perf.device=cpu"]), CPU)
     gan.steps.loss = get_loss("hinge")  # the steps check too, for callers that build them
     with pytest.raises(ValueError, match="halves"):
         gan.steps.d_update(torch.zeros(16, 1, 28, 28), torch.zeros(16, 1, 28, 28))
 
 
 def test_g_batch_size_sets_the_generator_batch() -> None:
-    config = load_config("xiao2023-sgd-kerasgan", ["perf.device=cpu"])
+    config = load_config("xiao2023-sgd", ["perf.device=cpu"])
     gan = build_gan(config, CPU)
     seen: list[int] = []
     generate = gan.steps.generate

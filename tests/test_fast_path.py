@@ -96,12 +96,14 @@ def _update_error(run: dict) -> float:
 
 # The default fast path in fp32: channels_last weights, fused optimizers, in-memory batches,
 # frozen D in the G step. liu2021-dcgan has 5 D steps on one combined batch and RMSprop/decay;
-# dcgan has an EMA generator; liu2021-gan is fully connected.
-PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan"]
+# dcgan has an EMA generator; liu2021-gan is fully connected; xiao2023-adam steps D on the real
+# half and then the generated half (two updates) and G on its own batch size.
+PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan", "xiao2023-adam"]
 SMALL = {
     "liu2021-dcgan": ["train.batch_size=4"],
     "dcgan": ["train.batch_size=4", "model.g_width=8", "model.d_width=8"],
     "liu2021-gan": ["train.batch_size=8"],
+    "xiao2023-adam": ["train.batch_size=8"],
 }
 
 

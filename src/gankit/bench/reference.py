@@ -113,6 +113,19 @@ def reference_iteration(
             y_fake = fake_labels(len(real), real.device)
             with torch.no_grad():
                 fake = G(noise(len(real)), y_fake)
+        if cfg.d_update == "real-then-fake":  # two updates, as Keras' two train_on_batch calls
+            halves = ((real, y_real, torch.ones_like), (fake, y_fake, torch.zeros_like))
+            losses = []
+            for images, labels, target in halves:
+                logits = D(images, labels)
+                half_loss = criterion(logits, target(logits))
+                gan.opt_d.zero_grad()
+                half_loss.backward()
+                gan.opt_d.step()
+                gan.sched_d.step()
+                losses.append(half_loss)
+            d_loss = (losses[0] + losses[1]) / 2
+            continue
         if cfg.d_forward == "combined":
             labels = None if y_real is None else torch.cat([y_real, y_fake])
             logits = D(torch.cat([real, fake]), labels)
@@ -129,12 +142,13 @@ def reference_iteration(
         gan.opt_d.step()
         gan.sched_d.step()
 
-    y_gen = fake_labels(cfg.batch_size, real.device)
+    g_batch = cfg.g_batch_size or cfg.batch_size
+    y_gen = fake_labels(g_batch, real.device)
     if cfg.g_step_d_bn == "running":  # a frozen Keras D: BatchNorm in inference mode
         for m in D.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
-    fake_logits = D(G(noise(cfg.batch_size), y_gen), y_gen)
+    fake_logits = D(G(noise(g_batch), y_gen), y_gen)
     D.train()
     if cfg.loss == "hinge":
         g_loss = -fake_logits.mean()
