@@ -27,6 +27,7 @@ IMAGE = ImageShape()
         ("dcgan", ["train.gp_weight=5"], "train.gp_weight=5.0"),
         ("xiao2023-adam", ["train.d_same_batch=true"], "train.d_steps=1"),
         ("xiao2023-sgd", ["train.loss=hinge"], "halves"),
+        ("liu2021-dcgan", ["train.g_step_d=trained"], "train.g_step_d_bn=batch"),
         ("xiao2023-sgd", ["train.r1_gamma=1"], "train.r1_gamma=1.0 does not apply"),
         ("xiao2023-sgd", ["train.d_forward=combined"], "train.d_forward=combined"),
     ],

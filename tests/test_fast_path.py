@@ -98,12 +98,14 @@ def _update_error(run: dict) -> float:
 # frozen D in the G step. liu2021-dcgan has 5 D steps on one combined batch and RMSprop/decay;
 # dcgan has an EMA generator; liu2021-gan is fully connected; xiao2023-adam steps D on the real
 # half and then the generated half (two updates) and G on its own batch size.
-PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan", "xiao2023-adam"]
+# liu2021-dcgan-atienza trains D in the G step with G's optimizer.
+PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan", "xiao2023-adam", "liu2021-dcgan-atienza"]
 SMALL = {
     "liu2021-dcgan": ["train.batch_size=4"],
     "dcgan": ["train.batch_size=4", "model.g_width=8", "model.d_width=8"],
     "liu2021-gan": ["train.batch_size=8"],
     "xiao2023-adam": ["train.batch_size=8"],
+    "liu2021-dcgan-atienza": ["train.batch_size=4"],
 }
 
 
@@ -112,8 +114,12 @@ def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) 
     run = _one_iteration_each(preset, ["perf.amp=none", "perf.channels_last=both"], tmp_path)
     assert run["config"].perf.channels_last == "both"
     fast, ref = run["losses"]
-    assert fast == pytest.approx(ref, rel=1e-4, abs=1e-6)
-    assert _relative(*run["g_grads"]) < 2e-2  # through a D whose 5 updates differ by rounding
+    # The G loss comes after the D updates, where Adam's sign-like first steps turn rounding
+    # differences into small weight differences (see _update_error).
+    assert fast == pytest.approx(ref, rel=5e-4, abs=1e-6)
+    # through a D whose 5 updates differ by rounding (NCHW without GEMM convolutions, the
+    # Liu presets agree to 1e-5; NHWC and GEMM sums round differently, up to 2.3% here)
+    assert _relative(*run["g_grads"]) < 3e-2
     assert _update_error(run) < 1e-2
     for key, value in run["before"].items():
         if not value.is_floating_point():  # BatchNorm's batch counters
@@ -132,7 +138,8 @@ EMULATED_BF16_TOO_SLOW = pytest.mark.skipif(
 
 
 @pytest.mark.parametrize(
-    "preset", [pytest.param(p, marks=EMULATED_BF16_TOO_SLOW) if p == "liu2021-dcgan" else p
+    "preset", [pytest.param(p, marks=EMULATED_BF16_TOO_SLOW) if p.startswith("liu2021-dcgan")
+               else p
                for p in PRESETS],
 )  # fmt: skip
 def test_bf16_iteration_matches_the_reference_loosely(preset: str, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ wins; a resumed run keeps its first start's choices; private torch APIs are guar
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pytest
@@ -73,6 +74,7 @@ def test_a_resumed_run_keeps_the_choices_of_its_start(monkeypatch: pytest.Monkey
 
 def test_the_layout_probe_times_each_candidate_once_per_machine(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # an idle machine
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.Flatten(), nn.Linear(64, 1))
     assert candidates(net) == [Layout(a, b) for a in (False, True) for b in (False, True)]
@@ -92,6 +94,24 @@ def test_the_layout_probe_times_each_candidate_once_per_machine(tmp_path, monkey
         net, "discriminator", inputs, FastPath(), lambda lay: not lay.channels_last
     )
     assert only_nchw is not None and not only_nchw.best.channels_last
+
+
+def test_a_probe_timed_on_busy_cores_decides_its_run_but_is_not_cached(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cores = len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 1.0, 0.0, 0.0))
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.Flatten(), nn.Linear(64, 1))
+    inputs = (torch.randn(8, 1, 8, 8),)
+    busy = probe_layout(net, "discriminator", inputs, FastPath())
+    assert busy is not None and not busy.cached
+    assert f"not cached: load average {cores + 1.0:.1f} on {cores} cores" in busy.describe()
+    assert not list(tmp_path.rglob("probe-*.json"))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    idle = probe_layout(net, "discriminator", inputs, FastPath())
+    assert idle is not None and not idle.cached and not idle.busy_note  # timed afresh
+    assert probe_layout(net, "discriminator", inputs, FastPath()).cached
 
 
 def test_a_missing_private_api_falls_back_with_one_warning(monkeypatch) -> None:

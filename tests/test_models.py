@@ -6,7 +6,11 @@ import pytest
 import torch
 
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape
-from gankit.models.dcgan import LiuDCGANDiscriminator, LiuDCGANGenerator
+from gankit.models.dcgan import (
+    LiuDCGANDiscriminator,
+    LiuDCGANGenerator,
+    LiuThreeGroupGenerator,
+)
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))
@@ -46,6 +50,24 @@ def test_liu_dcgan_follows_the_paper_layer_by_layer() -> None:
     assert [c.out_channels for c in d_convs] == [64, 128, 256, 512]
     assert all(c.stride == (2, 2) for c in d_convs)
     assert sum(isinstance(m, torch.nn.Dropout) and m.p == 0.3 for m in d.modules()) == 4
+
+
+def test_liu_three_group_generator_upsamples_in_its_first_two_groups() -> None:
+    g = LiuThreeGroupGenerator(100, ImageShape())
+    shapes, hooks = [], []
+    for m in g.modules():
+        if isinstance(m, torch.nn.ConvTranspose2d):
+            hooks.append(m.register_forward_hook(lambda _m, _i, out: shapes.append(out.shape)))
+    g(torch.randn(2, 100))
+    # 7x7 -> up -> 128 at 14x14 -> up -> 64 at 28x28 -> 32 at 28x28 -> the image
+    assert [tuple(s[1:]) for s in shapes] == [
+        (128, 14, 14),
+        (64, 28, 28),
+        (32, 28, 28),
+        (1, 28, 28),
+    ]
+    bns = [m for m in g.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert len(bns) == 4 and all(abs(b.momentum - 0.1) < 1e-9 for b in bns)
 
 
 def test_rnn_discriminator_reads_rows_in_order() -> None:

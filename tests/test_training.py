@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 import os
@@ -199,3 +200,30 @@ def test_g_step_d_batchnorm_mode(mode: str) -> None:
         assert all(torch.equal(m.num_batches_tracked, count) for m, (_, count) in after)
     else:
         assert all(changed)
+
+
+def test_a_d_trained_in_the_g_step_takes_the_generator_optimizers_step() -> None:
+    """train.g_step_d=trained (a Keras combined model without trainable=False on D): the G step
+    moves G and D alike by G's optimizer along the generator loss, checked by hand with SGD."""
+    from gankit.training.build import build_gan
+
+    lr, cpu = 0.05, torch.device("cpu")
+    sets = ["perf.device=cpu", f"optim.g.lr={lr}"]
+    config = load_config("xiao2023-sgd-nobn", [*sets, "train.g_step_d=trained"])
+    gan = build_gan(config, cpu)
+    z = torch.randn(8, 100, generator=torch.Generator().manual_seed(3))
+    gan.steps.noise = lambda n, device: z
+    G, D = copy.deepcopy(gan.generator), copy.deepcopy(gan.discriminator)
+    loss = torch.nn.functional.softplus(-D(G(z))).mean()  # fakes labelled real
+    loss.backward()
+    expected = [p - lr * p.grad for p in (*G.parameters(), *D.parameters())]
+    got_loss = gan.steps.g_update(8, cpu)
+    assert got_loss.item() == pytest.approx(loss.item(), rel=1e-6)
+    got = [*gan.generator.parameters(), *gan.discriminator.parameters()]
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(got, expected, strict=True))
+    frozen = build_gan(load_config("xiao2023-sgd-nobn", sets), cpu)  # the default: D frozen
+    frozen.steps.noise = lambda n, device: z
+    d_before = [p.detach().clone() for p in frozen.discriminator.parameters()]
+    frozen.steps.g_update(8, cpu)
+    after = frozen.discriminator.parameters()
+    assert all(torch.equal(a, b) for a, b in zip(after, d_before, strict=True))

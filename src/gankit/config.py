@@ -151,6 +151,12 @@ class TrainConfig(Strict):
     g_batch_size: int | None = Field(
         default=None, gt=0, description="noise batch of the G update (default: batch_size)"
     )
+    g_step_d: Literal["frozen", "trained"] = Field(
+        default="frozen",
+        description="D in the G step: frozen (only G is updated), or trained: G's optimizer "
+        "also updates D towards calling the generated batch real, as a Keras combined model "
+        "built without trainable=False on D does",
+    )
     g_step_d_bn: Literal["batch", "running"] = Field(
         default="batch",
         description="how D's BatchNorm layers normalise in the G step: batch statistics "

@@ -124,6 +124,12 @@ def _switches_apply(config: Config, rules: Rules) -> None:
         "train.d_same_batch=true reuses one batch over several D steps, but train.d_steps=1: "
         "raise train.d_steps, or remove it",
     )
+    rules.require(
+        t.g_step_d == "frozen" or t.g_step_d_bn == "batch",
+        "train.g_step_d=trained needs train.g_step_d_bn=batch (a D trained in the G step "
+        "normalises by batch statistics, as in any training step), not running: set "
+        "train.g_step_d_bn=batch, or remove train.g_step_d=trained",
+    )
     if t.d_update == "real-then-fake":
         halves = [name for name, loss in LOSSES.items() if loss.d_real_only is not None]
         rules.require(

@@ -54,7 +54,10 @@ def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
     torch.manual_seed(config.train.seed)
     G = build_generator(config).to(device)
     D = build_discriminator(config).to(device)
-    opt_g = plain_optimizer(G.parameters(), config.optim.g)
+    g_params = [*G.parameters()]
+    if config.train.g_step_d == "trained":  # the combined model's optimizer steps D too
+        g_params += [*D.parameters()]
+    opt_g = plain_optimizer(iter(g_params), config.optim.g)
     opt_d = plain_optimizer(D.parameters(), config.optim.d)
     return ReferenceGAN(
         G,

@@ -11,6 +11,7 @@ import click
 from gankit.commands.errors import UserError
 from gankit.commands.options import data_dir_option, device_option, set_option
 from gankit.config import DEFAULT_PRESET, ConfigError, load_config
+from gankit.fileio import atomic_write_text
 
 DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
 
@@ -104,5 +105,5 @@ def bench(
     click.echo(format_table(doc))
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(doc, indent=2) + "\n")
+        atomic_write_text(json_path, json.dumps(doc, indent=2) + "\n")
         click.echo(f"wrote {json_path}")

@@ -1,11 +1,14 @@
 """A short measured probe: which memory layout and convolution kernels train a network fastest
-on this machine. Results are cached per machine, so a run pays for its probe once."""
+on this machine. Results are cached per machine, so a run pays for its probe once; a probe
+timed while other work kept every core busy decides only its own run and is not cached, so
+that a verdict skewed by the load does not stick."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -43,11 +46,22 @@ class ProbeResult:
     best: Layout
     ms_per_pass: dict[str, float]  # Layout.name -> median milliseconds of one training pass
     cached: bool
+    busy_note: str = ""  # set when the machine was busy and the result was not cached
 
     def describe(self) -> str:
         timings = ", ".join(f"{name} {ms:.1f} ms" for name, ms in self.ms_per_pass.items())
         source = "; cached" if self.cached else ""
-        return f"{self.best.name} timed fastest ({timings} per pass{source})"
+        busy = f"; {self.busy_note}" if self.busy_note else ""
+        return f"{self.best.name} timed fastest ({timings} per pass{source}{busy})"
+
+
+def machine_busy() -> str:
+    """Why the cores look busy with other work ('' when they do not): a 1-minute load average
+    at or above the cores this process may use."""
+    load, cores = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    if load < cores:
+        return ""
+    return f"not cached: load average {load:.1f} on {cores} cores"
 
 
 def candidates(net: nn.Module) -> list[Layout]:
@@ -117,6 +131,7 @@ def probe_layout(
     if key in cache:
         hit = cache[key]
         return ProbeResult(Layout(**hit["best"]), hit["ms_per_pass"], cached=True)
+    busy = machine_busy()
     runs = {}
     with torch.random.fork_rng(devices=[]):
         for layout in options:
@@ -146,7 +161,9 @@ def probe_layout(
                 times[layout].append(time.perf_counter() - start)
     ms = {layout: 1e3 * statistics.median(ts) for layout, ts in times.items()}
     best = min(ms, key=ms.__getitem__)
-    result = ProbeResult(best, {layout.name: round(t, 2) for layout, t in ms.items()}, False)
+    result = ProbeResult(best, {layout.name: round(t, 2) for layout, t in ms.items()}, False, busy)
+    if busy:
+        return result
     cache = _read_cache()  # re-read: another run may have added entries meanwhile
     cache[key] = {"best": best.__dict__, "ms_per_pass": result.ms_per_pass}
     atomic_write_text(_cache_path(), json.dumps(cache, indent=1, sort_keys=True))

@@ -45,6 +45,37 @@ class LiuDCGANGenerator(Generator):
         return self.convs(self.project(z).view(-1, 256, 7, 7))
 
 
+class LiuThreeGroupGenerator(Generator):
+    """Liu 2021 read with its "three groups" of upsampling, Conv2DTranspose and BatchNorm (the
+    layout of Rowel Atienza's Keras dcgan_mnist.py, whose decays and momentum Liu's match):
+    Dense(7*7*256) -> BN -> ReLU -> [Up x2 -> ConvT(128) -> BN -> ReLU] -> [Up x2 ->
+    ConvT(64) -> BN -> ReLU] -> [ConvT(32) -> BN -> ReLU] -> ConvT(C) -> tanh; 5x5 kernels,
+    'same' padding, Keras BN momentum 0.9, eps 1e-3."""
+
+    def __init__(self, z_dim: int, image: ImageShape, num_classes: int = 0) -> None:
+        super().__init__(z_dim, image, num_classes)
+        _require_28x28(image, "liu2021-dcgan-3groups")
+        self.project = nn.Sequential(
+            nn.Linear(self.input_dim, 7 * 7 * 256), keras_batchnorm1d(7 * 7 * 256, 0.9), nn.ReLU()
+        )
+        layers: list[nn.Module] = []
+        channels = 256
+        for out, upsample in ((128, True), (64, True), (32, False)):
+            if upsample:
+                layers.append(nn.Upsample(scale_factor=2))
+            layers += [
+                nn.ConvTranspose2d(channels, out, 5, padding=2),
+                keras_batchnorm2d(out, 0.9),
+                nn.ReLU(),
+            ]
+            channels = out
+        layers += [nn.ConvTranspose2d(channels, image.channels, 5, padding=2), nn.Tanh()]
+        self.convs = nn.Sequential(*layers)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        return self.convs(self.project(z).view(-1, 256, 7, 7))
+
+
 class LiuDCGANDiscriminator(Discriminator):
     """Liu 2021: 4 x [Conv 5x5 stride 2 'same' (64/128/256/512) -> LeakyReLU(0.2) -> BN ->
     Dropout(0.3)] -> flatten -> linear (28 -> 14 -> 7 -> 4 -> 2)."""
@@ -147,6 +178,13 @@ def liu_dcgan_generator(
     z_dim: int, image: ImageShape, num_classes: int = 0, **_: object
 ) -> Generator:
     return LiuDCGANGenerator(z_dim, image, num_classes)
+
+
+@register_generator("liu2021-dcgan-3groups")
+def liu_three_group_generator(
+    z_dim: int, image: ImageShape, num_classes: int = 0, **_: object
+) -> Generator:
+    return LiuThreeGroupGenerator(z_dim, image, num_classes)
 
 
 @register_discriminator("liu2021-dcgan")

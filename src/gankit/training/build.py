@@ -115,10 +115,15 @@ def build_gan(config: Config, device: torch.device) -> GAN:
     generator = fast.prepare(build_generator(config).to(device), "generator")
     discriminator = fast.prepare(build_discriminator(config).to(device), "discriminator")
     o = config.optim
+    # A D trained in the G step is stepped by G's optimizer, with its own state, as the
+    # optimizer of a Keras combined model owns every trainable weight of the model.
+    g_params = [*generator.parameters()]
+    if config.train.g_step_d == "trained":
+        g_params += [*discriminator.parameters()]
     steps = GANSteps(
         generator,
         discriminator,
-        build_optimizer(generator.parameters(), o.g, config.perf.optimizer),
+        build_optimizer(g_params, o.g, config.perf.optimizer),
         build_optimizer(discriminator.parameters(), o.d, config.perf.optimizer),
         get_loss(config.train.loss),
         config.train,

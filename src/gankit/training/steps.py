@@ -168,8 +168,11 @@ class GANSteps:
         """One G update; returns its loss (and G's gradient norm in `stats` when asked)."""
         labels = self.fake_labels(batch_size, device)
         fake = self.generate(self.noise(batch_size, device), labels)
-        with frozen(self.D, self.cfg.g_step_d_bn):
+        if self.cfg.g_step_d == "trained":  # opt_g holds D's parameters too (build_gan)
             loss = self.loss.generator(self.discriminate(fake, labels))
+        else:
+            with frozen(self.D, self.cfg.g_step_d_bn):
+                loss = self.loss.generator(self.discriminate(fake, labels))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         if measure_grad and stats is not None:
