@@ -7,6 +7,11 @@ import os
 # Before torch loads: OpenMP threads that spin while waiting starve each other (and anything
 # else running) on a 2-core machine; passive waiting made the metric tests 4x faster there.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Under pytest-xdist (-n N) each worker takes its share of the cores, so that N workers with a
+# full set of threads each do not oversubscribe them.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, len(os.sched_getaffinity(0)) // workers)))
 
 import ipaddress  # noqa: E402
 import socket  # noqa: E402

@@ -7,7 +7,7 @@ Started as a script by tests; reads one JSON request per line on stdin:
 and answers one JSON line per request: {"pid": N, "killed": bool, "code": exit code or null}.
 
 Each child is a whole `gankit` command (the CLI's main, in the child process). It gets SIGKILL
-`kill_after` seconds after it was forked, or as soon as a file matching `kill_on` exists (a
+`kill_after` seconds after it was forked, or as soon as a new file matching `kill_on` exists (a
 temporary file of an atomic write: the kill lands inside that write), unless it ended first.
 `fsync_delay` makes every fsync of the child that much slower, as on a slow disk, so that
 writes last long enough to be caught. A "warm" request runs in the server itself, not in a
@@ -66,12 +66,15 @@ def run_child(argv: list[str], log: str, fsync_delay: float) -> None:
 def supervise(pid: int, kill_after: float | None, kill_on: str | None) -> int:
     """Wait for the child, killing it at the deadline or when `kill_on` matches; its status."""
     deadline = None if kill_after is None else time.monotonic() + kill_after
+    # Files an earlier killed run left behind match too, until this child cleans them up:
+    # only a new one is a write of this child's.
+    stale = set(glob.glob(kill_on)) if kill_on else set()
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return status
         if (deadline is not None and time.monotonic() >= deadline) or (
-            kill_on and glob.glob(kill_on)
+            kill_on and set(glob.glob(kill_on)) - stale
         ):
             os.kill(pid, signal.SIGKILL)
             return os.waitpid(pid, 0)[1]

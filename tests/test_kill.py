@@ -95,22 +95,28 @@ def test_kill_9_at_random_moments_then_resume_ends_bit_for_bit(
     expected = _state(straight)
 
     rng = random.Random(SEED)
-    kills, in_checkpoint_write, in_other_write, runs = 0, 0, 0, 0
+    kills, in_checkpoint_write, in_other_write, runs, takeovers = 0, 0, 0, 0, 0
     while kills < KILLS:
         out, steps, seen, pid = tmp_path / f"killed-{runs}", [0], set(), None
+        lock_held = False  # whether the last killed process had written its lock
         runs += 1
         while kills < KILLS:
-            if kills % 4 == 3:  # kill inside a checkpoint write
-                options = {"kill_on": f"{out}/checkpoints/.last.pt.*.tmp", "kill_after": 5.0}
+            if kills % 4 == 3:  # kill inside a checkpoint write: slow fsyncs hold the write
+                # open for 0.1 s, long enough to be caught on a loaded machine
+                options = {
+                    "kill_on": f"{out}/checkpoints/.last.pt.*.tmp",
+                    "kill_after": 20.0,
+                    "fsync_delay": 0.1,
+                }
             else:
-                options = {"kill_after": rng.uniform(0.05, 0.5)}
-            outcome = forkserver.run(
-                [*command, "--out", str(out)], log, fsync_delay=0.01, **options
-            )
+                options = {"kill_after": rng.uniform(0.05, 0.5), "fsync_delay": 0.01}
+            outcome = forkserver.run([*command, "--out", str(out)], log, **options)
             assert outcome.killed or outcome.code == 0, log.read_text()
             if not outcome.killed:
                 break  # finished before the kill came
             kills, pid = kills + 1, outcome.pid
+            lock = out / LOCK  # a kill may land before the run took its lock (a loaded machine)
+            lock_held = lock.exists() and f"pid {pid}\n" in lock.read_text()
             new = set(_leftovers(out)) - seen
             seen |= new
             in_checkpoint_write += any(p.parent.name == "checkpoints" for p in new)
@@ -121,8 +127,9 @@ def test_kill_9_at_random_moments_then_resume_ends_bit_for_bit(
                 assert steps[-1] >= steps[-2]
         outcome = forkserver.run([*command, "--out", str(out)], log)
         assert outcome.code == 0, log.read_text()
-        if pid is not None:
+        if lock_held:
             assert f"taking over the lock left by pid {pid} " in log.read_text()
+            takeovers += 1
         state = _state(out)
         assert state.keys() == expected.keys()
         assert all(torch.equal(state[k], expected[k]) for k in state), [
@@ -133,5 +140,6 @@ def test_kill_9_at_random_moments_then_resume_ends_bit_for_bit(
         assert _leftovers(out) == [] and not (out / LOCK).exists()
         print(f"run {runs}: kills with the last checkpoint at steps {steps[1:]}")
     assert in_checkpoint_write >= KILLS // 4
+    assert takeovers >= 1  # kills inside checkpoint writes come after the lock, at least those
     print(f"{kills} kills over {runs} runs: {in_checkpoint_write} inside a checkpoint write, "
           f"{in_other_write} inside another write")  # fmt: skip
