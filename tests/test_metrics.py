@@ -8,6 +8,7 @@ import torch
 from scipy import linalg, stats
 from scipy.spatial.distance import cdist
 
+from gankit.data import load_tensors
 from gankit.evaluation import metrics as M
 
 
@@ -226,3 +227,18 @@ def test_target_share_and_label_accuracy() -> None:
     assert M.label_accuracy(probs, requested) == pytest.approx(6 / 8)
     with pytest.raises(ValueError, match="requested labels"):
         M.label_accuracy(probs, requested[:3])
+
+
+def test_inverted_share_counts_dark_on_light_images() -> None:
+    images, _ = load_tensors("mnist", "test", limit=2000)
+    assert M.inverted_share(images) == 0.0  # real digits: light strokes on a dark frame
+    assert M.inverted_share(-images) == 1.0  # the same digits drawn dark on light
+    mixed = torch.cat([images[:500], -images[500:1000]])
+    assert M.inverted_share(mixed) == 0.5
+    # A flat mid-grey image, or one bright everywhere, has no frame brighter than its centre.
+    assert M.inverted_share(torch.zeros(4, 1, 28, 28)) == 0.0
+    assert M.inverted_share(torch.ones(4, 1, 28, 28)) == 0.0
+    # By hand: the frame of 4 pixels bright, the centre dark.
+    by_hand = -torch.ones(1, 1, 28, 28)
+    by_hand[..., :4, :] = by_hand[..., -4:, :] = by_hand[..., :, :4] = by_hand[..., :, -4:] = 1
+    assert M.inverted_share(by_hand) == 1.0

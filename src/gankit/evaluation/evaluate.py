@@ -225,6 +225,7 @@ def evaluate_images(
         train_features=train.features,
         class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
     )
+    out["inverted_share"] = M.inverted_share(images)
     out["eval_seconds"] = time.perf_counter() - start
     out["real_split"], out["reference_split"] = real_split, held
     out["dataset"] = dataset

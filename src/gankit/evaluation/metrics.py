@@ -226,6 +226,18 @@ def target_share(probs: torch.Tensor, target_labels: list[int]) -> float:
     return torch.isin(probs.argmax(1), torch.tensor(target_labels)).float().mean().item()
 
 
+def inverted_share(images: torch.Tensor, margin: int = 4) -> float:
+    """Share of images drawn dark on light (Xiao 2023 reports some from its RNN variant): the
+    frame of `margin` pixels around the centre, empty background in MNIST's centred digits, is
+    brighter than mid-grey and brighter than the centre. Images (N, C, H, W) in [-1, 1]."""
+    centre_mask = torch.zeros(images.shape[-2:], dtype=torch.bool)
+    centre_mask[margin:-margin, margin:-margin] = True
+    flat = images.float().mean(1).flatten(1)  # (N, H*W), channels averaged
+    centre = flat[:, centre_mask.flatten()].mean(1)
+    frame = flat[:, ~centre_mask.flatten()].mean(1)
+    return ((frame > 0) & (frame > centre)).float().mean().item()
+
+
 def label_accuracy(probs: torch.Tensor, requested: torch.Tensor) -> float:
     """Share of samples classified as the label the conditional generator was asked for."""
     if len(requested) != len(probs):

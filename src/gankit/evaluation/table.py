@@ -19,6 +19,7 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("class KL to training classes", "class_kl", None, "{:.4f}"),
     ("KL of the modes to uniform (nats)", "kl_to_uniform", None, "{:.4f}"),
     ("share classified as target", "target_share", None, "{:.3f}"),
+    ("share drawn dark on light (inverted)", "inverted_share", None, "{:.3f}"),
     ("accuracy on requested labels", "label_accuracy", None, "{:.3f}"),
     ("intra-class FID (mean over classes)", "intra_fid", None, "{:.3f}"),
     ("nearest-train distance, median", "memorisation_nn_median", None, "{:.3f}"),
