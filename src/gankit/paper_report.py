@@ -31,6 +31,7 @@ from gankit.report.document import (
     write_document,
 )
 from gankit.report.figure_steps import experiment_figures, figure_grids
+from gankit.report.loss_levels import loss_level_table
 from gankit.report.plots import plot_history_panels, plot_loss_panels
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
@@ -137,6 +138,11 @@ def experiment_blocks(preset: str, runs: list[ReportRun], out: Path) -> list[Blo
         caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
         caption += f" (every {every}th logged row)" if every > 1 else ""
         blocks.append(Image(_relative(image, out), caption))
+    steps = sorted({s for s in (*(g.step for g in grids), first.config.train.iterations) if s})
+    levels = loss_level_table([r.run.losses for r in runs], steps, first.config.train.iterations)
+    if levels is not None:
+        blocks.append(Paragraph("Loss levels at those steps, for the paper's descriptions:"))
+        blocks.append(levels)
     return blocks
 
 
