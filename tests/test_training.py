@@ -21,7 +21,8 @@ from gankit.config import load_config, preset_names
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 from gankit.training.trainer import Trainer, TrainingDiverged
 
-FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1"]
+FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",
+        "--set", "log.eval_samples=100"]  # fmt: skip
 
 
 def run_cli(*args: str) -> tuple[int, str]:
