@@ -3,6 +3,7 @@ checksummed cache, its own evaluator trained, and the metric suite computed with
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,7 +121,7 @@ def test_split_is_stratified_and_seeded() -> None:
     assert np.array_equal(split_indices(labels, 0.1)[1], test)
 
 
-def test_own_evaluator_makes_every_metric_work(imported) -> None:
+def test_own_evaluator_makes_every_metric_work(imported, tmp_path: Path) -> None:
     with pytest.raises(ClassifierError, match=f"gankit classifier train {imported}"):
         get_classifier_spec(imported)
     code, output = _invoke("classifier", "train", imported)
@@ -138,6 +139,15 @@ def test_own_evaluator_makes_every_metric_work(imported) -> None:
     assert all(math.isfinite(metrics[k]) for k in ("fid", "kid", "precision", "recall"))
     blank = torch.full((45, 1, 28, 28), -1.0)
     assert evaluate_images(blank, imported, reference=False)["fid"] > 10 * metrics["fid"]
+    # the command line takes the imported dataset too, and names the choices for a wrong one
+    saved = tmp_path / "real.npy"
+    np.save(saved, ((real.numpy() + 1) * 127.5).round().astype(np.uint8))
+    code, output = _invoke("eval", "--images", str(saved), "--dataset", imported)
+    assert code == 0, output
+    written = json.loads(saved.with_suffix(".metrics.json").read_text())
+    assert written["modes_total"] == 3 and written["fid"] == pytest.approx(metrics["fid"])
+    code, output = _invoke("eval", "--images", str(saved), "--dataset", "my-digitz")
+    assert code == 2 and f"choose one of fashion-mnist, mnist, {imported}" in output
 
 
 def test_unlabelled_folder_trains_but_has_no_evaluator(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import click
 
 from gankit.commands.errors import UserError
 from gankit.commands.options import data_dir_option, device_option
+from gankit.data.folder import imported_names
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS
 
@@ -51,7 +52,9 @@ def _parse_labels(text: str | None) -> list[int] | None:
     help="Evaluate a .npy array or a folder of 28x28 PNGs instead of a run.",
 )
 @click.option(
-    "--dataset", type=click.Choice(sorted(CLASSIFIERS)), help="Dataset the --images imitate."
+    "--dataset",
+    help="Dataset the --images imitate: mnist, fashion-mnist, or one imported with "
+    "`gankit data import` (and given its classifier).",
 )
 @click.option("--target-labels", help="With --images: the classes they imitate, e.g. 6.")
 @click.option(
@@ -95,8 +98,14 @@ def eval_command(
         raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
     if run_dir is not None and (dataset or target_labels or out):
         raise click.UsageError("--dataset, --target-labels and --out go with --images only")
-    if images is not None and dataset is None:
-        raise click.UsageError("--images needs --dataset (mnist or fashion-mnist)")
+    if images is not None:
+        choices = [*sorted(CLASSIFIERS), *imported_names()]
+        if dataset not in choices:
+            given = "--images needs --dataset" if dataset is None else f"--dataset {dataset!r}"
+            raise click.UsageError(
+                f"{given}: choose one of {', '.join(choices)} (a folder of your own becomes "
+                "one with `gankit data import DIR --name NAME`)"
+            )
     if threads is not None:
         import torch
 
