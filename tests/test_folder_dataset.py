@@ -113,6 +113,31 @@ def test_a_changed_cache_file_is_caught(digit_folder, imported, tmp_path: Path) 
         load_arrays("to-corrupt", "test")
 
 
+def test_where_and_verify_list_an_imported_dataset_and_catch_a_changed_file(
+    digit_folder, imported
+) -> None:
+    code, output = _invoke("data", "where", imported)
+    assert code == 0, output
+    assert f"{imported}: imported from {digit_folder[0].resolve()}" in output
+    assert "train-images-idx3-ubyte" in output and "(" not in output.split("imported from")[1]
+    code, output = _invoke("data", "verify", imported)
+    assert code == 0 and output.count("OK ") == 4, output
+    code, output = _invoke("data", "where")  # all: the built-in ones, this one, stacked-mnist
+    assert "mnist: search order" in output and f"{imported}: imported" in output
+    assert "stacked-mnist: built from mnist's files" in output
+    code, output = _invoke("data", "verify", "no-such-data")
+    assert code == 2 and f"choose one of fashion-mnist, mnist, {imported}" in output
+    labels = dataset_dir(imported) / "t10k-labels-idx1-ubyte"
+    original = labels.read_bytes()
+    try:
+        labels.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        code, output = _invoke("data", "verify", imported)
+        assert code == 2 and f"FAIL  {labels}: SHA-256" in output
+        assert f"gankit data import DIR --name {imported} --replace" in output
+    finally:
+        labels.write_bytes(original)
+
+
 def test_split_is_stratified_and_seeded() -> None:
     labels = np.repeat([0, 1, 2], [10, 1, 31])
     train, test = split_indices(labels, 0.1)

@@ -9,19 +9,57 @@ import click
 
 from gankit.commands.errors import UserError
 from gankit.commands.options import data_dir_option
+from gankit.data import idx, stacked
 from gankit.data.download import check_file, download_dataset
 from gankit.data.errors import DataError
-from gankit.data.folder import TEST_FRACTION, import_folder
+from gankit.data.folder import (
+    TEST_FRACTION,
+    dataset_dir,
+    import_folder,
+    imported_names,
+    require_manifest,
+)
 from gankit.data.locate import find_file, search_dirs
 from gankit.data.registry import DATASETS, DatasetSpec
 
-_DATASET = click.argument(
+_DATASET = click.argument("dataset", required=False, metavar="[DATASET]")
+_BUILT_IN = click.argument(
     "dataset", required=False, type=click.Choice(sorted(DATASETS)), metavar="[DATASET]"
 )
 
 
 def _specs(dataset: str | None) -> list[DatasetSpec]:
     return [DATASETS[dataset]] if dataset else [DATASETS[n] for n in sorted(DATASETS)]
+
+
+def _chosen(dataset: str | None) -> tuple[list[DatasetSpec], list[str]]:
+    """The built-in specs and the imported names DATASET (default: all of them) stands for."""
+    imported = imported_names()
+    if dataset is None:
+        return _specs(None), imported
+    if dataset in DATASETS:
+        return _specs(dataset), []
+    if dataset in imported:
+        return [], [dataset]
+    raise click.UsageError(
+        f"unknown dataset {dataset!r}; choose one of {', '.join([*sorted(DATASETS), *imported])}"
+        f" (stacked-mnist is built from mnist's files)"
+    )
+
+
+def _imported_problems(name: str) -> dict[str, str | None]:
+    """Each file of imported dataset NAME -> None when its SHA-256 matches the manifest's,
+    else what is wrong."""
+    expected = require_manifest(name)["sha256"]
+    problems: dict[str, str | None] = {}
+    for filename, sha in expected.items():
+        path = dataset_dir(name) / filename
+        if not path.is_file():
+            problems[filename] = "missing"
+        else:
+            digest = idx.sha256(path.read_bytes())
+            problems[filename] = None if digest == sha else f"SHA-256 {digest}, expected {sha}"
+    return problems
 
 
 def _shown(path: Path) -> str:
@@ -48,7 +86,8 @@ def data() -> None:
 @_DATASET
 @data_dir_option
 def where(dataset: str | None, data_dir: Path | None) -> None:
-    for spec in _specs(dataset):
+    specs, imported = _chosen(dataset)
+    for spec in specs:
         click.echo(f"{spec.name}: search order")
         for i, (label, folder) in enumerate(search_dirs(spec, data_dir), 1):
             state = "" if folder.is_dir() else "  (no such folder)"
@@ -61,6 +100,14 @@ def where(dataset: str | None, data_dir: Path | None) -> None:
             click.echo(f"  {filename:<24} {found}")
         if missing:
             click.echo(f"  missing files: run `gankit data download {spec.name}`")
+    for name in imported:
+        manifest = require_manifest(name)
+        click.echo(f"{name}: imported from {manifest['source']}")
+        for filename, problem in _imported_problems(name).items():
+            state = f"  ({problem})" if problem else ""
+            click.echo(f"  {filename:<24} {_shown(dataset_dir(name) / filename)}{state}")
+    if dataset is None:
+        click.echo(f"{stacked.NAME}: built from mnist's files above, in memory")
 
 
 @data.command(
@@ -72,7 +119,9 @@ def where(dataset: str | None, data_dir: Path | None) -> None:
 @data_dir_option
 def verify(dataset: str | None, data_dir: Path | None) -> None:
     failed: list[str] = []
-    for spec in _specs(dataset):
+    failed_imports: list[str] = []
+    specs, imported = _chosen(dataset)
+    for spec in specs:
         for filename in spec.sha256:
             path = find_file(spec, filename, data_dir)
             problem = "not found" if path is None else check_file(spec, filename, path)
@@ -82,13 +131,26 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
             else:
                 click.echo(f"FAIL  {where_}: {problem}")
                 failed.append(spec.name)
+    for name in imported:
+        for filename, problem in _imported_problems(name).items():
+            shown = _shown(dataset_dir(name) / filename)
+            click.echo(f"OK    {shown}" if problem is None else f"FAIL  {shown}: {problem}")
+            if problem is not None:
+                failed_imports.append(name)
+    fixes = []
     if failed:
         names = " ".join(dict.fromkeys(failed))
-        raise UserError(
-            f"{len(failed)} file(s) failed. Fix: delete the corrupt files and run "
-            f"`gankit data download {names}`, or point --data-dir / $GANKIT_DATA at a folder "
-            "holding good copies (`gankit data where` shows the search order)."
+        fixes.append(
+            f"delete the corrupt files and run `gankit data download {names}`, or point "
+            "--data-dir / $GANKIT_DATA at a folder holding good copies (`gankit data where` "
+            "shows the search order)"
         )
+    for name in dict.fromkeys(failed_imports):
+        fixes.append(f"import {name}'s folder again with `gankit data import DIR --name {name} "
+                     "--replace`")  # fmt: skip
+    if fixes:
+        count = len(failed) + len(failed_imports)
+        raise UserError(f"{count} file(s) failed. Fix: " + "; ".join(fixes) + ".")
 
 
 @data.command(
@@ -96,7 +158,7 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
     help="Download the files of DATASET (default: all) from the mirrors, verified by SHA-256; "
     "files already present and valid are kept. Set $GANKIT_MIRRORS to use other mirrors.",
 )
-@_DATASET
+@_BUILT_IN
 @click.option(
     "--dest",
     type=click.Path(file_okay=False, path_type=Path),
