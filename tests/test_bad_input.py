@@ -175,8 +175,13 @@ CASES: dict[str, Case] = {
     "report-build-no-runs": Case(["report", "build", "{ws}/empty"], "holds no runs"),
     "report-build-a-file": Case(["report", "build", "{ws}/a-file.txt"], "is a file"),
     # data
-    "data-unknown-dataset": Case(["data", "verify", "cifar10"], "'cifar10' is not one of"),
-    "data-where-unknown": Case(["data", "where", "svhn"], "'svhn' is not one of"),
+    "data-unknown-dataset": Case(
+        ["data", "verify", "cifar10"],
+        "unknown dataset 'cifar10'; choose one of fashion-mnist, mnist",
+    ),
+    "data-where-unknown": Case(
+        ["data", "where", "svhn"], "unknown dataset 'svhn'; choose one of fashion-mnist, mnist"
+    ),
     "data-import-no-images": Case(
         ["data", "import", "{ws}/empty", "--name", "nothing"], "no images", {"offline": "1"}
     ),
