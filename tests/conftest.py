@@ -62,6 +62,17 @@ def _no_internet() -> Iterator[None]:
             raise RuntimeError(f"tests must not reach the internet: connect to {address} blocked")
         real_connect(self, address)
 
+    real_getaddrinfo = socket.getaddrinfo
+    this_host = socket.gethostname()
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        # Name lookups go out too (DNS): refuse every name but the local ones and this
+        # machine's own (Ray and gloo look that one up).
+        if host not in (None, "", this_host) and not _is_loopback(str(host)):
+            raise RuntimeError(f"tests must not reach the internet: lookup of {host!r} blocked")
+        return real_getaddrinfo(host, *args, **kwargs)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(socket.socket, "connect", connect)
+        mp.setattr(socket, "getaddrinfo", getaddrinfo)
         yield
