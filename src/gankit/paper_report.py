@@ -81,12 +81,15 @@ def _trained_on(trial: dict[str, Any]) -> str:
 
 
 def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
-    rows = [TrialRow(r.name, r.config.name, {}, r.seed, "finished", 0.0, "", r.metrics)
-            for r in runs if r.metrics]  # fmt: skip
+    """Mean ± sd over seeds per experiment: per preset and, for the runs of a sweep's grid, per
+    grid point (the values trial.json records), so that different readings are never pooled."""
+    rows = [TrialRow(r.name, r.config.name, r.trial.get("point") or {}, r.seed, "finished", 0.0,
+                     "", r.metrics) for r in runs if r.metrics]  # fmt: skip
+    keys = sorted({k for row in rows for k in row.point})
     scores = (
         {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()} if paper else {}
     )
-    return seed_table(group_rows(rows), [], scores or None)
+    return seed_table(group_rows(rows), keys, scores or None)
 
 
 def per_seed_table(runs: list[ReportRun]) -> Table:
