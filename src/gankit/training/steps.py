@@ -6,7 +6,7 @@ The steps own the algorithm; the trainer only loops, logs and saves around them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import torch
 from torch import nn
@@ -168,11 +168,10 @@ class GANSteps:
         """One G update; returns its loss (and G's gradient norm in `stats` when asked)."""
         labels = self.fake_labels(batch_size, device)
         fake = self.generate(self.noise(batch_size, device), labels)
-        if self.cfg.g_step_d == "trained":  # opt_g holds D's parameters too (build_gan)
+        # A trained D stays as it is: opt_g holds its parameters too (build_gan).
+        trained = self.cfg.g_step_d == "trained"
+        with nullcontext() if trained else frozen(self.D, self.cfg.g_step_d_bn):
             loss = self.loss.generator(self.discriminate(fake, labels))
-        else:
-            with frozen(self.D, self.cfg.g_step_d_bn):
-                loss = self.loss.generator(self.discriminate(fake, labels))
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         if measure_grad and stats is not None:
