@@ -9,12 +9,13 @@ import click
 
 from gankit.commands.errors import UserError
 from gankit.commands.options import data_dir_option
-from gankit.data import idx, stacked
+from gankit.data import stacked
 from gankit.data.download import check_file, download_dataset
 from gankit.data.errors import DataError
 from gankit.data.folder import (
     TEST_FRACTION,
     dataset_dir,
+    file_problems,
     import_folder,
     imported_names,
     require_manifest,
@@ -45,21 +46,6 @@ def _chosen(dataset: str | None) -> tuple[list[DatasetSpec], list[str]]:
         f"unknown dataset {dataset!r}; choose one of {', '.join([*sorted(DATASETS), *imported])}"
         f" (stacked-mnist is built from mnist's files)"
     )
-
-
-def _imported_problems(name: str) -> dict[str, str | None]:
-    """Each file of imported dataset NAME -> None when its SHA-256 matches the manifest's,
-    else what is wrong."""
-    expected = require_manifest(name)["sha256"]
-    problems: dict[str, str | None] = {}
-    for filename, sha in expected.items():
-        path = dataset_dir(name) / filename
-        if not path.is_file():
-            problems[filename] = "missing"
-        else:
-            digest = idx.sha256(path.read_bytes())
-            problems[filename] = None if digest == sha else f"SHA-256 {digest}, expected {sha}"
-    return problems
 
 
 def _shown(path: Path) -> str:
@@ -103,7 +89,7 @@ def where(dataset: str | None, data_dir: Path | None) -> None:
     for name in imported:
         manifest = require_manifest(name)
         click.echo(f"{name}: imported from {manifest['source']}")
-        for filename, problem in _imported_problems(name).items():
+        for filename, problem in file_problems(name, manifest).items():
             state = f"  ({problem})" if problem else ""
             click.echo(f"  {filename:<24} {_shown(dataset_dir(name) / filename)}{state}")
     if dataset is None:
@@ -132,7 +118,7 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
                 click.echo(f"FAIL  {where_}: {problem}")
                 failed.append(spec.name)
     for name in imported:
-        for filename, problem in _imported_problems(name).items():
+        for filename, problem in file_problems(name, require_manifest(name)).items():
             shown = _shown(dataset_dir(name) / filename)
             click.echo(f"OK    {shown}" if problem is None else f"FAIL  {shown}: {problem}")
             if problem is not None:

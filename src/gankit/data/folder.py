@@ -222,12 +222,24 @@ def import_folder(
     return result
 
 
+def file_problems(name: str, manifest: dict[str, Any]) -> dict[str, str | None]:
+    """Each cached file of imported dataset NAME -> None when it still has the checksum its
+    manifest records, else what is wrong."""
+    problems: dict[str, str | None] = {}
+    for filename, expected in manifest["sha256"].items():
+        path = dataset_dir(name) / filename
+        if not path.is_file():
+            problems[filename] = "missing"
+            continue
+        digest = idx.sha256(path.read_bytes())
+        problems[filename] = (
+            None if digest == expected else f"SHA-256 {digest}, expected {expected}"
+        )
+    return problems
+
+
 def _intact(name: str, manifest: dict[str, Any]) -> bool:
-    """Whether every cached file still has the checksum its manifest records."""
-    files = [dataset_dir(name) / f for f in manifest["sha256"]]
-    return all(
-        f.is_file() and idx.sha256(f.read_bytes()) == manifest["sha256"][f.name] for f in files
-    )
+    return not any(file_problems(name, manifest).values())
 
 
 def require_manifest(name: str) -> dict[str, Any]:
