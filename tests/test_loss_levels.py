@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gankit.report.loss_levels import loss_level_table, window_means
+from gankit.report.loss_levels import loss_level_table, read_losses, window_means
 
 
 def _losses(path: Path, rows: list[tuple[int, float, float]]) -> Path:
@@ -15,12 +15,12 @@ def _losses(path: Path, rows: list[tuple[int, float, float]]) -> Path:
 
 def test_window_means_average_the_rows_logged_just_before_the_step(tmp_path: Path) -> None:
     rows = [(s, s / 100, 10 - s / 100) for s in range(10, 1001, 10)]  # logged every 10 steps
-    run = _losses(tmp_path / "a.csv", rows)
+    run = read_losses(_losses(tmp_path / "a.csv", rows))
     # (950, 1000]: steps 960..1000, D = 9.6..10.0, G = 0.4..0.0
     d, g = window_means(run, 1000, 50)
     assert abs(d - 9.8) < 1e-9 and abs(g - 0.2) < 1e-9
     assert window_means(run, 5, 3) is None  # nothing logged in (2, 5]
-    assert window_means(tmp_path / "missing.csv", 1000, 50) is None
+    assert window_means(read_losses(tmp_path / "missing.csv"), 1000, 50) is None
 
 
 def test_the_table_gives_mean_and_sd_over_seeds(tmp_path: Path) -> None:

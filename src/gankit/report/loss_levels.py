@@ -14,10 +14,15 @@ from gankit.report.plots import read_csv_columns
 WINDOW_SHARE = 0.05  # the window: this share of the run's iterations, ending at the step
 
 
-def window_means(losses: Path, step: int, window: int) -> tuple[float, float] | None:
-    """Mean D and G loss of the rows logged in (step - window, step]; None without any."""
-    cols = read_csv_columns(losses) if losses.is_file() else {}
-    if not cols or not len(cols.get("step", [])):
+def read_losses(losses: Path) -> dict[str, np.ndarray]:
+    """losses.csv's columns; empty for a missing file."""
+    return read_csv_columns(losses) if losses.is_file() else {}
+
+
+def window_means(cols: dict[str, np.ndarray], step: int, window: int) -> tuple[float, float] | None:
+    """Mean D and G loss of the rows (`read_losses`) logged in (step - window, step]; None
+    without any."""
+    if not len(cols.get("step", [])):
         return None
     rows = (cols["step"] > step - window) & (cols["step"] <= step)
     if not rows.any():
@@ -37,9 +42,10 @@ def loss_level_table(losses: list[Path], steps: list[int], iterations: int) -> T
     """One row per step: D's and G's mean loss over its window, mean ± sd over the runs
     (`losses`, one losses.csv per seed); None when no run logged a loss near any step."""
     window = max(1, round(WINDOW_SHARE * iterations))
+    runs = [read_losses(path) for path in losses]
     body = []
     for step in steps:
-        levels = [m for m in (window_means(p, step, window) for p in losses) if m is not None]
+        levels = [m for m in (window_means(c, step, window) for c in runs) if m is not None]
         if levels:
             d, g = zip(*levels, strict=True)
             body.append([f"{step:,}", _cell(list(d)), _cell(list(g)), str(len(levels))])
