@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.options import run_dirs_argument
 from gankit.report.collect import MAX_LOSSES_BYTES
 
 
@@ -17,12 +18,7 @@ def report_group() -> None:
 
 
 @report_group.command()
-@click.argument(
-    "run_dirs",
-    nargs=-1,
-    required=True,
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-)
+@run_dirs_argument
 @click.option(
     "--to",
     "dest",

@@ -8,6 +8,14 @@ import click
 
 DEVICES = ("auto", "cpu", "cuda")
 
+# One or more existing run folders (`report collect`, `compare`).
+run_dirs_argument = click.argument(
+    "run_dirs",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+)
+
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -12,6 +12,7 @@ from gankit.commands.options import (
     data_dir_option,
     eval_samples_option,
     executor_options,
+    run_dirs_argument,
     set_option,
 )
 from gankit.papers import PAPERS
@@ -75,12 +76,7 @@ def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: 
 
 
 @click.command()
-@click.argument(
-    "run_dirs",
-    nargs=-1,
-    required=True,
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-)
+@run_dirs_argument
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--title", default="gankit comparison", show_default=True)
 def compare(run_dirs: tuple[Path, ...], out: Path, title: str) -> None:
