@@ -11,7 +11,7 @@ does, and one of the things gankit's step skips.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -37,7 +37,7 @@ class ReferenceGAN:
     cfg: TrainConfig
 
 
-def plain_optimizer(params: Iterator[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
+def plain_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
     if cfg.name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
     if cfg.name == "rmsprop":
@@ -57,7 +57,7 @@ def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
     g_params = [*G.parameters()]
     if config.train.g_step_d == "trained":  # the combined model's optimizer steps D too
         g_params += [*D.parameters()]
-    opt_g = plain_optimizer(iter(g_params), config.optim.g)
+    opt_g = plain_optimizer(g_params, config.optim.g)
     opt_d = plain_optimizer(D.parameters(), config.optim.d)
     return ReferenceGAN(
         G,
