@@ -211,9 +211,11 @@ class Checkpoints(Callback):
     def save(self, trainer: Trainer) -> None:
         trainer.publish("flush")
         state = trainer.state_dict()
-        save_checkpoint(trainer.run.last_checkpoint, state)
+        # The milestone first: once last.pt says step N, a resumed run never passes N again,
+        # so a kill between the two writes must not be able to lose N's milestone.
         if trainer.step in trainer.config.log.milestones:
             save_checkpoint(trainer.run.milestone(trainer.step), state)
+        save_checkpoint(trainer.run.last_checkpoint, state)
         self.saved_at = trainer.step
 
 
