@@ -1,6 +1,7 @@
 """The fast path's layer swaps compute what the layers they replace compute: FastDropout draws
-masks with nn.Dropout's law, GemmConv2d returns nn.Conv2d's outputs and gradients, and neither
-changes a state dict. Nothing here times anything."""
+masks with nn.Dropout's law, GemmConv2d returns nn.Conv2d's outputs and gradients, the sub-pixel
+convolution returns what an upsample followed by a convolution returns, and none changes a state
+dict. Nothing here times anything."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ import pytest
 import torch
 from torch import nn
 
+from gankit.config import load_config
 from gankit.fast.dropout import FastDropout, use_fast_dropout
 from gankit.fast.gemm_conv import SMALL_MAP, GemmConv2d, patches, unpatch, use_gemm_conv
 from gankit.fast.memory import keep_freed_memory
+from gankit.fast.subpixel import (
+    FoldedUpsample,
+    UpsampledConv2d,
+    UpsampledConvTranspose2d,
+    foldable_pairs,
+    use_subpixel_conv,
+)
+from gankit.training.build import build_generator
 
 NHWC = torch.channels_last
 
@@ -160,3 +170,92 @@ def test_keep_freed_memory_takes_effect_with_glibc() -> None:
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert keep_freed_memory() is True
+
+
+SUBPIXEL_CASES = [  # (layer, kernel, padding): each keeps the map size
+    (nn.Conv2d, 3, 1),
+    (nn.Conv2d, 5, 2),
+    (nn.Conv2d, 7, 3),
+    (nn.ConvTranspose2d, 3, 1),
+    (nn.ConvTranspose2d, 5, 2),
+]
+
+
+def _pair_grads(net: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> list[torch.Tensor]:
+    x = x.detach().requires_grad_()
+    out = net(x)
+    out.backward(grad)
+    conv = net[1]
+    return [out, x.grad, conv.weight.grad, conv.bias.grad]
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, NHWC], ids=["NCHW", "NHWC"])
+@pytest.mark.parametrize(("layer", "kernel", "padding"), SUBPIXEL_CASES)
+def test_subpixel_conv_matches_upsample_then_convolution(
+    layer: type[nn.Module], kernel: int, padding: int, layout: torch.memory_format
+) -> None:
+    """In float64, so that the regrouped sums must agree to rounding, not to a tolerance that
+    could hide a misplaced tap."""
+    torch.manual_seed(5)
+    plain = nn.Sequential(nn.Upsample(scale_factor=2), layer(4, 3, kernel, padding=padding))
+    plain = plain.double().to(memory_format=layout)
+    folded = nn.Sequential(nn.Upsample(scale_factor=2), layer(4, 3, kernel, padding=padding))
+    folded = folded.double().to(memory_format=layout)
+    folded.load_state_dict(plain.state_dict())
+    use_subpixel_conv(folded)
+    assert type(folded[0]) is FoldedUpsample
+    assert type(folded[1]) in (UpsampledConv2d, UpsampledConvTranspose2d)
+    assert folded.state_dict().keys() == plain.state_dict().keys()
+    x = torch.randn(2, 4, 5, 6, dtype=torch.float64).contiguous(memory_format=layout)
+    grad = torch.randn(2, 3, 10, 12, dtype=torch.float64)
+    for got, want in zip(_pair_grads(folded, x, grad), _pair_grads(plain, x, grad), strict=True):
+        assert got.shape == want.shape
+        assert torch.allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_subpixel_conv_under_bf16_autocast_stays_close() -> None:
+    torch.manual_seed(6)
+    plain = nn.Sequential(nn.Upsample(scale_factor=2), nn.ConvTranspose2d(8, 4, 5, padding=2))
+    folded = nn.Sequential(nn.Upsample(scale_factor=2), nn.ConvTranspose2d(8, 4, 5, padding=2))
+    folded.load_state_dict(plain.state_dict())
+    use_subpixel_conv(folded)
+    x = torch.randn(2, 8, 7, 7)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got, want = folded(x), plain(x)
+    assert got.dtype == want.dtype == torch.bfloat16
+    # bf16 keeps 8 bits of mantissa: the two groupings round differently
+    assert (got.float() - want.float()).norm() <= 2e-2 * want.float().norm()
+
+
+def test_only_adjacent_nearest_x2_and_same_size_convolutions_fold() -> None:
+    same = {"kernel_size": 5, "padding": 2}
+    cases = {
+        "bilinear": [nn.Upsample(scale_factor=2, mode="bilinear"), nn.Conv2d(2, 2, **same)],
+        "x3": [nn.Upsample(scale_factor=3), nn.Conv2d(2, 2, **same)],
+        "to a size": [nn.Upsample(size=(8, 8)), nn.Conv2d(2, 2, **same)],
+        "strided": [nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 5, stride=2, padding=2)],
+        "shrinking": [nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, 5, padding=1)],
+        "grouped": [nn.Upsample(scale_factor=2), nn.Conv2d(2, 2, groups=2, **same)],
+        "not adjacent": [nn.Upsample(scale_factor=2), nn.ReLU(), nn.Conv2d(2, 2, **same)],
+        "output padding": [
+            nn.Upsample(scale_factor=2),
+            nn.ConvTranspose2d(2, 2, 5, stride=2, padding=2, output_padding=1),
+        ],
+    }
+    for name, layers in cases.items():
+        assert foldable_pairs(nn.Sequential(*layers)) == [], name
+    nested = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Upsample(scale_factor=(2, 2)),
+                                                          nn.Conv2d(2, 2, **same)))  # fmt: skip
+    assert len(foldable_pairs(nested)) == 1
+
+
+def test_a_folded_generator_generates_what_the_plain_one_does() -> None:
+    torch.manual_seed(8)
+    config = load_config("liu2021-dcgan-3groups", [])
+    plain = build_generator(config).double().eval()
+    folded = build_generator(config).double().eval()
+    folded.load_state_dict(plain.state_dict())
+    use_subpixel_conv(folded)
+    assert sum(type(m) is FoldedUpsample for m in folded.modules()) == 2
+    z = torch.randn(3, config.model.z_dim, dtype=torch.float64)
+    assert torch.allclose(folded(z), plain(z), rtol=1e-10, atol=1e-10)

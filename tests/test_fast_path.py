@@ -95,9 +95,10 @@ def _update_error(run: dict) -> float:
 
 
 # The default fast path in fp32: channels_last weights, fused optimizers, in-memory batches,
-# frozen D in the G step. liu2021-dcgan has 5 D steps on one combined batch and RMSprop/decay;
-# dcgan has an EMA generator; liu2021-gan is fully connected; xiao2023-adam steps D on the real
-# half and then the generated half (two updates) and G on its own batch size.
+# frozen D in the G step, sub-pixel convolutions where G upsamples. liu2021-dcgan has 5 D
+# steps on one combined batch and RMSprop/decay; dcgan has an EMA generator; liu2021-gan is
+# fully connected; xiao2023-adam steps D on the real half and then the generated half (two
+# updates) and G on its own batch size.
 # liu2021-dcgan-atienza trains D in the G step with G's optimizer.
 PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan", "xiao2023-adam", "liu2021-dcgan-atienza"]
 SMALL = {
@@ -111,7 +112,8 @@ SMALL = {
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) -> None:
-    run = _one_iteration_each(preset, ["perf.amp=none", "perf.channels_last=both"], tmp_path)
+    both = ["perf.amp=none", "perf.channels_last=both", "perf.subpixel_conv=both"]
+    run = _one_iteration_each(preset, both, tmp_path)
     assert run["config"].perf.channels_last == "both"
     fast, ref = run["losses"]
     # The G loss comes after the D updates, where Adam's sign-like first steps turn rounding

@@ -72,6 +72,24 @@ def test_a_resumed_run_keeps_the_choices_of_its_start(monkeypatch: pytest.Monkey
     assert (perf.amp, perf.channels_last, perf.gemm_conv) == ("bf16", "generator", "discriminator")
 
 
+def test_a_run_started_before_a_switch_existed_resumes_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fake_cpu(monkeypatch, "AVX2", set())
+    # a config.yaml written before perf.subpixel_conv existed reads back as `auto`
+    previous = PerfConfig(amp="none", channels_last="both", gemm_conv="discriminator")
+    assert previous.subpixel_conv == "auto"
+    perf = resolve_fast_path(load_config("liu2021-dcgan", ["perf.device=cpu"]), CPU, previous).perf
+    assert perf.subpixel_conv == "none" and perf.resolved
+    assert "not a setting yet" in perf.decisions["subpixel_conv"]
+
+
+def test_upsample_convolution_pairs_add_the_sub_pixel_layouts() -> None:
+    net = nn.Sequential(nn.Upsample(scale_factor=2), nn.ConvTranspose2d(2, 1, 5, padding=2))
+    assert candidates(net) == [Layout(cl, False, s) for cl in (False, True) for s in (False, True)]
+    assert Layout(True, False, True).name == "NHWC + sub-pixel"
+
+
 def test_the_layout_probe_times_each_candidate_once_per_machine(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # an idle machine

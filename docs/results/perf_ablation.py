@@ -79,7 +79,7 @@ def main() -> None:
     preset = args.preset
     # "gankit" is the preset with its perf settings decided for this machine (auto).
     chosen = resolve_fast_path(load_config(preset, ["perf.device=cpu"]), torch.device("cpu")).perf
-    switches = ("amp", "channels_last", "gemm_conv", "dropout", "optimizer")
+    switches = ("amp", "channels_last", "gemm_conv", "subpixel_conv", "dropout", "optimizer")
     base = {key: f"perf.{key}={getattr(chosen, key)}" for key in switches}
 
     def one_changed(key: str, value: str) -> list[str]:
@@ -105,6 +105,7 @@ def main() -> None:
             "amp": ("none", "bf16"),
             "channels_last": ("both", "generator", "discriminator", "none"),
             "gemm_conv": ("both", "discriminator", "none"),
+            "subpixel_conv": ("generator", "none"),
             "dropout": ("fast", "native"),
             "optimizer": ("fused-flat", "fused", "foreach"),
         }
@@ -130,6 +131,7 @@ def main() -> None:
                 "perf.amp=none",
                 "perf.channels_last=none",
                 "perf.gemm_conv=none",
+                "perf.subpixel_conv=none",
                 "perf.dropout=native",
                 "perf.optimizer=foreach",
             ],

@@ -170,7 +170,8 @@ class TrainConfig(Strict):
 
 
 NETWORKS = Literal["auto", "both", "generator", "discriminator", "none"]
-AUTO_PERF_KEYS = ("amp", "channels_last", "gemm_conv")  # the perf keys that take `auto`
+# the perf keys that take `auto`
+AUTO_PERF_KEYS = ("amp", "channels_last", "gemm_conv", "subpixel_conv")
 
 
 class PerfConfig(Strict):
@@ -196,6 +197,12 @@ class PerfConfig(Strict):
         default="auto",
         description="networks whose Conv2d layers train as im2col GEMMs (CPU only): the same "
         "sums, faster where oneDNN's kernels are slow. auto: timed with channels_last",
+    )
+    subpixel_conv: NETWORKS = Field(
+        default="auto",
+        description="networks whose nearest x2 upsample + stride-1 'same' convolution pairs run "
+        "as one convolution at the low resolution and a pixel shuffle: the same sums regrouped, "
+        "fewer multiply-adds for kernels of 5x5 and up. auto: timed with channels_last",
     )
     dropout: Literal["fast", "native"] = Field(
         default="fast",
@@ -223,7 +230,7 @@ class PerfConfig(Strict):
         """No `auto` left: every setting is decided (gankit.fast.settings.resolve_perf)."""
         return all(getattr(self, key) != "auto" for key in AUTO_PERF_KEYS)
 
-    @field_validator("channels_last", "gemm_conv", mode="before")
+    @field_validator("channels_last", "gemm_conv", "subpixel_conv", mode="before")
     @classmethod
     def _both_or_none(cls, value: object) -> object:
         # true/false mean both networks or neither (and read configs saved when it was a bool)

@@ -46,7 +46,10 @@ def format_table(doc: dict[str, Any]) -> str:
         ]
         for name, r in doc["presets"].items():
             p = r["perf"]
-            chosen = f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']}"
+            chosen = (
+                f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']} "
+                f"subpixel={p.get('subpixel_conv', 'none')}"
+            )
             lines.append(
                 f"{name:<18} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
                 f"{r['speedup']:>7.2f}x  {chosen}"

@@ -12,6 +12,7 @@ from torch import nn
 from gankit.config import PerfConfig
 from gankit.fast.dropout import use_fast_dropout
 from gankit.fast.gemm_conv import use_gemm_conv
+from gankit.fast.subpixel import use_subpixel_conv
 from gankit.fast.torch_private import available
 
 AMP_DTYPES: dict[str, torch.dtype | None] = {"none": None, "bf16": torch.bfloat16}
@@ -33,6 +34,7 @@ class FastPath:
     gemm_conv: str = "none"  # the same choice of networks
     fast_dropout: bool = False
     compile: bool = False
+    subpixel_conv: str = "none"  # the same choice of networks as channels_last
 
     @classmethod
     def from_config(cls, perf: PerfConfig, device: torch.device) -> FastPath:
@@ -48,6 +50,7 @@ class FastPath:
             perf.gemm_conv if cpu and available("torch.ops.aten.convolution_backward") else "none",
             cpu and perf.dropout == "fast",
             perf.compile,
+            perf.subpixel_conv,
         )
 
     def prepare(self, module: nn.Module, role: str) -> nn.Module:
@@ -56,6 +59,9 @@ class FastPath:
         weights laid out NHWC where asked, so that its convolutions take channels-last kernels."""
         if self.fast_dropout:
             use_fast_dropout(module)
+        # Before the GEMM swap, which then leaves the folded convolutions as they are.
+        if for_role(self.subpixel_conv, role):
+            use_subpixel_conv(module)
         if for_role(self.gemm_conv, role):
             use_gemm_conv(module)
         if for_role(self.channels_last, role):

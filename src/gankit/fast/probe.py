@@ -21,6 +21,7 @@ from gankit.data.locate import user_cache_dir
 from gankit.fast.capability import cpu_capability
 from gankit.fast.gemm_conv import supports_gemm_conv
 from gankit.fast.path import FastPath
+from gankit.fast.subpixel import foldable_pairs
 from gankit.fileio import atomic_write_text
 from gankit.machine import cpu_model
 
@@ -33,12 +34,13 @@ TIMED_ROUNDS = 3
 class Layout:
     channels_last: bool
     gemm_conv: bool
+    subpixel_conv: bool = False
 
     @property
     def name(self) -> str:
-        return (
-            f"{'NHWC' if self.channels_last else 'NCHW'}{' + GEMM conv' if self.gemm_conv else ''}"
-        )
+        gemm = " + GEMM conv" if self.gemm_conv else ""
+        subpixel = " + sub-pixel" if self.subpixel_conv else ""
+        return f"{'NHWC' if self.channels_last else 'NCHW'}{gemm}{subpixel}"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,8 @@ def candidates(net: nn.Module) -> list[Layout]:
     if not any(p.dim() == 4 for p in net.parameters()):
         return []
     gemm = (False, True) if any(supports_gemm_conv(m) for m in net.modules()) else (False,)
-    return [Layout(cl, g) for cl in (False, True) for g in gemm]
+    subpixel = (False, True) if foldable_pairs(net) else (False,)
+    return [Layout(cl, g, s) for cl in (False, True) for g in gemm for s in subpixel]
 
 
 def _training_pass(
@@ -141,6 +144,7 @@ def probe_layout(
                 role if layout.channels_last else "none",
                 role if layout.gemm_conv else "none",
                 base.fast_dropout,
+                subpixel_conv=role if layout.subpixel_conv else "none",
             )
             trial = fast.prepare(copy.deepcopy(net).train(), role)
             trial_inputs = tuple(

@@ -1,9 +1,9 @@
 """Turn `perf: auto` settings into concrete ones for the machine a run is on, with the reason.
 
-amp follows what the hardware computes natively; the memory layout and the GEMM convolutions
-of each network follow a short measured probe (cached per machine). An explicit setting always
-wins, and a resumed run keeps the choices its first start made, so it computes exactly as an
-uninterrupted run would.
+amp follows what the hardware computes natively; the memory layout, the GEMM convolutions and
+the sub-pixel convolutions of each network follow a short measured probe (cached per machine).
+An explicit setting always wins, and a resumed run keeps the choices its first start made, so
+it computes exactly as an uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from gankit.fast.path import AMP_DTYPES, FastPath, for_role
 from gankit.fast.probe import Layout, probe_layout
 
 ROLES = ("generator", "discriminator")
+LAYOUT_KEYS = ("channels_last", "gemm_conv", "subpixel_conv")  # decided by the timed probe
 
 
 def _networks_setting(chosen: dict[str, bool]) -> str:
@@ -43,12 +44,15 @@ def resolve_perf(
         for key in auto:
             values[key] = getattr(previous, key)
             decisions[key] = previous.decisions.get(key, "") + " (kept from the run's start)"
+            if values[key] == "auto":  # a switch newer than the run: it ran without it
+                values[key] = "none"
+                decisions[key] = "none: not a setting yet when the run started"
         auto = []
     if "amp" in auto:
         native, why = native_bf16(device)
         values["amp"] = "bf16" if native else "none"
         decisions["amp"] = f"{values['amp']}: {why}"
-    layout_keys = [key for key in ("channels_last", "gemm_conv") if key in auto]
+    layout_keys = [key for key in LAYOUT_KEYS if key in auto]
     if layout_keys and device.type != "cpu":
         for key in layout_keys:
             values[key] = "none"
@@ -60,9 +64,7 @@ def resolve_perf(
         for role, (net, inputs) in probe_inputs().items():
             # A setting given explicitly is not probed: only layouts that keep it are timed.
             fixed = {
-                key: for_role(values[key], role)
-                for key in ("channels_last", "gemm_conv")
-                if key not in layout_keys
+                key: for_role(values[key], role) for key in LAYOUT_KEYS if key not in layout_keys
             }
 
             def allowed(layout: Layout, fixed: dict[str, bool] = fixed) -> bool:
