@@ -293,6 +293,7 @@ UNHASHED = (
     "perf.threads",
     "perf.channels_last",
     "perf.gemm_conv",
+    "perf.subpixel_conv",
     "perf.optimizer",
     "perf.keep_freed_memory",
     "perf.compile",
