@@ -91,7 +91,13 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
         if run.is_dir() and run.name != "figures":
             kept = {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()}
             assert not any(k.startswith("checkpoints") or "tfevents" in k for k in kept)
-            assert {"config.yaml", "metrics.json", "losses.csv", "trial.json"} <= kept
+            assert {
+                "config.yaml",
+                "metrics.json",
+                "losses.csv",
+                "trial.json",
+                "timing.json",
+            } <= kept
     (collected / "report.md").unlink()
     shutil.rmtree(collected / "figures")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import math
 import os
 import signal
@@ -18,7 +19,10 @@ from click.testing import CliRunner
 
 from gankit.cli import main
 from gankit.config import load_config, preset_names
-from gankit.training.checkpoint import CheckpointError, load_checkpoint
+from gankit.machine import cpu_model
+from gankit.report.run_report import write_run_report
+from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from gankit.training.timing import describe_timing
 from gankit.training.trainer import Trainer, TrainingDiverged
 
 FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",
@@ -79,6 +83,55 @@ def test_resumed_run_ends_with_the_same_weights(preset: str, tmp_path: Path) -> 
     for key in a:
         assert torch.equal(a[key], b[key]), key
     assert losses_rows(straight) == losses_rows(resumed)
+
+
+def _timing(run: Path) -> dict:
+    return json.loads((run / "timing.json").read_text())
+
+
+def test_a_run_records_how_long_it_trained_and_where_across_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    common = [*FAST, "--set", "log.checkpoint_every=2", "--set", "train.batch_size=8"]
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *common)[0] == 0
+    first = _timing(out)
+    assert first["total"]["steps"] == 2 and first["total"]["segments"] == 1
+    assert first["total"]["machines"][0]["cpu"] == cpu_model()
+    assert first["total"]["machines"][0]["capability"] == torch.backends.cpu.get_cpu_capability()
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "4", *common)[0] == 0
+    record = _timing(out)
+    (a, b) = record["segments"]
+    assert (a["from_step"], a["to_step"], b["from_step"], b["to_step"]) == (0, 2, 2, 4)
+    assert a == first["segments"][0]  # the first process's segment, carried by the checkpoint
+    assert b["seconds"] > 0 and b["started"] >= a["started"]
+    assert record["total"]["seconds"] == pytest.approx(a["seconds"] + b["seconds"], abs=1e-3)
+    assert load_checkpoint(out / "checkpoints/last.pt")["timing"] == record["segments"]
+    assert describe_timing(out / "timing.json").startswith("Trained 4 iterations in ")
+    assert "resumed 1 time," in describe_timing(out / "timing.json")
+    md, _ = write_run_report(out)
+    assert describe_timing(out / "timing.json") in md.read_text()
+
+
+def test_a_run_resumed_from_an_untimed_checkpoint_says_its_time_is_unknown(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run"
+    common = [*FAST, "--set", "train.batch_size=8"]
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *common)[0] == 0
+    last = out / "checkpoints" / "last.pt"
+    state = load_checkpoint(last)
+    del state["timing"]  # as a checkpoint written before runs were timed
+    save_checkpoint(last, state)
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *common)[0] == 0
+    record = _timing(out)
+    assert record["segments"][0] == {
+        "machine": None,
+        "from_step": 0,
+        "to_step": 1,
+        "seconds": None,
+        "started": "",
+    }
+    assert record["total"]["seconds"] is None
+    assert describe_timing(out / "timing.json") is None
 
 
 def test_resume_with_a_different_config_is_refused(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def machine_facts(device: str = "cpu") -> dict[str, str | int]:
         "cpu_count": os.cpu_count() or 0,
         "capability": torch.backends.cpu.get_cpu_capability(),
         "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),  # a TorchVersion would not load with weights_only
         "python": platform.python_version(),
         "device": device,
     }

@@ -8,6 +8,7 @@ RUN/
   metrics_history.csv    periodic IS/FID (log.eval_every)
   plots/losses.png, plots/metrics.png
   metrics.json           the final evaluation
+  timing.json            how long it trained, on which machines, over its resumes
   report.md, report.html
   events.out.tfevents.*  TensorBoard (written by tensorboardX into the root)
   trial.json, error.txt  a sweep trial's record and, when it failed, its traceback
@@ -29,6 +30,7 @@ PLOTS = "plots"
 LOSS_PLOT = "losses.png"
 METRIC_PLOT = "metrics.png"
 METRICS = "metrics.json"
+TIMING = "timing.json"
 REPORT = "report"  # report.md and report.html
 TRIAL = "trial.json"
 ERROR = "error.txt"
@@ -101,6 +103,10 @@ class RunDir:
     @property
     def metrics(self) -> Path:
         return self.root / METRICS
+
+    @property
+    def timing(self) -> Path:
+        return self.root / TIMING
 
     @property
     def report_md(self) -> Path:

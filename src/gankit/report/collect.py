@@ -2,7 +2,8 @@
 its report pages without checkpoints or TensorBoard events.
 
 DEST/<run folder name>/
-  config.yaml, metrics.json, metrics_history.csv, trial.json   as the run wrote them
+  config.yaml, metrics.json, metrics_history.csv, trial.json, timing.json   as the run
+                      wrote them
   losses.csv          every Nth row (all columns, the last row kept), to stay under a size cap
   samples/step_NNNNNN.png   the grids standing for the paper's figures (figure_steps.py)
   collected.json      what was thinned and left out
@@ -84,7 +85,7 @@ def _check(run_dirs: list[Path], dest: Path) -> None:
 def _write_collection(run: RunDir, folder: Path, max_losses_bytes: int) -> None:
     config = load_config_file(run.config)
     target = RunDir(folder)
-    for name in ("config", "metrics", "metric_history", "trial"):
+    for name in ("config", "metrics", "metric_history", "trial", "timing"):
         source = getattr(run, name)
         if source.is_file():
             shutil.copyfile(source, getattr(target, name))

@@ -21,6 +21,7 @@ from gankit.report.document import (
     write_document,
 )
 from gankit.rundir import REPORT, RunDir, step_of
+from gankit.training.timing import describe_timing
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -98,6 +99,9 @@ def build_run_report(run_dir: Path) -> Document:
             doc.add(Heading("Per class (real data in brackets)", 3), Table(header, rows))
     else:
         doc.add(Paragraph(f"Not evaluated: run `gankit eval {run.root}` for the metrics."))
+    timing = describe_timing(run.timing)
+    if timing:
+        doc.add(Paragraph(timing))
     grids = _progression(run)
     if grids:
         doc.add(Heading("Samples over training (fixed noise)"))

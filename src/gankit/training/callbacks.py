@@ -23,6 +23,7 @@ from gankit.report.plots import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import save_checkpoint
 from gankit.training.csvlog import CSVLog
+from gankit.training.timing import write_timing
 
 if TYPE_CHECKING:
     from gankit.training.trainer import Trainer
@@ -216,6 +217,7 @@ class Checkpoints(Callback):
         if trainer.step in trainer.config.log.milestones:
             save_checkpoint(trainer.run.milestone(trainer.step), state)
         save_checkpoint(trainer.run.last_checkpoint, state)
+        write_timing(trainer.run.timing, state["timing"])
         self.saved_at = trainer.step
 
 

@@ -26,6 +26,7 @@ from gankit.training.callbacks import Callback, TrainingDiverged, default_callba
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.resume import check_resumable, previous_perf
 from gankit.training.sampler import BatchSampler
+from gankit.training.timing import TrainingClock
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]
 
@@ -104,6 +105,7 @@ class Trainer:
             list(callbacks) if callbacks is not None else default_callbacks(config, progress)
         )
         self.step = 0
+        self.clock = TrainingClock(self.device.type)
         self.until = config.train.iterations  # the step the current train() call stops at
         self.interrupted = False
 
@@ -122,6 +124,7 @@ class Trainer:
             "sched_d": steps.sched_d.state_dict(),
             "sampler": self.sampler.state_dict(),
             "rng_cpu": torch.get_rng_state(),
+            "timing": self.clock.record(self.step),
         }
         if self.gan.ema is not None:
             state["ema"] = self.gan.ema.model.state_dict()
@@ -155,12 +158,13 @@ class Trainer:
     def start(self) -> int | None:
         """Resume from last.pt when there is one (refusing a different config); else start."""
         self.run.root.mkdir(parents=True, exist_ok=True)
-        resume_step = None
+        resume_step, timing = None, None
         if self.run.last_checkpoint.exists():
             state = load_checkpoint(self.run.last_checkpoint, self.device)
             check_resumable(state, self.config, self.run.last_checkpoint)
             self.load_state_dict(state)
-            resume_step = self.step
+            resume_step, timing = self.step, state.get("timing")
+        self.clock.begin(self.step, timing)
         atomic_write_text(self.run.config, dump_config(self.config))
         self.publish("on_start", resume_step)
         return resume_step
@@ -180,6 +184,7 @@ class Trainer:
         self.until = self.config.train.iterations if until is None else until
         self.interrupted = False
         started = time.perf_counter()
+        self.clock.enter()
         try:
             with _stop_on_sigint() as stop:
                 self.publish("on_loop")
@@ -191,6 +196,7 @@ class Trainer:
                 self.publish("flush")
                 self.publish("on_end")
         finally:
+            self.clock.leave()
             self.publish("close")
         seconds = time.perf_counter() - started
         return TrainResult(self.run.root, self.step, self.interrupted, seconds)

@@ -1,0 +1,116 @@
+"""How long a run trained, and on which machine, across every resume.
+
+Each process that trains a run adds one segment: the machine's facts, the steps it trained and
+the wall seconds its loop took (sample grids, periodic evaluations and checkpoints included).
+The segments travel in each checkpoint, so a resumed run carries its history on, and what a
+killed process did after its last checkpoint is dropped with the steps it is redoing. The
+checkpoint's segments are also written to RUN/timing.json for people and reports.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gankit.fileio import atomic_write_text
+from gankit.machine import machine_facts
+
+
+@dataclass
+class Segment:
+    machine: dict[str, Any] | None  # None: trained before gankit recorded it
+    from_step: int
+    to_step: int
+    seconds: float | None
+    started: str = ""  # UTC, ISO 8601
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Segment:
+        return cls(d["machine"], int(d["from_step"]), int(d["to_step"]), d["seconds"],
+                   str(d.get("started", "")))  # fmt: skip
+
+
+@dataclass
+class TrainingClock:
+    """The run's segments so far and the one this process is training."""
+
+    device: str = "cpu"
+    done: list[Segment] = field(default_factory=list)
+    current: Segment | None = None
+    _entered: float | None = None  # perf_counter when the loop was entered, while it runs
+    _seconds: float = 0.0  # this process's loop time before the loop was last entered
+
+    def begin(self, step: int, previous: list[dict[str, Any]] | None) -> None:
+        """Start this process's segment at `step`; `previous` is a resumed checkpoint's record
+        (None for a checkpoint written before runs were timed, or for a fresh run)."""
+        if previous is not None:
+            self.done = [Segment.from_dict(d) for d in previous]
+        elif step > 0:
+            self.done = [Segment(None, 0, step, None)]
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.current = Segment(machine_facts(self.device), step, step, 0.0, started)
+
+    def enter(self) -> None:
+        self._entered = time.perf_counter()
+
+    def leave(self) -> None:
+        if self._entered is not None:
+            self._seconds += time.perf_counter() - self._entered
+            self._entered = None
+
+    def record(self, step: int) -> list[dict[str, Any]]:
+        """Every segment as of `step`, this process's up to now: what a checkpoint keeps."""
+        segments = list(self.done)
+        if self.current is not None:
+            running = time.perf_counter() - self._entered if self._entered is not None else 0.0
+            self.current.to_step = step
+            self.current.seconds = round(self._seconds + running, 3)
+            segments.append(self.current)
+        return [asdict(s) for s in segments]
+
+
+def summarize(segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of a record: steps and seconds (None when part of the run was not timed), and
+    the distinct machines, for timing.json and the run's report."""
+    timed = all(s["seconds"] is not None for s in segments)
+    machines = []
+    for s in segments:
+        m = s["machine"]
+        if m is not None and m not in machines:
+            machines.append(m)
+    return {
+        "steps": segments[-1]["to_step"] if segments else 0,
+        "seconds": round(sum(s["seconds"] for s in segments), 3) if timed else None,
+        "segments": len(segments),
+        "machines": machines,
+    }
+
+
+def write_timing(path: Path, segments: list[dict[str, Any]]) -> None:
+    record = {"total": summarize(segments), "segments": segments}
+    atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+
+
+def describe_timing(path: Path) -> str | None:
+    """One sentence for a report: how long the run trained and where; None without a record
+    (a run trained before gankit timed runs) or when part of it was not timed."""
+    try:
+        total = json.loads(path.read_text())["total"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if total.get("seconds") is None:
+        return None
+    where = "; ".join(
+        f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} "
+        f"threads, torch {m.get('torch')})"
+        for m in total["machines"]
+    )
+    resumes = total["segments"] - 1
+    over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
+    return (
+        f"Trained {total['steps']:,} iterations in {total['seconds'] / 3600:.2f} h of wall "
+        f"time{over} (sample grids, periodic evaluations and checkpoints included), on {where}."
+    )
