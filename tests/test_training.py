@@ -20,9 +20,8 @@ from click.testing import CliRunner
 from gankit.cli import main
 from gankit.config import load_config, preset_names
 from gankit.machine import cpu_model
-from gankit.report.run_report import write_run_report
+from gankit.report.run_report import describe_timing, write_run_report
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from gankit.training.timing import describe_timing
 from gankit.training.trainer import Trainer, TrainingDiverged
 
 FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",

@@ -21,7 +21,6 @@ from gankit.report.document import (
     write_document,
 )
 from gankit.rundir import REPORT, RunDir, step_of
-from gankit.training.timing import describe_timing
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -119,6 +118,28 @@ def build_run_report(run_dir: Path) -> Document:
         )
     doc.add(Heading("Config"), Code(run.config.read_text(), "yaml"))
     return doc
+
+
+def describe_timing(path: Path) -> str | None:
+    """One sentence for a report: how long the run trained and where; None without a record
+    (a run trained before gankit timed runs) or when part of it was not timed."""
+    try:
+        total = json.loads(path.read_text())["total"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if total.get("seconds") is None:
+        return None
+    where = "; ".join(
+        f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} "
+        f"threads, torch {m.get('torch')})"
+        for m in total["machines"]
+    )
+    resumes = total["segments"] - 1
+    over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
+    return (
+        f"Trained {total['steps']:,} iterations in {total['seconds'] / 3600:.2f} h of wall "
+        f"time{over} (sample grids, periodic evaluations and checkpoints included), on {where}."
+    )
 
 
 def _step_caption(grid: Path) -> str:

@@ -92,25 +92,3 @@ def summarize(segments: list[dict[str, Any]]) -> dict[str, Any]:
 def write_timing(path: Path, segments: list[dict[str, Any]]) -> None:
     record = {"total": summarize(segments), "segments": segments}
     atomic_write_text(path, json.dumps(record, indent=2) + "\n")
-
-
-def describe_timing(path: Path) -> str | None:
-    """One sentence for a report: how long the run trained and where; None without a record
-    (a run trained before gankit timed runs) or when part of it was not timed."""
-    try:
-        total = json.loads(path.read_text())["total"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if total.get("seconds") is None:
-        return None
-    where = "; ".join(
-        f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} "
-        f"threads, torch {m.get('torch')})"
-        for m in total["machines"]
-    )
-    resumes = total["segments"] - 1
-    over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
-    return (
-        f"Trained {total['steps']:,} iterations in {total['seconds'] / 3600:.2f} h of wall "
-        f"time{over} (sample grids, periodic evaluations and checkpoints included), on {where}."
-    )
