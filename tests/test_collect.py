@@ -10,10 +10,12 @@ import statistics
 from pathlib import Path
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from gankit.cli import main
 from gankit.config import load_config
+from gankit.machine import cpu_model
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import thin_csv
 from gankit.report.figure_steps import figure_steps, pick_grids
@@ -112,6 +114,9 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     fids = [m["fid"] for m in metrics.values()]
     over = f"{statistics.mean(fids):.3f} ± {statistics.stdev(fids):.3f} ["
     assert re.search(rf"\| {PRESET} \| 2 \| [^|]+ \| {re.escape(over)}", md)
+    # each run's row says where it trained and for how long (its collected timing.json)
+    machine = f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}, "
+    assert md.count(machine) == len(metrics)
     images = _image_paths(md)
     assert len(images) >= 4 and all((collected / image).is_file() for image in images)
     page = (collected / "report.html").read_text()

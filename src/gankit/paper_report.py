@@ -47,6 +47,7 @@ class ReportRun:
     config: Config
     metrics: dict[str, Any]
     trial: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -69,15 +70,27 @@ def open_runs(run_dirs: list[Path]) -> list[ReportRun]:
     for run_dir in run_dirs:
         run = RunDir(Path(run_dir))
         config = load_config_file(run.config)
-        runs.append(ReportRun(run, config, _read_json(run.metrics), _read_json(run.trial)))
+        runs.append(ReportRun(run, config, _read_json(run.metrics), _read_json(run.trial),
+                              _read_json(run.timing)))  # fmt: skip
     return runs
 
 
-def _trained_on(trial: dict[str, Any]) -> str:
-    if not trial:
+def _trained_on(run: ReportRun) -> str:
+    """The machines and wall time from timing.json; only the host and date from trial.json for
+    a run trained before runs were timed."""
+    when = str(run.trial.get("time", ""))[:10]
+    total = run.timing.get("total") or {}
+    if total.get("machines"):
+        where = "; ".join(
+            f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} thr.)"
+            for m in total["machines"]
+        )
+        hours = total.get("seconds")
+        took = f", {hours / 3600:.1f} h" if hours is not None else ", time partly unrecorded"
+        return f"{where}{took}" + (f", {when}" if when else "")
+    if not run.trial:
         return "-"
-    when = str(trial.get("time", ""))[:10]
-    return " ".join(part for part in (str(trial.get("host", "")), when) if part) or "-"
+    return " ".join(part for part in (str(run.trial.get("host", "")), when) if part) or "-"
 
 
 def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
@@ -100,7 +113,7 @@ def per_seed_table(runs: list[ReportRun]) -> Table:
     for r in runs:
         cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in METRICS]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
-                     _trained_on(r.trial)])  # fmt: skip
+                     _trained_on(r)])  # fmt: skip
         if "reference" in r.metrics:
             data = r.config.data
             subset = f", classes {data.labels}" if data.labels else ""
