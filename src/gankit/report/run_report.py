@@ -120,6 +120,14 @@ def build_run_report(run_dir: Path) -> Document:
     return doc
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def describe_timing(path: Path) -> str | None:
     """One sentence for a report: how long the run trained and where; None without a record
     (a run trained before gankit timed runs) or when part of it was not timed."""
@@ -137,7 +145,7 @@ def describe_timing(path: Path) -> str | None:
     resumes = total["segments"] - 1
     over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
     return (
-        f"Trained {total['steps']:,} iterations in {total['seconds'] / 3600:.2f} h of wall "
+        f"Trained {total['steps']:,} iterations in {_duration(total['seconds'])} of wall "
         f"time{over} (sample grids, periodic evaluations and checkpoints included), on {where}."
     )
 
