@@ -33,6 +33,7 @@ from gankit.report.document import (
 from gankit.report.figure_steps import experiment_figures, figure_grids
 from gankit.report.loss_levels import loss_level_table
 from gankit.report.plots import plot_history_panels, plot_loss_panels
+from gankit.report.run_report import duration_label, machine_label
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
 from gankit.sweep.summary import LABELS, seed_table
@@ -81,12 +82,9 @@ def _trained_on(run: ReportRun) -> str:
     when = str(run.trial.get("time", ""))[:10]
     total = run.timing.get("total") or {}
     if total.get("machines"):
-        where = "; ".join(
-            f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} thr.)"
-            for m in total["machines"]
-        )
-        hours = total.get("seconds")
-        took = f", {hours / 3600:.1f} h" if hours is not None else ", time partly unrecorded"
+        where = "; ".join(machine_label(m) for m in total["machines"])
+        seconds = total.get("seconds")
+        took = f", {duration_label(seconds)}" if seconds is not None else ", time partly unrecorded"
         return f"{where}{took}" + (f", {when}" if when else "")
     if not run.trial:
         return "-"

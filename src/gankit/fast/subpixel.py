@@ -12,6 +12,8 @@ is decided per machine (gankit.fast.settings).
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -45,6 +47,7 @@ def _nearest_x2(layer: nn.Module) -> bool:
     return all(float(s) == 2.0 for s in (scale if isinstance(scale, tuple) else (scale,)))
 
 
+@functools.cache  # built once per kernel geometry, not on every forward pass
 def phase_taps(k: int, q: int) -> torch.Tensor:
     """T[a, t, d] = 1 where tap d of the k-tap kernel (padding q), at output phase a, reads the
     input pixel at offset t - r (r = ceil(q/2), the low-resolution padding)."""

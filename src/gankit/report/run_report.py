@@ -120,7 +120,15 @@ def build_run_report(run_dir: Path) -> Document:
     return doc
 
 
-def _duration(seconds: float) -> str:
+def machine_label(machine: dict[str, Any]) -> str:
+    """A timing.json machine record as 'CPU or GPU (capability, N threads, torch V)'."""
+    where = machine.get("gpu") or machine.get("cpu")
+    threads, torch_version = machine.get("torch_threads"), machine.get("torch")
+    plural = "" if threads == 1 else "s"
+    return f"{where} ({machine.get('capability')}, {threads} thread{plural}, torch {torch_version})"
+
+
+def duration_label(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -137,15 +145,11 @@ def describe_timing(path: Path) -> str | None:
         return None
     if total.get("seconds") is None:
         return None
-    where = "; ".join(
-        f"{m.get('gpu') or m.get('cpu')} ({m.get('capability')}, {m.get('torch_threads')} "
-        f"threads, torch {m.get('torch')})"
-        for m in total["machines"]
-    )
+    where = "; ".join(machine_label(m) for m in total["machines"])
     resumes = total["segments"] - 1
     over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
     return (
-        f"Trained {total['steps']:,} iterations in {_duration(total['seconds'])} of wall "
+        f"Trained {total['steps']:,} iterations in {duration_label(total['seconds'])} of wall "
         f"time{over} (sample grids, periodic evaluations and checkpoints included), on {where}."
     )
 

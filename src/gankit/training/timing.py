@@ -27,11 +27,6 @@ class Segment:
     seconds: float | None
     started: str = ""  # UTC, ISO 8601
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Segment:
-        return cls(d["machine"], int(d["from_step"]), int(d["to_step"]), d["seconds"],
-                   str(d.get("started", "")))  # fmt: skip
-
 
 @dataclass
 class TrainingClock:
@@ -47,7 +42,7 @@ class TrainingClock:
         """Start this process's segment at `step`; `previous` is a resumed checkpoint's record
         (None for a checkpoint written before runs were timed, or for a fresh run)."""
         if previous is not None:
-            self.done = [Segment.from_dict(d) for d in previous]
+            self.done = [Segment(**d) for d in previous]  # as record() wrote them
         elif step > 0:
             self.done = [Segment(None, 0, step, None)]
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
