@@ -21,6 +21,7 @@ from gankit.cli import main
 from gankit.config import load_config, preset_names
 from gankit.machine import cpu_model
 from gankit.report.run_report import describe_timing, write_run_report
+from gankit.training.callbacks import Callback
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gankit.training.trainer import Trainer, TrainingDiverged
 
@@ -200,7 +201,10 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path
     )
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_signal_saves_a_checkpoint_that_resumes(
+    stop: signal.Signals, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "gankit", "train", "dcgan", "--out", str(out),
            "--iterations", "100000", "--no-eval", "--quiet",
@@ -211,7 +215,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path: Path) -> None:
         (out / "losses.csv").exists() and len(losses_rows(out)) >= 3
     ):
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
     assert "checkpoint saved" in output
@@ -221,6 +225,29 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path: Path) -> None:
         "train", "dcgan", "--out", str(out), "--iterations", str(step + 2), *FAST
     )
     assert code == 0 and f"from step {step}" in output
+
+
+@pytest.mark.parametrize("minutes", [0, 1e-9])
+def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_path: Path) -> None:
+    """With checkpoint_every far away, only the wall-time rule can save before the end: at
+    every step when its time is (nearly) zero, never when it is off."""
+    config = load_config(
+        "dcgan",
+        ["train.iterations=3", "log.checkpoint_every=1000", f"log.checkpoint_minutes={minutes}",
+         "log.sample_every=1000", "log.tensorboard=false"],
+    )  # fmt: skip
+    last = tmp_path / "run" / "checkpoints" / "last.pt"
+    saved: list[int | None] = []
+
+    class Spy(Callback):
+        def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
+            saved.append(load_checkpoint(last)["step"] if last.exists() else None)
+
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    trainer.callbacks.append(Spy())  # after Checkpoints: sees what this step saved
+    trainer.start()
+    trainer.train(until=2)
+    assert saved == ([1, 2] if minutes else [None, 2])  # step 2 is this call's last
 
 
 def test_sample_command_writes_a_grid(tmp_path: Path) -> None:

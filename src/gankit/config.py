@@ -241,6 +241,12 @@ class LogConfig(Strict):
     every: int = Field(default=10, gt=0, description="losses.csv row cadence (iterations)")
     sample_every: int = Field(default=500, gt=0, description="fixed-noise grid cadence")
     checkpoint_every: int = Field(default=500, gt=0)
+    checkpoint_minutes: float = Field(
+        default=10,
+        ge=0,
+        description="also save last.pt once this much wall time has passed "
+        "since the last save, so a machine that stops without warning loses at most that; 0 = off",
+    )
     milestones: list[int] = Field(default_factory=list, description="checkpoints kept forever")
     eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
     eval_samples: int = Field(default=2000, gt=0)

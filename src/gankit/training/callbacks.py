@@ -13,6 +13,7 @@ per-step scalars, after they reach the host), `on_samples` (a fixed-noise grid) 
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -193,16 +194,25 @@ class PeriodicEval(Callback):
 
 
 class Checkpoints(Callback):
-    """checkpoints/last.pt every log.checkpoint_every iterations, at the end and on Ctrl-C;
-    kept milestones at log.milestones. Every other callback is flushed first, so a checkpoint
-    never holds weights that follow a non-finite loss."""
+    """checkpoints/last.pt every log.checkpoint_every iterations, also once log.checkpoint_minutes
+    have passed since the last save (a machine that stops without warning loses at most that
+    much), at the end and on Ctrl-C or SIGTERM; kept milestones at log.milestones. Every other
+    callback is flushed first, so a checkpoint never holds weights that follow a non-finite
+    loss."""
 
     def __init__(self) -> None:
         self.saved_at: int | None = None
+        self.saved_when = time.monotonic()
+
+    def on_loop(self, trainer: Trainer) -> None:
+        self.saved_when = time.monotonic()
 
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
         log = trainer.config.log
-        if due(trainer, log.checkpoint_every) or trainer.step in log.milestones:
+        overdue = log.checkpoint_minutes > 0 and (
+            time.monotonic() - self.saved_when >= 60 * log.checkpoint_minutes
+        )
+        if due(trainer, log.checkpoint_every) or trainer.step in log.milestones or overdue:
             self.save(trainer)
 
     def on_end(self, trainer: Trainer) -> None:
@@ -219,6 +229,7 @@ class Checkpoints(Callback):
         save_checkpoint(trainer.run.last_checkpoint, state)
         write_timing(trainer.run.timing, state["timing"])
         self.saved_at = trainer.step
+        self.saved_when = time.monotonic()
 
 
 def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:

@@ -34,6 +34,7 @@ from torch import nn
 
 from gankit.config import Config, ConfigError
 from gankit.training.callbacks import Callback, due
+from gankit.training.trainer import STOP_SIGNALS
 
 if TYPE_CHECKING:
     from gankit.training.sampler import BatchSampler
@@ -147,7 +148,7 @@ class RankSync(Callback):
     def __init__(self, world: World) -> None:
         self.world = world
         self.stop_requested = False
-        self._previous: Any = None
+        self._previous: dict[signal.Signals, Any] = {}
 
     def on_loop(self, trainer: Trainer) -> None:
         nets = _networks(trainer)
@@ -157,9 +158,9 @@ class RankSync(Callback):
             torch.manual_seed(seed)
         if threading.current_thread() is threading.main_thread():
             # after the trainer's own handler: this one stops every rank at the same step
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
 
-    def _on_sigint(self, signum: int, frame: Any) -> None:
+    def _on_stop(self, signum: int, frame: Any) -> None:
         if self.stop_requested:
             raise KeyboardInterrupt
         self.stop_requested = True
@@ -195,9 +196,10 @@ class RankSync(Callback):
         self.close(trainer)
 
     def close(self, trainer: Trainer) -> None:
-        """Hand Ctrl-C back to the trainer's handler (it restores the one before it)."""
-        if signal.getsignal(signal.SIGINT) == self._on_sigint:
-            signal.signal(signal.SIGINT, self._previous)
+        """Hand Ctrl-C and SIGTERM back to the trainer's handler (it restores the ones before)."""
+        for sig, before in self._previous.items():
+            if signal.getsignal(sig) == self._on_stop:
+                signal.signal(sig, before)
 
 
 def distribute(trainer: Trainer, world: World) -> None:

@@ -39,10 +39,14 @@ class TrainResult:
     seconds: float
 
 
+# Ctrl-C at a terminal, and what schedulers and `kill` send before they kill a process.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
-def _stop_on_sigint() -> Iterator[threading.Event]:
-    """First Ctrl-C asks the loop to stop after the current iteration (and checkpoint);
-    a second one interrupts at once."""
+def _stop_on_signal() -> Iterator[threading.Event]:
+    """The first Ctrl-C or SIGTERM asks the loop to stop after the current iteration (and
+    checkpoint); a second one interrupts at once."""
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -53,11 +57,12 @@ def _stop_on_sigint() -> Iterator[threading.Event]:
             raise KeyboardInterrupt
         stop.set()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
 
 
 class Trainer:
@@ -186,7 +191,7 @@ class Trainer:
         started = time.perf_counter()
         self.clock.enter()
         try:
-            with _stop_on_sigint() as stop:
+            with _stop_on_signal() as stop:
                 self.publish("on_loop")
                 while self.step < self.until:
                     self.publish("on_step", self.advance())
