@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 DEADLINE_S = 240
 
 
@@ -63,3 +65,41 @@ def test_killed_sweeps_finish_without_losing_or_redoing_a_trial(tmp_path: Path) 
     assert all(done[name] == mtime for name, mtime in seen.items())
     for trial in out.glob("dcgan*-s*"):
         assert json.loads((trial / "trial.json").read_text())["status"] == "finished"
+
+
+def test_a_worker_whose_sweep_dies_right_after_a_ctrl_c_still_checkpoints(tmp_path: Path) -> None:
+    """The sweep passes Ctrl-C on and is then killed (a machine shutting down does both): the
+    kernel's signal to the orphaned worker must not count as a second Ctrl-C, which would stop
+    it before its checkpoint."""
+    out = tmp_path / "sweep"
+    args = [sys.executable, "-m", "gankit", "sweep", "--preset", "dcgan", "--seeds", "[0]",
+            "--iterations", "100000", "--workers", "1", "--threads", "1",
+            "--set", "log.eval_every=0", "--set", "log.every=1", "--set", "train.batch_size=8",
+            "--set", "model.g_width=4", "--set", "model.d_width=4", "--set", "data.limit=64",
+            "--set", "log.checkpoint_every=100000", "--set", "log.checkpoint_minutes=0",
+            "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    trial = out / "dcgan-s0"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _logged_steps(trial) >= 3:
+        time.sleep(0.2)
+    assert _logged_steps(trial) >= 3, "the trial did not start in time"
+    os.kill(proc.pid, signal.SIGINT)  # the sweep passes it on to the worker ...
+    time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # ... and dies: the kernel signals the worker
+    proc.wait()
+    last = trial / "checkpoints" / "last.pt"
+    status = trial / "trial.json"
+    while time.monotonic() < deadline and not (
+        last.exists() and json.loads(status.read_text()).get("status") == "interrupted"
+    ):
+        time.sleep(0.2)
+    assert json.loads(status.read_text())["status"] == "interrupted"
+    assert torch.load(last, weights_only=True)["step"] >= 3
+
+
+def _logged_steps(trial: Path) -> int:
+    losses = trial / "losses.csv"
+    return len(losses.read_text().splitlines()) - 1 if losses.exists() else 0

@@ -3,7 +3,7 @@
 A process per trial (not a long-lived pool) keeps trials apart: a trial that crashes the
 interpreter or is killed by the kernel fails alone. Workers run in their own process group, so
 a Ctrl-C reaches the sweep once and the sweep passes it on once: each trainer checkpoints and
-stops. A worker whose sweep dies gets SIGINT from the kernel and does the same.
+stops. A worker whose sweep dies gets SIGTERM from the kernel and does the same.
 
 This module imports no torch: a worker pins itself to its cores before torch loads.
 """
@@ -47,13 +47,14 @@ def core_slots(workers: int, threads: int, cores: list[int] | None = None) -> li
 
 
 def _die_with_parent() -> None:
-    """Linux: SIGINT this worker when the sweep process dies, so it checkpoints and stops."""
+    """Linux: SIGTERM this worker when the sweep process dies, so it checkpoints and stops (a
+    SIGTERM, unlike a second SIGINT, never cuts the checkpoint short)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
 
     pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGINT)
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _worker(
@@ -170,6 +171,6 @@ class LocalExecutor:
             job.conn.close()
         code = job.process.exitcode
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        status = INTERRUPTED if code == -signal.SIGINT else FAILED
+        status = INTERRUPTED if code in (-signal.SIGINT, -signal.SIGTERM) else FAILED
         error = f"the worker process died ({how}); its output is in {LOG_FILE}"
         return Outcome(job.trial.name, status, error=error)

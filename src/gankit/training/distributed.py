@@ -161,7 +161,7 @@ class RankSync(Callback):
             self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
 
     def _on_stop(self, signum: int, frame: Any) -> None:
-        if self.stop_requested:
+        if self.stop_requested and signum == signal.SIGINT:  # as the trainer's handler
             raise KeyboardInterrupt
         self.stop_requested = True
 

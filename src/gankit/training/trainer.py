@@ -46,14 +46,16 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 @contextmanager
 def _stop_on_signal() -> Iterator[threading.Event]:
     """The first Ctrl-C or SIGTERM asks the loop to stop after the current iteration (and
-    checkpoint); a second one interrupts at once."""
+    checkpoint); a second Ctrl-C interrupts at once. A second SIGTERM does not: it is what
+    a sweep's worker gets when the sweep dies, often right after the sweep passed on a Ctrl-C,
+    and must not cost the checkpoint."""
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if stop.is_set():
+        if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
 
