@@ -34,7 +34,7 @@ from torch import nn
 
 from gankit.config import Config, ConfigError
 from gankit.training.callbacks import Callback, due
-from gankit.training.trainer import STOP_SIGNALS
+from gankit.training.trainer import STOP_SIGNALS, interrupts_at_once
 
 if TYPE_CHECKING:
     from gankit.training.sampler import BatchSampler
@@ -161,7 +161,7 @@ class RankSync(Callback):
             self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
 
     def _on_stop(self, signum: int, frame: Any) -> None:
-        if self.stop_requested and signum == signal.SIGINT:  # as the trainer's handler
+        if interrupts_at_once(signum, self.stop_requested):
             raise KeyboardInterrupt
         self.stop_requested = True
 

@@ -43,6 +43,11 @@ class TrainResult:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def interrupts_at_once(signum: int, stop_asked: bool) -> bool:
+    """Only a second Ctrl-C cuts the iteration (and its checkpoint) short; see _stop_on_signal."""
+    return stop_asked and signum == signal.SIGINT
+
+
 @contextmanager
 def _stop_on_signal() -> Iterator[threading.Event]:
     """The first Ctrl-C or SIGTERM asks the loop to stop after the current iteration (and
@@ -55,7 +60,7 @@ def _stop_on_signal() -> Iterator[threading.Event]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
+        if interrupts_at_once(signum, stop.is_set()):
             raise KeyboardInterrupt
         stop.set()
 
