@@ -57,10 +57,24 @@ def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
     assert e["n_samples"] == 200 and len(e["suite_seconds"]) == 2
 
 
-def test_reference_loop_refuses_what_it_does_not_implement() -> None:
-    config = load_config("dcgan", ["train.loss=wgan-gp"])
-    with pytest.raises(ValueError, match="reference loop implements the bce and minimax"):
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [("train.r1_gamma=1", "has no R1 penalty"), ("train.diffaugment=[cutout]", "no DiffAugment")],
+)
+def test_reference_loop_refuses_what_it_does_not_implement(override: str, reason: str) -> None:
+    config = load_config("dcgan", [override])
+    with pytest.raises(ValueError, match=reason):
         build_reference(config, resolve_device("cpu"))
+
+
+def test_bench_refuses_an_unbenchable_preset_before_measuring_any(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    args = ["bench", "--presets", "liu2021-gan,dcgan", "--set", "train.r1_gamma=1",
+            "--json", str(out), *TINY]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot bench liu2021-gan: the reference loop has no R1 penalty" in result.output
+    assert "measuring" not in result.output and not out.exists()
 
 
 def test_bench_rejects_an_unknown_preset() -> None:

@@ -101,19 +101,28 @@ def _update_error(run: dict) -> float:
 # updates) and G on its own batch size.
 # liu2021-dcgan-atienza trains D in the G step with G's optimizer.
 PRESETS = ["liu2021-dcgan", "dcgan", "liu2021-gan", "xiao2023-adam", "liu2021-dcgan-atienza"]
+NARROW = ["train.batch_size=4", "model.g_width=8", "model.d_width=8"]
 SMALL = {
     "liu2021-dcgan": ["train.batch_size=4"],
-    "dcgan": ["train.batch_size=4", "model.g_width=8", "model.d_width=8"],
+    "dcgan": NARROW,
     "liu2021-gan": ["train.batch_size=8"],
     "xiao2023-adam": ["train.batch_size=8"],
     "liu2021-dcgan-atienza": ["train.batch_size=4"],
 }
+# In fp32 only (their bf16 path is the same as dcgan's): lsgan and wgan-gp (5 critic steps, a
+# gradient penalty at random interpolates) have their own losses; packing 2 has D score pairs
+# of images (PacGAN).
+FP32_ONLY = {
+    "lsgan": NARROW,
+    "wgan-gp": NARROW,
+    "dcgan-uncond": [*NARROW, "train.packing=2"],
+}
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", [*PRESETS, *FP32_ONLY])
 def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) -> None:
     both = ["perf.amp=none", "perf.channels_last=both", "perf.subpixel_conv=both"]
-    run = _one_iteration_each(preset, both, tmp_path)
+    run = _one_iteration_each(preset, [*both, *FP32_ONLY.get(preset, [])], tmp_path)
     assert run["config"].perf.channels_last == "both"
     fast, ref = run["losses"]
     # The G loss comes after the D updates, where Adam's sign-like first steps turn rounding

@@ -22,7 +22,7 @@ from gankit.config import Config, OptimizerConfig, TrainConfig
 from gankit.training.build import build_discriminator, build_generator
 from gankit.training.optim import build_decay
 
-SUPPORTED_LOSSES = ("bce", "minimax", "hinge")
+SUPPORTED_LOSSES = ("bce", "minimax", "hinge", "lsgan", "wgan-gp")
 
 
 @dataclass
@@ -45,12 +45,22 @@ def plain_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> tor
     return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
 
 
+def unsupported(config: Config) -> str | None:
+    """Why the reference loop cannot run `config`'s algorithm, or None when it can."""
+    t = config.train
+    if t.loss not in SUPPORTED_LOSSES:
+        return f"implements only the {', '.join(SUPPORTED_LOSSES)} losses, not {t.loss!r}"
+    if t.r1_gamma:
+        return "has no R1 penalty (train.r1_gamma)"
+    if t.diffaugment:
+        return "has no DiffAugment (train.diffaugment)"
+    return None
+
+
 def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
-    if config.train.loss not in SUPPORTED_LOSSES:
-        raise ValueError(
-            f"the reference loop implements the {' and '.join(SUPPORTED_LOSSES)} losses; "
-            f"preset {config.name!r} trains with {config.train.loss!r}"
-        )
+    reason = unsupported(config)
+    if reason is not None:
+        raise ValueError(f"preset {config.name!r} cannot be benched: the reference loop {reason}")
     torch.manual_seed(config.train.seed)
     G = build_generator(config).to(device)
     D = build_discriminator(config).to(device)
@@ -96,9 +106,14 @@ def reference_iteration(
     noise: Callable[[int], torch.Tensor],
 ) -> tuple[float, float]:
     """k D updates, then one G update (and the EMA); returns the last D loss and the G loss."""
-    G, D, cfg = gan.G, gan.D, gan.cfg
+    G, d_net, cfg = gan.G, gan.D, gan.cfg
     criterion = nn.BCEWithLogitsLoss()
     classes = G.num_classes
+
+    def D(images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """PacGAN: runs of `packing` consecutive images stacked along the channels."""
+        n, c, h, w = images.shape
+        return d_net(images.reshape(n // cfg.packing, cfg.packing * c, h, w), labels)
 
     def draw() -> tuple[torch.Tensor, torch.Tensor | None]:
         batch = next_real()
@@ -132,11 +147,20 @@ def reference_iteration(
         if cfg.d_forward == "combined":
             labels = None if y_real is None else torch.cat([y_real, y_fake])
             logits = D(torch.cat([real, fake]), labels)
-            real_logits, fake_logits = logits[: len(real)], logits[len(real) :]
+            n_real = len(real) // cfg.packing
+            real_logits, fake_logits = logits[:n_real], logits[n_real:]
         else:
             real_logits, fake_logits = D(real, y_real), D(fake, y_fake)
         if cfg.loss == "hinge":
             d_loss = torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
+        elif cfg.loss == "lsgan":
+            d_loss = 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits**2).mean()
+        elif cfg.loss == "wgan-gp":
+            alpha = torch.rand(len(real), 1, 1, 1, device=real.device)
+            mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(mixed, y_real).sum(), mixed, create_graph=True)
+            penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+            d_loss = fake_logits.mean() - real_logits.mean() + cfg.gp_weight * penalty
         else:
             ones, zeros = torch.ones_like(real_logits), torch.zeros_like(fake_logits)
             d_loss = (criterion(real_logits, ones) + criterion(fake_logits, zeros)) / 2
@@ -148,13 +172,15 @@ def reference_iteration(
     g_batch = cfg.g_batch_size or cfg.batch_size
     y_gen = fake_labels(g_batch, real.device)
     if cfg.g_step_d_bn == "running":  # a frozen Keras D: BatchNorm in inference mode
-        for m in D.modules():
+        for m in d_net.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
     fake_logits = D(G(noise(g_batch), y_gen), y_gen)
-    D.train()
-    if cfg.loss == "hinge":
+    d_net.train()
+    if cfg.loss in ("hinge", "wgan-gp"):
         g_loss = -fake_logits.mean()
+    elif cfg.loss == "lsgan":
+        g_loss = 0.5 * ((fake_logits - 1) ** 2).mean()
     elif cfg.loss == "bce":  # non-saturating: fakes labelled real
         g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
     else:  # minimax: minimise log(1 - D(G(z)))

@@ -72,6 +72,7 @@ def bench(
     """Iterations per second of gankit's trainer and of a plain eager PyTorch loop of the same
     algorithm (same models, hyper-parameters, batches and passes), measured in this process."""
     from gankit.bench.quality import eval_throughput, time_to_quality
+    from gankit.bench.reference import unsupported
     from gankit.bench.report import document, finish, format_table
     from gankit.bench.throughput import measure_throughput
     from gankit.data import DataError
@@ -86,6 +87,13 @@ def bench(
         quality_config = load_config(quality_preset, flags) if quality or evaluation else None
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
+    # Refused before anything is measured, not after minutes of other presets.
+    refused = [f"{name}: the reference loop {why}" for name, config in configs.items()
+               if (why := unsupported(config)) is not None]  # fmt: skip
+    if refused:
+        raise UserError(
+            "cannot bench " + "; ".join(refused) + ". Leave these presets out of --presets"
+        )
     doc = document(str(resolve_device(device)))
     try:
         for name, config in configs.items():
