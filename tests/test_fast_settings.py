@@ -114,6 +114,36 @@ def test_the_layout_probe_times_each_candidate_once_per_machine(tmp_path, monkey
     assert only_nchw is not None and not only_nchw.best.channels_last
 
 
+def test_a_critic_with_a_gradient_penalty_is_probed_with_it(tmp_path, monkeypatch) -> None:
+    """WGAN-GP's critic trains through a second-order pass, whose cost per layout differs from
+    a plain pass: it is timed with it, and cached apart from a plain probe of the same network."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.Flatten(), nn.Linear(64, 1))
+    inputs = (torch.randn(8, 1, 8, 8),)
+    calls = []
+    real_grad = torch.autograd.grad
+    monkeypatch.setattr(
+        torch.autograd, "grad", lambda *a, **k: calls.append(k) or real_grad(*a, **k)
+    )
+    plain = probe_layout(net, "discriminator", inputs, FastPath())
+    assert plain is not None and not calls and "penalty" not in plain.describe()
+    penalised = probe_layout(net, "discriminator", inputs, FastPath(), input_penalty=True)
+    assert penalised is not None and not penalised.cached  # not the plain probe's entry
+    assert calls and all(k.get("create_graph") for k in calls)
+    assert "with its input-gradient penalty" in penalised.describe()
+    again = probe_layout(net, "discriminator", inputs, FastPath(), input_penalty=True)
+    assert again is not None and again.cached and "penalty" in again.describe()
+
+
+def test_only_a_penalised_loss_probes_the_critic_with_its_penalty(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    small = ("model.g_width=8", "model.d_width=8", "train.batch_size=4")
+    wgan = _resolve("wgan-gp", *small).decisions["probe"]
+    assert "discriminator: " in wgan and wgan.count("input-gradient penalty") == 1
+    assert "input-gradient penalty" not in _resolve("dcgan-uncond", *small).decisions["probe"]
+
+
 def test_a_probe_timed_on_busy_cores_decides_its_run_but_is_not_cached(
     tmp_path, monkeypatch
 ) -> None:

@@ -49,12 +49,14 @@ class ProbeResult:
     ms_per_pass: dict[str, float]  # Layout.name -> median milliseconds of one training pass
     cached: bool
     busy_note: str = ""  # set when the machine was busy and the result was not cached
+    input_penalty: bool = False  # the pass included a gradient penalty on the input
 
     def describe(self) -> str:
         timings = ", ".join(f"{name} {ms:.1f} ms" for name, ms in self.ms_per_pass.items())
+        what = " with its input-gradient penalty" if self.input_penalty else ""
         source = "; cached" if self.cached else ""
         busy = f"; {self.busy_note}" if self.busy_note else ""
-        return f"{self.best.name} timed fastest ({timings} per pass{source}{busy})"
+        return f"{self.best.name} timed fastest ({timings} per pass{what}{source}{busy})"
 
 
 def machine_busy() -> str:
@@ -76,18 +78,30 @@ def candidates(net: nn.Module) -> list[Layout]:
 
 
 def _training_pass(
-    net: nn.Module, inputs: tuple[torch.Tensor, ...], fast: FastPath
+    net: nn.Module, inputs: tuple[torch.Tensor, ...], fast: FastPath, input_penalty: bool
 ) -> Callable[[], None]:
+    """Forward and backward to the weights; with `input_penalty`, as a critic trained with a
+    gradient penalty (WGAN-GP, R1) is: the gradient to the images, kept in the graph, then the
+    backward through it as well (a second-order pass with its own costs per layout)."""
+
     def run() -> None:
+        images, *rest = inputs
+        if input_penalty:
+            images = images.detach().requires_grad_(True)
         with fast.autocast():
-            out = net(*inputs)
-        out.float().sum().backward()
+            out = net(images, *rest).float().sum()
+        if input_penalty:
+            (grad,) = torch.autograd.grad(out, images, create_graph=True)
+            out = out + grad.float().square().sum()
+        out.backward()
         net.zero_grad(set_to_none=True)
 
     return run
 
 
-def _cache_key(net: nn.Module, role: str, inputs: tuple[torch.Tensor, ...], base: FastPath) -> str:
+def _cache_key(
+    net: nn.Module, role: str, inputs: tuple[torch.Tensor, ...], base: FastPath, input_penalty: bool
+) -> str:
     facts = {
         "version": CACHE_VERSION,
         "cpu": cpu_model(),
@@ -100,6 +114,7 @@ def _cache_key(net: nn.Module, role: str, inputs: tuple[torch.Tensor, ...], base
         "network": type(net).__name__,
         "parameters": [list(p.shape) for p in net.parameters()],
         "inputs": [[list(t.shape), str(t.dtype)] for t in inputs],
+        **({"input_penalty": True} if input_penalty else {}),  # older entries keep their keys
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -122,18 +137,23 @@ def probe_layout(
     inputs: tuple[torch.Tensor, ...],
     base: FastPath,
     allowed: Callable[[Layout], bool] = lambda layout: True,
+    input_penalty: bool = False,
 ) -> ProbeResult | None:
-    """Time one training pass (forward, backward to the weights) of copies of `net` in each
-    candidate layout that `allowed` admits, round-robin, and return the fastest; None when there
-    is nothing to choose. `net` itself and the global random state are left as they were."""
+    """Time one training pass (forward, backward to the weights; with `input_penalty`, through
+    a gradient penalty on the first input too) of copies of `net` in each candidate layout that
+    `allowed` admits, round-robin, and return the fastest; None when there is nothing to choose.
+    `net` itself and the global random state are left as they were."""
     options = [layout for layout in candidates(net) if allowed(layout)]
     if len(options) < 2:
         return None
-    key = _cache_key(net, role, inputs, base) + ",".join(layout.name for layout in options)
+    names = ",".join(layout.name for layout in options)
+    key = _cache_key(net, role, inputs, base, input_penalty) + names
     cache = _read_cache()
     if key in cache:
         hit = cache[key]
-        return ProbeResult(Layout(**hit["best"]), hit["ms_per_pass"], cached=True)
+        return ProbeResult(
+            Layout(**hit["best"]), hit["ms_per_pass"], cached=True, input_penalty=input_penalty
+        )
     busy = machine_busy()
     runs = {}
     with torch.random.fork_rng(devices=[]):
@@ -153,7 +173,7 @@ def probe_layout(
                 else t
                 for t in inputs
             )
-            runs[layout] = _training_pass(trial, trial_inputs, fast)
+            runs[layout] = _training_pass(trial, trial_inputs, fast, input_penalty)
         for run in runs.values():
             for _ in range(WARMUP_PASSES):
                 run()
@@ -165,7 +185,8 @@ def probe_layout(
                 times[layout].append(time.perf_counter() - start)
     ms = {layout: 1e3 * statistics.median(ts) for layout, ts in times.items()}
     best = min(ms, key=ms.__getitem__)
-    result = ProbeResult(best, {layout.name: round(t, 2) for layout, t in ms.items()}, False, busy)
+    timings = {layout.name: round(t, 2) for layout, t in ms.items()}
+    result = ProbeResult(best, timings, False, busy, input_penalty)
     if busy:
         return result
     cache = _read_cache()  # re-read: another run may have added entries meanwhile

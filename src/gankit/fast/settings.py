@@ -33,10 +33,12 @@ def resolve_perf(
     device: torch.device,
     probe_inputs: Callable[[], dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]],
     previous: PerfConfig | None = None,
+    penalised_roles: tuple[str, ...] = (),
 ) -> PerfConfig:
     """`perf` with every `auto` replaced and `decisions` saying why. `probe_inputs` builds, on
-    demand, each role's network and a batch of its training inputs; `previous` is the resolved
-    perf of the run being resumed, if any."""
+    demand, each role's network and a batch of its training inputs; `penalised_roles` are the
+    networks trained with a gradient penalty on their input (timed with it); `previous` is the
+    resolved perf of the run being resumed, if any."""
     values = perf.model_dump()
     decisions = dict(perf.decisions)
     auto = [key for key in AUTO_PERF_KEYS if values[key] == "auto"]
@@ -70,7 +72,7 @@ def resolve_perf(
             def allowed(layout: Layout, fixed: dict[str, bool] = fixed) -> bool:
                 return all(getattr(layout, key) == value for key, value in fixed.items())
 
-            result = probe_layout(net, role, inputs, base, allowed)
+            result = probe_layout(net, role, inputs, base, allowed, role in penalised_roles)
             for key in layout_keys:
                 chosen[key][role] = bool(result and getattr(result.best, key))
             notes.append(f"{role}: {result.describe() if result else 'nothing to choose'}")

@@ -100,8 +100,11 @@ def resolve_fast_path(
             "discriminator": (d, (images, *labels(d_batch))),
         }
 
+    penalised = get_loss(config.train.loss).needs_gradient_penalty or config.train.r1_gamma > 0
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        perf = resolve_perf(config.perf, device, probe_inputs, previous)
+        perf = resolve_perf(
+            config.perf, device, probe_inputs, previous, ("discriminator",) if penalised else ()
+        )
     return config.model_copy(update={"perf": perf})
 
 
