@@ -98,6 +98,12 @@ def test_a_worker_whose_sweep_dies_right_after_a_ctrl_c_still_checkpoints(tmp_pa
         time.sleep(0.2)
     assert json.loads(status.read_text())["status"] == "interrupted"
     assert load_checkpoint(last)["step"] >= 3
+    # Its result has nowhere to go: the worker says so and ends without a traceback.
+    log = trial / "train.log"
+    while time.monotonic() < deadline and "the sweep is gone" not in log.read_text():
+        time.sleep(0.2)
+    assert "the sweep is gone; dcgan-s0 ended interrupted" in log.read_text()
+    assert "Traceback" not in log.read_text()
 
 
 def _logged_steps(trial: Path) -> int:

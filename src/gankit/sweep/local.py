@@ -91,7 +91,11 @@ def _worker(
             conn.send(Outcome(trial.name, SKIPPED))
             return
         settings_kw = {"data_dir": settings.data_dir, "eval_samples": settings.eval_samples}
-        conn.send(execute_trial(trial, root, threads=len(cores), **settings_kw))
+        outcome = execute_trial(trial, root, threads=len(cores), **settings_kw)
+        try:
+            conn.send(outcome)
+        except BrokenPipeError:  # the sweep stopped first; the trial's state is on disk
+            print(f"the sweep is gone; {trial.name} ended {outcome.status}", flush=True)
     finally:
         claim.release()
 
