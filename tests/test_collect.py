@@ -106,6 +106,7 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     code, output = invoke("report", "build", str(collected))
     assert code == 0, output
     md = (collected / "report.md").read_text()
+    assert "from the collected files of 2 runs (config," in md
     # each seed's row holds its metrics.json values
     for name, m in metrics.items():
         row = f"| {name} | {name[-1]} | 4 | {m['is_mean']:.3f} | {m['fid']:.3f} | "

@@ -217,7 +217,8 @@ def rebuild_report(folder: Path) -> tuple[Path, Path]:
     title = f"Reproducing {paper.citation}" if paper else f"gankit runs in {folder.name}"
     made = (
         f"Rebuilt by `gankit report build {folder}` on {date.today().isoformat()} from the "
-        f"{len(run_dirs)} runs' collected files (config, metrics, thinned losses, the figures' "
-        "grids); where each run trained: the Per seed table."
+        f"collected files of {len(run_dirs)} run{'s' if len(run_dirs) != 1 else ''} (config, "
+        "metrics, thinned losses, the figures' grids); where each run trained: the Per seed "
+        "table."
     )
     return write_document(build_paper_report(run_dirs, folder, title, made, paper), folder)
