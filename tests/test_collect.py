@@ -54,7 +54,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
 
     root = tmp_path_factory.mktemp("repro")
     out, collected = root / "runs", root / "docs" / "xiao"
-    paper = Paper("tiny", "A tiny paper", (PRESET,), {}, "")
+    paper = Paper("tiny", "A tiny paper", (PRESET,), {}, "", metrics=("liu_isc_mean",))
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(PAPERS, "tiny", paper)
         result, report = reproduce.reproduce(
@@ -69,8 +69,14 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
 
 
 def test_reproduce_report_shows_the_papers_figures(reproduced: tuple[Path, Path, dict]) -> None:
-    out, _, _ = reproduced
+    out, _, metrics = reproduced
     md = (out / "report.md").read_text()
+    # the paper's own metric (Paper.metrics) is a column of both tables, after the headline ones
+    assert "| modes covered | ISc, Liu 2021 eq. 18 | trained on |" in md
+    for name, m in metrics.items():
+        assert re.search(rf"\| {name} \|[^\n]* \| {m['liu_isc_mean']:.3f} \| [^|\n]+ \|\n", md)
+    iscs = [m["liu_isc_mean"] for m in metrics.values()]
+    assert f"| {statistics.mean(iscs):.3f} ± {statistics.stdev(iscs):.3f} [" in md
     # Figure 4's caption quoted, seed 0's grids at its steps, Figure 5's loss panels
     assert "The paper's Figure 4: \u201cResult visualization of different epochs of GAN with " \
         "Adam optimizer.\u201d" in md  # fmt: skip

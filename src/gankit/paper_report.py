@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import Config, load_config_file
-from gankit.evaluation.table import ROWS, format_cell
+from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import collected_runs, read_collected
 from gankit.report.document import (
@@ -39,7 +39,7 @@ from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
 from gankit.sweep.summary import LABELS, seed_table
 
 FIGURES = "figures"  # the report's own images, beside report.md
-CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS}  # as metrics.json holds them
+CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS + PAPER_ROWS}  # as metrics.json holds them
 
 
 @dataclass
@@ -100,16 +100,23 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     scores = (
         {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()} if paper else {}
     )
-    return seed_table(group_rows(rows), keys, scores or None)
+    metrics = report_metrics(paper)
+    return seed_table(group_rows(rows, metrics), keys, scores or None, metrics)
 
 
-def per_seed_table(runs: list[ReportRun]) -> Table:
+def report_metrics(paper: Paper | None) -> tuple[str, ...]:
+    """The headline metrics, then those the paper's own scores call for."""
+    return METRICS + (paper.metrics if paper else ())
+
+
+def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     """Each run's headline metrics (as in metrics.json, rounded as the table above), then the
     real test data's values once per dataset and class subset."""
-    header = ["run", "seed", "iterations", *(LABELS[m] for m in METRICS), "trained on"]
+    metrics = report_metrics(paper)
+    header = ["run", "seed", "iterations", *(LABELS[m] for m in metrics), "trained on"]
     body, references = [], {}
     for r in runs:
-        cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in METRICS]
+        cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
                      _trained_on(r)])  # fmt: skip
         if "reference" in r.metrics:
@@ -117,7 +124,7 @@ def per_seed_table(runs: list[ReportRun]) -> Table:
             subset = f", classes {data.labels}" if data.labels else ""
             references[f"real test data ({data.dataset}{subset})"] = r.metrics["reference"]
     for label, ref in references.items():
-        cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in METRICS]
+        cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([label, "", "", *cells, ""])
     return Table(header, body)
 
@@ -189,7 +196,7 @@ def build_paper_report(
         ),
         over_seeds_table(runs, paper),
     )
-    doc.add(Heading("Per seed"), per_seed_table(runs))
+    doc.add(Heading("Per seed"), per_seed_table(runs, paper))
     by_preset: dict[str, list[ReportRun]] = {}
     order = list(paper.presets) if paper else []
     for r in sorted(runs, key=lambda r: (r.config.name not in order, r.config.name, r.seed)):

@@ -38,6 +38,8 @@ class Paper:
     note: str
     # preset -> the figures the report regenerates for it
     figures: dict[str, ExperimentFigures] = field(default_factory=dict)
+    # metrics.json keys the report's tables add after the headline metrics (PAPER_ROWS)
+    metrics: tuple[str, ...] = ()
 
 
 def _liu(
@@ -102,7 +104,10 @@ PAPERS: dict[str, Paper] = {
             "classifier of digits, so their 6.82 can only come from a different network (an "
             "ImageNet Inception model). gankit's IS uses its bundled MNIST classifier, where "
             "real test digits score the value in the reference column: compare runs with each "
-            "other and with that reference, not with the paper's absolute numbers."
+            "other and with that reference, not with the paper's absolute numbers. gankit's "
+            "Inception Score is Liu's ISs (eq. 12-13); the ISc column is eq. 18 as written, "
+            "exp E[H(y|x)] from the same classifier outputs, which grows as the classifier "
+            "grows unsure (docs/results/liu2021.md, \"Liu's indexes\")."
         ),
         figures={
             "liu2021-dcgan": _liu(3, "DCGAN", "DCGAN partial results", 1, _DCGAN_STEPS),
@@ -110,6 +115,7 @@ PAPERS: dict[str, Paper] = {
             "liu2021-gan": _liu(7, "GANs", "Partial results of the GANs", 1, _GAN_STEPS),
             "liu2021-gan-6": _liu(9, "GANs", "Partial results of the GANs", 2, _GAN_STEPS),
         },
+        metrics=("liu_isc_mean",),
     ),
     "xiao2023": Paper(
         key="xiao2023",

@@ -27,6 +27,12 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("samples", "n_samples", None, "{}"),
 )
 
+# Scores every evaluation computes but only one paper's tables show (Paper.metrics): Liu 2021's
+# ISc as its eq. 18 writes it, exp E[H(y|x)], from the same classifier outputs as the IS.
+PAPER_ROWS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("ISc, Liu 2021 eq. 18 (1 is sharpest)", "liu_isc_mean", "liu_isc_std", "{:.3f}"),
+)
+
 
 def format_cell(metrics: dict[str, Any], key: str, spread: str | None, fmt: str) -> str:
     """One value as text, with its +- spread and 'of N' where the metrics carry them."""

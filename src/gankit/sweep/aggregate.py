@@ -72,8 +72,9 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def group_rows(rows: list[TrialRow]) -> list[GroupRow]:
-    """Trials with scores, grouped by grid point in the order they first appear."""
+def group_rows(rows: list[TrialRow], metrics: tuple[str, ...] = METRICS) -> list[GroupRow]:
+    """Trials with scores, grouped by grid point in the order they first appear, with the
+    statistics of `metrics`."""
     groups: dict[str, list[TrialRow]] = {}
     for row in rows:
         if row.metrics:
@@ -84,7 +85,7 @@ def group_rows(rows: list[TrialRow]) -> list[GroupRow]:
             members[0].preset,
             members[0].point,
             [m.seed for m in members],
-            {k: describe([m.metrics.get(k, math.nan) for m in members]) for k in METRICS},
+            {k: describe([m.metrics.get(k, math.nan) for m in members]) for k in metrics},
         )
         for members in groups.values()
     ]

@@ -10,14 +10,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-from gankit.evaluation.table import ROWS
+from gankit.evaluation.table import PAPER_ROWS, ROWS
 from gankit.fileio import atomic_write_text
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
 from gankit.report.plots import plot_errorbar_panels
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
 
 LABELS = {key: label.split(" (")[0].split(",")[0] for label, key, _, _ in ROWS}
-FORMATS = {key: (fmt if fmt != "{}" else "{:.2f}") for _, key, _, fmt in ROWS}
+LABELS |= {key: label.split(" (")[0] for label, key, _, _ in PAPER_ROWS}
+FORMATS = {key: (fmt if fmt != "{}" else "{:.2f}") for _, key, _, fmt in ROWS + PAPER_ROWS}
 PLOT = "summary.png"
 
 
@@ -45,16 +46,19 @@ def _point_cells(point: dict[str, Any], keys: list[str]) -> list[str]:
 
 
 def seed_table(
-    groups: list[GroupRow], keys: list[str], extra: dict[str, str] | None = None
+    groups: list[GroupRow],
+    keys: list[str],
+    extra: dict[str, str] | None = None,
+    metrics: tuple[str, ...] = METRICS,
 ) -> Table:
-    """Per grid point: seeds and 'mean ± sd [95% interval]' of every headline metric; `extra`
-    adds a last column by preset (the paper's number)."""
-    header = ["preset", *keys, "seeds", *(LABELS[m] for m in METRICS)]
+    """Per grid point: seeds and 'mean ± sd [95% interval]' of each of `metrics` (the groups
+    must hold their statistics); `extra` adds a last column by preset (the paper's number)."""
+    header = ["preset", *keys, "seeds", *(LABELS[m] for m in metrics)]
     header += ["paper"] if extra else []
     rows = []
     for g in groups:
         row = [g.preset, *_point_cells(g.point, keys), str(len(g.seeds))]
-        row += [stat_cell(g.stats[m], m) for m in METRICS]
+        row += [stat_cell(g.stats[m], m) for m in metrics]
         rows.append(row + ([extra.get(g.preset, "")] if extra else []))
     return Table(header, rows)
 
