@@ -18,6 +18,7 @@ from gankit.config import load_config
 from gankit.machine import cpu_model
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import thin_csv
+from gankit.report.document import Heading, Table
 from gankit.report.figure_steps import figure_steps, pick_grids
 from gankit.rundir import RunDir
 
@@ -221,3 +222,43 @@ def test_over_seeds_keeps_a_sweeps_grid_points_apart(tmp_path: Path) -> None:
     rows = {row[1]: row for row in table.rows}
     assert rows["a"][2] == "2" and rows["a"][3].startswith("3.000 ± 1.414")
     assert rows["b"][2] == "1" and rows["b"][3].startswith("1.000")
+
+
+def _fake_run(root: Path, name: str, overrides: list[str], point: dict, score: float) -> Path:
+    """A run folder with what the report reads: config, metrics, trial record, two loss rows."""
+    from gankit.config import dump_config
+
+    run = root / name
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(dump_config(load_config("xiao2023-sgd", overrides)))
+    metrics = {"is_mean": score, "fid": 10 * score, "kid": 0.0, "precision": 0.5, "recall": 0.5,
+               "coverage": 0.5, "modes_covered": 10}  # fmt: skip
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    (run / "trial.json").write_text(json.dumps({"point": point}))
+    (run / "losses.csv").write_text("step,d_loss,g_loss\n1,0.7,0.7\n2,0.6,0.8\n")
+    return run
+
+
+def test_report_never_pools_two_setups_of_one_preset(tmp_path: Path) -> None:
+    """Runs of one preset that compute different things, by grid point or because the config
+    itself differs (the preset changed between runs), are separate experiments: a row each over
+    seeds and a figure block each, never seeds of one."""
+    from gankit.paper_report import build_paper_report
+
+    runs = [
+        _fake_run(tmp_path, "xiao2023-sgd-s0", ["train.seed=0"], {}, 2.0),
+        _fake_run(tmp_path, "xiao2023-sgd-s1", ["train.seed=1"], {}, 4.0),
+        _fake_run(tmp_path, "xiao2023-sgd-other-s2", ["train.seed=2", "optim.d.lr=0.03"], {}, 1.0),
+        _fake_run(tmp_path, "xiao2023-sgd_lr=0.1-s0", ["optim.d.lr=0.1"], {"optim.d.lr": 0.1}, 3.0),
+    ]
+    out = tmp_path / "report"
+    doc = build_paper_report(runs, out, "t", "made")
+    over = next(b for b in doc.blocks if isinstance(b, Table))
+    assert over.header[:4] == ["preset", "config", "optim.d.lr", "seeds"]
+    seeds_and_is = sorted((row[3], row[4].split(" ")[0]) for row in over.rows)
+    assert seeds_and_is == [("1", "1.000"), ("1", "3.000"), ("2", "3.000")]
+    headings = [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 3]
+    assert len(headings) == 3 and sum("config=" in h for h in headings) == 2
+    assert sum("optim.d.lr=0.1" in h for h in headings) == 1
+    losses = sorted(p.name for p in (out / "figures").glob("*-losses.png"))
+    assert len(losses) == 3 and "xiao2023-sgd_lr=0.1-losses.png" in losses

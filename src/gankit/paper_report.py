@@ -91,11 +91,39 @@ def _trained_on(run: ReportRun) -> str:
     return " ".join(part for part in (str(run.trial.get("host", "")), when) if part) or "-"
 
 
+def _setup(config: Config) -> str:
+    """What a run computes, its seed aside: the config's fingerprint at seed 0 and its length."""
+    unseeded = config.model_copy(deep=True)
+    unseeded.train.seed = 0
+    return f"{unseeded.fingerprint()[:8]}x{config.train.iterations}"
+
+
+def experiment_points(runs: list[ReportRun]) -> list[dict[str, Any]]:
+    """Each run's experiment within its preset: its sweep grid point (the values trial.json
+    records) and, where runs of one preset and point still compute different things (a preset
+    changed between runs, another length), a `config` entry naming the setup, so that the
+    report never pools two setups as seeds of one experiment."""
+    points = [dict(r.trial.get("point") or {}) for r in runs]
+    setups: dict[str, set[str]] = {}
+    for r, point in zip(runs, points, strict=True):
+        setups.setdefault(json.dumps([r.config.name, point], sort_keys=True), set()).add(
+            _setup(r.config)
+        )
+    for r, point in zip(runs, points, strict=True):
+        if len(setups[json.dumps([r.config.name, point], sort_keys=True)]) > 1:
+            point["config"] = _setup(r.config)
+    return points
+
+
 def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
-    """Mean ± sd over seeds per experiment: per preset and, for the runs of a sweep's grid, per
-    grid point (the values trial.json records), so that different readings are never pooled."""
-    rows = [TrialRow(r.name, r.config.name, r.trial.get("point") or {}, r.seed, "finished", 0.0,
-                     "", r.metrics) for r in runs if r.metrics]  # fmt: skip
+    """Mean ± sd over seeds per experiment (experiment_points): per preset and, for the runs of
+    a sweep's grid, per grid point, so that different readings are never pooled."""
+    points = experiment_points(runs)
+    rows = [
+        TrialRow(r.name, r.config.name, point, r.seed, "finished", 0.0, "", r.metrics)
+        for r, point in zip(runs, points, strict=True)
+        if r.metrics
+    ]
     keys = sorted({k for row in rows for k in row.point})
     scores = (
         {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()} if paper else {}
@@ -133,12 +161,19 @@ def _relative(path: Path, out: Path) -> str:
     return os.path.relpath(path, out)
 
 
-def experiment_blocks(preset: str, runs: list[ReportRun], out: Path) -> list[Block]:
+def experiment_label(preset: str, point: dict[str, Any]) -> str:
+    return ", ".join([preset, *(f"{k}={v}" for k, v in point.items())])
+
+
+def experiment_blocks(
+    preset: str, point: dict[str, Any], runs: list[ReportRun], out: Path
+) -> list[Block]:
     """One experiment: the lowest seed's grids at the figure steps beside the paper's caption,
     then the loss panels of every seed."""
     figures = experiment_figures(preset)
     first = min(runs, key=lambda r: r.seed)
-    blocks: list[Block] = [Heading(f"{preset}: {first.config.description}", 3)]
+    label = experiment_label(preset, point)
+    blocks: list[Block] = [Heading(f"{label}: {first.config.description}", 3)]
     grids = figure_grids(first.run, first.config)
     if figures:
         fig = figures.samples
@@ -151,9 +186,12 @@ def experiment_blocks(preset: str, runs: list[ReportRun], out: Path) -> list[Blo
         blocks.append(ImageRow([Image(_relative(g.path, out), g.caption) for g in grids]))
     thinned = {read_collected(r.run.root).get("losses_every", 1) for r in runs}
     every = max(thinned) if thinned else 1
-    image = out / FIGURES / f"{preset}-losses.png"
+    # the lowest seed's run name without its seed: unique per experiment, as trial names are
+    stem = first.name.removesuffix(f"-s{first.seed}")
+    stem += f"_config={point['config']}" if "config" in point else ""
+    image = out / FIGURES / f"{stem}-losses.png"
     seeds = {f"seed {r.seed}": r.run.losses for r in sorted(runs, key=lambda r: r.seed)}
-    if plot_loss_panels(seeds, image, preset):
+    if plot_loss_panels(seeds, image, label):
         caption = f"the paper's {figures.losses.number}: \u201c{figures.losses.caption}\u201d; " \
             if figures else ""  # fmt: skip
         caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
@@ -167,10 +205,10 @@ def experiment_blocks(preset: str, runs: list[ReportRun], out: Path) -> list[Blo
     return blocks
 
 
-def history_blocks(by_preset: dict[str, list[ReportRun]], out: Path) -> list[Block]:
+def history_blocks(by_experiment: dict[str, list[ReportRun]], out: Path) -> list[Block]:
     """The periodic IS and FID (metrics_history.csv) of every experiment in one figure."""
     image = out / FIGURES / "metrics-during-training.png"
-    histories = {p: [r.run.metric_history for r in runs] for p, runs in by_preset.items()}
+    histories = {e: [r.run.metric_history for r in runs] for e, runs in by_experiment.items()}
     if not plot_history_panels(histories, image, ("is_mean", "fid")):
         return []
     caption = (
@@ -183,8 +221,12 @@ def history_blocks(by_preset: dict[str, list[ReportRun]], out: Path) -> list[Blo
 def build_paper_report(
     run_dirs: list[Path], out: Path, title: str, made: str, paper: Paper | None = None
 ) -> Document:
-    """The report document for `out` (its loss panels are written under out/figures)."""
+    """The report document for `out` (its loss panels are written under out/figures, whose
+    images from an earlier build are removed first: an experiment renamed or regrouped since
+    leaves no stale figure behind)."""
     runs = open_runs(run_dirs)
+    for stale in (out / FIGURES).glob("*.png"):
+        stale.unlink()
     doc = Document(title)
     doc.add(Paragraph(made))
     doc.add(
@@ -197,14 +239,23 @@ def build_paper_report(
         over_seeds_table(runs, paper),
     )
     doc.add(Heading("Per seed"), per_seed_table(runs, paper))
-    by_preset: dict[str, list[ReportRun]] = {}
     order = list(paper.presets) if paper else []
-    for r in sorted(runs, key=lambda r: (r.config.name not in order, r.config.name, r.seed)):
-        by_preset.setdefault(r.config.name, []).append(r)
+    experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
+    for r, point in sorted(
+        zip(runs, experiment_points(runs), strict=True),
+        key=lambda rp: (
+            rp[0].config.name not in order,
+            rp[0].config.name,
+            json.dumps(rp[1], sort_keys=True),
+            rp[0].seed,
+        ),
+    ):
+        label = experiment_label(r.config.name, point)
+        experiments.setdefault(label, (r.config.name, point, []))[2].append(r)
     doc.add(Heading("The paper's figures, regenerated"))
-    for preset, members in by_preset.items():
-        doc.add(*experiment_blocks(preset, members, out))
-    doc.add(*history_blocks(by_preset, out))
+    for preset, point, members in experiments.values():
+        doc.add(*experiment_blocks(preset, point, members, out))
+    doc.add(*history_blocks({label: e[2] for label, e in experiments.items()}, out))
     if paper:
         doc.add(Heading("The paper"), Paragraph(f"{paper.citation}. {paper.note}"))
     return doc

@@ -107,7 +107,7 @@ PAPERS: dict[str, Paper] = {
             "other and with that reference, not with the paper's absolute numbers. gankit's "
             "Inception Score is Liu's ISs (eq. 12-13); the ISc column is eq. 18 as written, "
             "exp E[H(y|x)] from the same classifier outputs, which grows as the classifier "
-            "grows unsure (docs/results/liu2021.md, \"Liu's indexes\")."
+            "grows unsure (docs/results/liu2021.md, section Liu's indexes)."
         ),
         figures={
             "liu2021-dcgan": _liu(3, "DCGAN", "DCGAN partial results", 1, _DCGAN_STEPS),
