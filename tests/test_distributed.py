@@ -1,6 +1,6 @@
 """One run on two gloo ranks under torchrun, on the CPU: Ctrl-C stops both ranks at one step
-with a checkpoint, the run resumes, the config records the world size, only rank 0 writes, and
-a rank killed with SIGKILL ends the whole job."""
+with a checkpoint, the run resumes (repeating an uninterrupted run bit for bit), the config
+records the world size, only rank 0 writes, and a rank killed with SIGKILL ends the whole job."""
 
 from __future__ import annotations
 
@@ -105,6 +105,23 @@ def test_two_ranks_stop_together_resume_and_record_the_world_size(tmp_path: Path
     assert logged_steps(out) == list(range(1, stopped + 3))
     assert "world_size: 2" in (out / "config.yaml").read_text()
     assert not list(out.rglob("*.tmp"))
+
+
+def test_a_resumed_two_rank_run_repeats_an_uninterrupted_one(tmp_path: Path) -> None:
+    """Rank 1's noise and dropout depend on (seed, rank, step) alone, so stopping at step 2
+    and resuming to 4 ends with the weights of a run straight to 4, bit for bit."""
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    for out, lengths in ((straight, (4,)), (resumed, (2, 4))):
+        for iterations in lengths:
+            job = torchrun(out, iterations, "--set", "log.checkpoint_every=2")
+            output = job.communicate(timeout=240)[0]
+            assert job.returncode == 0, output[-3000:]
+    a = load_checkpoint(straight / "checkpoints" / "last.pt")
+    b = load_checkpoint(resumed / "checkpoints" / "last.pt")
+    assert a["step"] == b["step"] == 4
+    for net in ("generator", "discriminator"):
+        for key, value in a[net].items():
+            assert torch.equal(value, b[net][key]), (net, key)
 
 
 def test_a_killed_rank_ends_the_run(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
@@ -153,9 +154,7 @@ class RankSync(Callback):
     def on_loop(self, trainer: Trainer) -> None:
         nets = _networks(trainer)
         _broadcast([t for m in nets for t in [*m.parameters(), *m.buffers()]])
-        if not self.world.is_main:  # noise of its own, not rank 0's
-            seed = hash((trainer.config.train.seed, self.world.rank, trainer.step)) % 2**63
-            torch.manual_seed(seed)
+        self._reseed(trainer)
         if threading.current_thread() is threading.main_thread():
             # after the trainer's own handler: this one stops every rank at the same step
             self._previous = {sig: signal.signal(sig, self._on_stop) for sig in STOP_SIGNALS}
@@ -181,6 +180,15 @@ class RankSync(Callback):
             trainer.interrupted = True
         if due(trainer, trainer.config.log.checkpoint_every):
             self._check_agreement(trainer)
+        self._reseed(trainer)
+
+    def _reseed(self, trainer: Trainer) -> None:
+        """A rank above 0 draws the next iteration's randomness (its noise, dropout masks) from
+        (seed, rank, step) alone: its own, not rank 0's, and the same after a resume as in an
+        uninterrupted run (rank 0's random state is in the checkpoint, the others' is not)."""
+        if not self.world.is_main:
+            entropy = [trainer.config.train.seed, self.world.rank, trainer.step]
+            torch.manual_seed(int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0]))
 
     def _check_agreement(self, trainer: Trainer) -> None:
         total = sum(p.detach().double().sum() for p in trainer.gan.generator.parameters())
