@@ -94,7 +94,8 @@ def _img_src(path: str, root: Path) -> str:
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px}
+.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:95%}
+td,th{border:1px solid #ccc;padding:4px 10px}
 th{background:#f3f3f3}td{text-align:right}td:first-child{text-align:left}
 img{max-width:100%}figure{display:inline-block;margin:0 1em 1em 0;text-align:center}
 pre{background:#f6f6f6;padding:1em;overflow:auto}figcaption{font-size:90%;color:#555}
@@ -125,10 +126,12 @@ def to_html(doc: Document, root: Path) -> str:
                 )
             out.append("</div>")
         elif isinstance(b, Table):
-            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in b.header) + "</tr>")
+            # a table wider than the page scrolls in its own box; the page keeps its width
+            out.append("<div class='table'><table><tr>")
+            out.append("".join(f"<th>{e(h)}</th>" for h in b.header) + "</tr>")
             for row in b.rows:
                 out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
-            out.append("</table>")
+            out.append("</table></div>")
         elif isinstance(b, Code):
             out.append(f"<pre><code>{e(b.text)}</code></pre>")
     out.append("</body></html>")
