@@ -129,6 +129,9 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     assert len(images) >= 4 and all((collected / image).is_file() for image in images)
     page = (collected / "report.html").read_text()
     assert page.count("data:image/png;base64,") == len(images)  # every image found and inlined
+    # the over-seeds table's note links to the per-seed table, in both forms
+    assert "[Per seed](#per-seed), below" in md
+    assert "<a href='#per-seed'>Per seed</a>, below" in page and "<h2 id='per-seed'>" in page
 
 
 def test_collect_refuses_an_unfinished_run_and_build_an_empty_folder(

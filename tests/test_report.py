@@ -151,3 +151,16 @@ def test_reports_open_with_the_verdict_and_every_image_loads(
         assert len(row) == grids  # the grids: one row of small images
         assert len({img["top"] for img in row}) == 1 and all(img["height"] == 140 for img in row)
         assert all(img["top"] > table["top"] for img in seen["images"])  # samples after verdict
+
+
+def test_headings_carry_the_anchors_markdown_links_use() -> None:
+    from gankit.report.document import Document, Heading, Paragraph, anchor, to_html
+
+    # GitHub's rule: lower case, punctuation dropped, spaces to hyphens
+    assert anchor("Liu's indexes (ISs and ISc) and gankit's IS") == (
+        "lius-indexes-iss-and-isc-and-gankits-is"
+    )
+    doc = Document("t", [Heading("Per seed"), Paragraph("see [Per seed](#per-seed) & <b>")])
+    page = to_html(doc, Path("."))
+    assert "<h2 id='per-seed'>Per seed</h2>" in page
+    assert "<p>see <a href='#per-seed'>Per seed</a> &amp; &lt;b&gt;</p>" in page

@@ -233,8 +233,8 @@ def build_paper_report(
         Heading("Over seeds"),
         Paragraph(
             "Each cell: mean ± standard deviation over the seeds, then the "
-            f"{CONFIDENCE:.0%} Student-t interval for the mean; each seed's values: Per seed, "
-            "below."
+            f"{CONFIDENCE:.0%} Student-t interval for the mean; each seed's values: "
+            "[Per seed](#per-seed), below."
         ),
         over_seeds_table(runs, paper),
     )
@@ -276,7 +276,7 @@ def rebuild_report(folder: Path) -> tuple[Path, Path]:
     made = (
         f"Rebuilt by `gankit report build {folder}` on {date.today().isoformat()} from the "
         f"collected files of {len(run_dirs)} run{'s' if len(run_dirs) != 1 else ''} (config, "
-        "metrics, thinned losses, the figures' grids); where each run trained: the Per seed "
-        "table."
+        "metrics, thinned losses, the figures' grids); where each run trained: the "
+        "[Per seed](#per-seed) table."
     )
     return write_document(build_paper_report(run_dirs, folder, title, made, paper), folder)

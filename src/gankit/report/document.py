@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,19 @@ def to_markdown(doc: Document) -> str:
     return "\n".join(out)
 
 
+def anchor(heading: str) -> str:
+    """The fragment Markdown renderers (GitHub's) give a heading: '#per-seed' for 'Per seed'."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def _paragraph_html(text: str) -> str:
+    """The paragraph escaped, its Markdown links [text](target) as links."""
+    return _LINK.sub(r"<a href='\2'>\1</a>", html.escape(text))
+
+
 def _img_src(path: str, root: Path) -> str:
     """Inline the PNG so the HTML file can be moved or mailed on its own."""
     file = root / path
@@ -113,9 +127,9 @@ def to_html(doc: Document, root: Path) -> str:
     ]
     for b in doc.blocks:
         if isinstance(b, Heading):
-            out.append(f"<h{b.level}>{e(b.text)}</h{b.level}>")
+            out.append(f"<h{b.level} id='{anchor(b.text)}'>{e(b.text)}</h{b.level}>")
         elif isinstance(b, Paragraph):
-            out.append(f"<p>{e(b.text)}</p>")
+            out.append(f"<p>{_paragraph_html(b.text)}</p>")
         elif isinstance(b, (Image, ImageRow)):
             images = b.images if isinstance(b, ImageRow) else [b]
             out.append("<div class='row'>" if isinstance(b, ImageRow) else "<div>")

@@ -152,7 +152,8 @@ def write_summary(rows: list[TrialRow], out: Path, title: str, made_by: str) -> 
         Heading("Over seeds"),
         Paragraph(
             f"Each cell: mean ± sample standard deviation over the seeds, then the "
-            f"{CONFIDENCE:.0%} Student-t interval for the mean; one seed shows its value alone."
+            f"{CONFIDENCE:.0%} Student-t interval for the mean; one seed shows its value alone; "
+            "each trial's values: [Per seed](#per-seed), below."
         ),
         seed_table(groups, keys),
     )
