@@ -70,6 +70,11 @@ def test_a_resumed_run_keeps_the_choices_of_its_start(monkeypatch: pytest.Monkey
     config = load_config("liu2021-dcgan", ["perf.device=cpu"])
     perf = resolve_fast_path(config, CPU, previous).perf
     assert (perf.amp, perf.channels_last, perf.gemm_conv) == ("bf16", "generator", "discriminator")
+    # resumed again and again, each reason says once that it was kept
+    for _ in range(3):
+        perf = resolve_fast_path(config, CPU, perf).perf
+    assert perf.amp == "bf16"
+    assert all(why.count("kept from the run's start") == 1 for why in perf.decisions.values())
 
 
 def test_a_run_started_before_a_switch_existed_resumes_without_it(

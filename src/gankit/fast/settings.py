@@ -22,6 +22,9 @@ ROLES = ("generator", "discriminator")
 LAYOUT_KEYS = ("channels_last", "gemm_conv", "subpixel_conv")  # decided by the timed probe
 
 
+KEPT = " (kept from the run's start)"
+
+
 def _networks_setting(chosen: dict[str, bool]) -> str:
     """{"generator": True, "discriminator": False} -> "generator"."""
     picked = [role for role in ROLES if chosen[role]]
@@ -45,7 +48,10 @@ def resolve_perf(
     if previous is not None:
         for key in auto:
             values[key] = getattr(previous, key)
-            decisions[key] = previous.decisions.get(key, "") + " (kept from the run's start)"
+            reason = previous.decisions.get(key, "")
+            while reason.endswith(KEPT):  # said once, not once per resume
+                reason = reason.removesuffix(KEPT)
+            decisions[key] = reason + KEPT
             if values[key] == "auto":  # a switch newer than the run: it ran without it
                 values[key] = "none"
                 decisions[key] = "none: not a setting yet when the run started"
