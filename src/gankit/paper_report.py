@@ -104,14 +104,16 @@ def experiment_points(runs: list[ReportRun]) -> list[dict[str, Any]]:
     changed between runs, another length), a `config` entry naming the setup, so that the
     report never pools two setups as seeds of one experiment."""
     points = [dict(r.trial.get("point") or {}) for r in runs]
-    setups: dict[str, set[str]] = {}
-    for r, point in zip(runs, points, strict=True):
-        setups.setdefault(json.dumps([r.config.name, point], sort_keys=True), set()).add(
-            _setup(r.config)
-        )
-    for r, point in zip(runs, points, strict=True):
-        if len(setups[json.dumps([r.config.name, point], sort_keys=True)]) > 1:
-            point["config"] = _setup(r.config)
+    keys = [
+        json.dumps([r.config.name, p], sort_keys=True) for r, p in zip(runs, points, strict=True)
+    ]
+    setups = [_setup(r.config) for r in runs]
+    seen: dict[str, set[str]] = {}
+    for key, setup in zip(keys, setups, strict=True):
+        seen.setdefault(key, set()).add(setup)
+    for key, setup, point in zip(keys, setups, points, strict=True):
+        if len(seen[key]) > 1:
+            point["config"] = setup
     return points
 
 
