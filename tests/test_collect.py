@@ -227,13 +227,20 @@ def test_over_seeds_keeps_a_sweeps_grid_points_apart(tmp_path: Path) -> None:
     assert rows["b"][2] == "1" and rows["b"][3].startswith("1.000")
 
 
-def _fake_run(root: Path, name: str, overrides: list[str], point: dict, score: float) -> Path:
+def _fake_run(
+    root: Path,
+    name: str,
+    overrides: list[str],
+    point: dict,
+    score: float,
+    preset: str = "xiao2023-sgd",
+) -> Path:
     """A run folder with what the report reads: config, metrics, trial record, two loss rows."""
     from gankit.config import dump_config
 
     run = root / name
     run.mkdir(parents=True)
-    (run / "config.yaml").write_text(dump_config(load_config("xiao2023-sgd", overrides)))
+    (run / "config.yaml").write_text(dump_config(load_config(preset, overrides)))
     metrics = {"is_mean": score, "fid": 10 * score, "kid": 0.0, "precision": 0.5, "recall": 0.5,
                "coverage": 0.5, "modes_covered": 10}  # fmt: skip
     (run / "metrics.json").write_text(json.dumps(metrics))
@@ -265,3 +272,35 @@ def test_report_never_pools_two_setups_of_one_preset(tmp_path: Path) -> None:
     assert sum("optim.d.lr=0.1" in h for h in headings) == 1
     losses = sorted(p.name for p in (out / "figures").glob("*-losses.png"))
     assert len(losses) == 3 and "xiao2023-sgd_lr=0.1-losses.png" in losses
+
+
+def test_a_reading_is_shown_beside_its_experiments_figure_and_score(tmp_path: Path) -> None:
+    """A preset that inherits from a paper's experiment (a reading of it) gets that
+    experiment's score in the over-seeds table and its figure's caption."""
+    from gankit.paper_report import build_paper_report
+
+    runs = [
+        _fake_run(tmp_path, "liu2021-dcgan-d1-s0", [], {}, 2.0, preset="liu2021-dcgan-d1"),
+        _fake_run(tmp_path, "liu2021-gan-6-s0", [], {}, 3.0, preset="liu2021-gan-6"),
+        _fake_run(tmp_path, "dcgan-s0", [], {}, 4.0, preset="dcgan"),
+    ]
+    doc = build_paper_report(runs, tmp_path / "report", "t", "made", PAPERS["liu2021"])
+    over = next(b for b in doc.blocks if isinstance(b, Table))
+    paper_column = {row[0]: row[-1] for row in over.rows}
+    assert paper_column == {
+        "liu2021-dcgan-d1": "ISc (Table 3, group 1): 6.10",
+        "liu2021-gan-6": "ISs (Table 3, group 2): 4.80",
+        "dcgan": "",
+    }
+    text = " ".join(b.text for b in doc.blocks if hasattr(b, "text"))
+    assert "The paper's Figure 3: \u201cDCGAN partial results (Experiment 1)" in text
+    assert "The paper's Figure 9:" in text
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_every_preset_a_paper_reproduces_runs_one_of_its_experiments(paper: str) -> None:
+    experiments = [PAPERS[paper].experiment_of(p) for p in PAPERS[paper].presets]
+    assert None not in experiments and len(set(experiments)) == len(experiments)
+    assert all(e in PAPERS[paper].figures for e in experiments)
+    if PAPERS[paper].scores:
+        assert set(experiments) == set(PAPERS[paper].scores)

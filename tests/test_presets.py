@@ -10,7 +10,14 @@ import yaml
 from click.testing import CliRunner
 
 from gankit.cli import main
-from gankit.config import ConfigError, deep_merge, load_config, read_preset, validate
+from gankit.config import (
+    ConfigError,
+    deep_merge,
+    load_config,
+    preset_lineage,
+    read_preset,
+    validate,
+)
 
 FLAT = yaml.safe_load((Path(__file__).parent / "data" / "flat_presets.yaml").read_text())
 
@@ -72,3 +79,19 @@ def test_presets_show_unknown_name_is_a_user_error() -> None:
     result = CliRunner().invoke(main, ["presets", "--show", "nope"])
     assert result.exit_code == 2 and "unknown preset 'nope'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_presets_lineage_follows_its_base_chain() -> None:
+    assert preset_lineage("liu2021-dcgan-atienza") == [
+        "liu2021-dcgan-atienza", "liu2021-dcgan-3groups", "liu2021-dcgan"]  # fmt: skip
+    assert preset_lineage("xiao2023-adam") == ["xiao2023-adam", "_xiao2023-mlp", "_xiao2023"]
+    assert preset_lineage("my-own-config") == ["my-own-config"]
+
+
+def test_the_three_group_digit_6_preset_differs_from_its_all_digit_one_only_in_the_data() -> None:
+    """Experiment 2 under the three-group reading: Experiment 1's config on the digit 6."""
+    six, all_digits = load_config("liu2021-dcgan-3groups-6"), load_config("liu2021-dcgan-3groups")
+    assert six.data.labels == [6] and all_digits.data.labels is None
+    assert six.model_copy(update={"data": all_digits.data}).fingerprint() == (
+        all_digits.fingerprint()
+    )

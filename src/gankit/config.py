@@ -354,6 +354,19 @@ def read_preset(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     return deep_merge(read_preset(base, (*_seen, name)), tree)
 
 
+def preset_lineage(name: str) -> list[str]:
+    """`name` and the presets its `base:` chain names, nearest first; [name] alone when it is
+    not a preset (a run's config may carry any name)."""
+    lineage = [name]
+    folder = resources.files("gankit") / "presets"
+    while (path := folder / f"{lineage[-1]}.yaml").is_file():
+        base = (yaml.safe_load(path.read_text()) or {}).get("base")
+        if base is None or base in lineage:  # a cycle: read_preset names it
+            break
+        lineage.append(base)
+    return lineage
+
+
 def _format_errors(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():

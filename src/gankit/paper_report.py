@@ -127,9 +127,11 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         if r.metrics
     ]
     keys = sorted({k for row in rows for k in row.point})
-    scores = (
-        {p: f"{name}: {value:.2f}" for p, (name, value) in paper.scores.items()} if paper else {}
-    )
+    scores = {
+        row.preset: f"{score[0]}: {score[1]:.2f}"
+        for row in rows
+        if paper and (score := paper.score_of(row.preset)) is not None
+    }
     metrics = report_metrics(paper)
     return seed_table(group_rows(rows, metrics), keys, scores or None, metrics)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gankit.config import preset_lineage
+
 
 @dataclass(frozen=True)
 class PaperFigure:
@@ -32,14 +34,32 @@ class ExperimentFigures:
 class Paper:
     key: str
     citation: str
+    # the presets `gankit reproduce` runs, one per experiment: where the paper's text reads
+    # two ways, the reading the investigation settled on (docs/results/<key>.md)
     presets: tuple[str, ...]
-    # preset -> (the paper's name for the score, value); only Liu 2021 reports numbers
+    # experiment -> (the paper's name for the score, value); only Liu 2021 reports numbers.
+    # An experiment is keyed by the preset that first ran it; paper_experiment maps a reading
+    # (a preset inheriting from it) to it.
     scores: dict[str, tuple[str, float]]
     note: str
-    # preset -> the figures the report regenerates for it
+    # experiment -> the figures the report regenerates for it
     figures: dict[str, ExperimentFigures] = field(default_factory=dict)
     # metrics.json keys the report's tables add after the headline metrics (PAPER_ROWS)
     metrics: tuple[str, ...] = ()
+
+    def experiment_of(self, preset: str) -> str | None:
+        """The experiment `preset` runs: the nearest preset in its `base:` chain that this
+        paper keys figures or a score by. A reading of an experiment inherits from the preset
+        that first ran it (liu2021-dcgan-3groups from liu2021-dcgan), so it is shown beside the
+        same figure and score."""
+        for name in preset_lineage(preset):
+            if name in self.figures or name in self.scores:
+                return name
+        return None
+
+    def score_of(self, preset: str) -> tuple[str, float] | None:
+        experiment = self.experiment_of(preset)
+        return self.scores.get(experiment) if experiment else None
 
 
 def _liu(
@@ -186,8 +206,14 @@ PAPERS: dict[str, Paper] = {
 }
 
 
-def paper_score(preset: str) -> tuple[str, float] | None:
+def paper_experiment(preset: str) -> tuple[Paper, str] | None:
+    """The paper and experiment that `preset` runs (Paper.experiment_of), if any."""
     for paper in PAPERS.values():
-        if preset in paper.scores:
-            return paper.scores[preset]
+        if (experiment := paper.experiment_of(preset)) is not None:
+            return paper, experiment
     return None
+
+
+def paper_score(preset: str) -> tuple[str, float] | None:
+    found = paper_experiment(preset)
+    return found[0].score_of(preset) if found else None

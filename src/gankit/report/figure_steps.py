@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gankit.config import Config, ConfigError, load_config
-from gankit.papers import PAPERS, ExperimentFigures
+from gankit.papers import ExperimentFigures, paper_experiment
 from gankit.rundir import RunDir, step_of
 
 
@@ -30,10 +30,8 @@ class FigureGrid:
 
 
 def experiment_figures(preset: str) -> ExperimentFigures | None:
-    for paper in PAPERS.values():
-        if preset in paper.figures:
-            return paper.figures[preset]
-    return None
+    found = paper_experiment(preset)
+    return found[0].figures.get(found[1]) if found else None
 
 
 def length_scale(config: Config) -> float:
