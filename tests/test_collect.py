@@ -304,3 +304,27 @@ def test_every_preset_a_paper_reproduces_runs_one_of_its_experiments(paper: str)
     assert all(e in PAPERS[paper].figures for e in experiments)
     if PAPERS[paper].scores:
         assert set(experiments) == set(PAPERS[paper].scores)
+
+
+def test_a_runs_heading_gives_its_presets_description_as_it_reads_now(tmp_path: Path) -> None:
+    """The description is outside the fingerprint: a run that computes what its preset computes
+    is headed by the preset's revised text; a run whose config differs keeps the one it
+    recorded."""
+    import yaml
+
+    from gankit.paper_report import build_paper_report
+
+    runs = [
+        _fake_run(tmp_path, "xiao2023-sgd-s0", [], {}, 2.0),
+        _fake_run(tmp_path, "xiao2023-sgd-other-s0", ["optim.d.lr=0.03"], {}, 1.0),
+    ]
+    for run in runs:
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        config["description"] = "as recorded"
+        (run / "config.yaml").write_text(yaml.safe_dump(config))
+    doc = build_paper_report(runs, tmp_path / "report", "t", "made")
+    headings = [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 3]
+    current = load_config("xiao2023-sgd").description
+    assert len(headings) == 2
+    assert sum(h.endswith(": as recorded") for h in headings) == 1
+    assert sum(h.endswith(f": {current}") for h in headings) == 1

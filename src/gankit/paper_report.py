@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gankit.config import Config, load_config_file
+from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import collected_runs, read_collected
@@ -98,6 +98,19 @@ def _setup(config: Config) -> str:
     return f"{unseeded.fingerprint()[:8]}x{config.train.iterations}"
 
 
+def description(config: Config) -> str:
+    """The preset's description as it reads now when the run computes what the preset computes
+    (its speed and precision settings aside, which a run resolves on its machine): the text is
+    outside the fingerprint and may have been revised, e.g. to say which reading a reproduction
+    runs. Otherwise the description the run recorded."""
+    try:
+        preset = load_config(config.name, [f"train.seed={config.train.seed}"])
+    except ConfigError:
+        return config.description
+    same = preset.model_copy(update={"perf": config.perf}).fingerprint() == config.fingerprint()
+    return preset.description if same else config.description
+
+
 def experiment_points(runs: list[ReportRun]) -> list[dict[str, Any]]:
     """Each run's experiment within its preset: its sweep grid point (the values trial.json
     records) and, where runs of one preset and point still compute different things (a preset
@@ -177,7 +190,7 @@ def experiment_blocks(
     figures = experiment_figures(preset)
     first = min(runs, key=lambda r: r.seed)
     label = experiment_label(preset, point)
-    blocks: list[Block] = [Heading(f"{label}: {first.config.description}", 3)]
+    blocks: list[Block] = [Heading(f"{label}: {description(first.config)}", 3)]
     grids = figure_grids(first.run, first.config)
     if figures:
         fig = figures.samples
