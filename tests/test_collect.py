@@ -283,6 +283,10 @@ def test_a_reading_is_shown_beside_its_experiments_figure_and_score(tmp_path: Pa
         _fake_run(tmp_path, "liu2021-dcgan-d1-s0", [], {}, 2.0, preset="liu2021-dcgan-d1"),
         _fake_run(tmp_path, "liu2021-gan-6-s0", [], {}, 3.0, preset="liu2021-gan-6"),
         _fake_run(tmp_path, "dcgan-s0", [], {}, 4.0, preset="dcgan"),
+        _fake_run(tmp_path, "liu2021-gan-s0", [], {}, 5.0, preset="liu2021-gan"),
+        _fake_run(
+            tmp_path, "liu2021-dcgan-3groups-s0", [], {}, 6.0, preset="liu2021-dcgan-3groups"
+        ),
     ]
     doc = build_paper_report(runs, tmp_path / "report", "t", "made", PAPERS["liu2021"])
     over = next(b for b in doc.blocks if isinstance(b, Table))
@@ -291,10 +295,21 @@ def test_a_reading_is_shown_beside_its_experiments_figure_and_score(tmp_path: Pa
         "liu2021-dcgan-d1": "ISc (Table 3, group 1): 6.10",
         "liu2021-gan-6": "ISs (Table 3, group 2): 4.80",
         "dcgan": "",
+        "liu2021-gan": "ISc (Table 3, group 1): 4.55",
+        "liu2021-dcgan-3groups": "ISc (Table 3, group 1): 6.10",
     }
     text = " ".join(b.text for b in doc.blocks if hasattr(b, "text"))
     assert "The paper's Figure 3: \u201cDCGAN partial results (Experiment 1)" in text
     assert "The paper's Figure 9:" in text
+    # the paper's own presets first, in its order, then the others by name
+    headings = [b.text.split(":")[0] for b in doc.blocks if isinstance(b, Heading) and b.level == 3]
+    assert headings == [
+        "liu2021-gan",
+        "liu2021-dcgan-3groups",
+        "liu2021-gan-6",
+        "dcgan",
+        "liu2021-dcgan-d1",
+    ]
 
 
 @pytest.mark.parametrize("paper", sorted(PAPERS))

@@ -261,7 +261,7 @@ def build_paper_report(
     for r, point in sorted(
         zip(runs, experiment_points(runs), strict=True),
         key=lambda rp: (
-            rp[0].config.name not in order,
+            order.index(rp[0].config.name) if rp[0].config.name in order else len(order),
             rp[0].config.name,
             json.dumps(rp[1], sort_keys=True),
             rp[0].seed,
