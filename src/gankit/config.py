@@ -339,13 +339,19 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _preset_file(name: str) -> dict[str, Any] | None:
+    """The tree one preset file (or _base file) holds, its `base:` unresolved; None when there
+    is no such file."""
+    path = resources.files("gankit") / "presets" / f"{name}.yaml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else None
+
+
 def read_preset(name: str, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """A preset's tree with its `base:` chain resolved: a preset lists only what differs from
     the preset (or _base file) it names."""
-    path = resources.files("gankit") / "presets" / f"{name}.yaml"
-    if not path.is_file():
+    tree = _preset_file(name)
+    if tree is None:
         raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(preset_names())}")
-    tree = yaml.safe_load(path.read_text()) or {}
     base = tree.pop("base", None)
     if base is None:
         return tree
@@ -358,9 +364,8 @@ def preset_lineage(name: str) -> list[str]:
     """`name` and the presets its `base:` chain names, nearest first; [name] alone when it is
     not a preset (a run's config may carry any name)."""
     lineage = [name]
-    folder = resources.files("gankit") / "presets"
-    while (path := folder / f"{lineage[-1]}.yaml").is_file():
-        base = (yaml.safe_load(path.read_text()) or {}).get("base")
+    while (tree := _preset_file(lineage[-1])) is not None:
+        base = tree.get("base")
         if base is None or base in lineage:  # a cycle: read_preset names it
             break
         lineage.append(base)

@@ -141,9 +141,9 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     ]
     keys = sorted({k for row in rows for k in row.point})
     scores = {
-        row.preset: f"{score[0]}: {score[1]:.2f}"
-        for row in rows
-        if paper and (score := paper.score_of(row.preset)) is not None
+        preset: f"{score[0]}: {score[1]:.2f}"
+        for preset in {row.preset for row in rows}
+        if paper and (score := paper.score_of(preset)) is not None
     }
     metrics = report_metrics(paper)
     return seed_table(group_rows(rows, metrics), keys, scores or None, metrics)

@@ -38,7 +38,7 @@ class Paper:
     # two ways, the reading the investigation settled on (docs/results/<key>.md)
     presets: tuple[str, ...]
     # experiment -> (the paper's name for the score, value); only Liu 2021 reports numbers.
-    # An experiment is keyed by the preset that first ran it; paper_experiment maps a reading
+    # An experiment is keyed by the preset that first ran it; experiment_of maps a reading
     # (a preset inheriting from it) to it.
     scores: dict[str, tuple[str, float]]
     note: str
@@ -223,4 +223,4 @@ def paper_experiment(preset: str) -> tuple[Paper, str] | None:
 
 def paper_score(preset: str) -> tuple[str, float] | None:
     found = paper_experiment(preset)
-    return found[0].score_of(preset) if found else None
+    return found[0].scores.get(found[1]) if found else None
