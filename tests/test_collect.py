@@ -301,15 +301,14 @@ def test_a_reading_is_shown_beside_its_experiments_figure_and_score(tmp_path: Pa
     text = " ".join(b.text for b in doc.blocks if hasattr(b, "text"))
     assert "The paper's Figure 3: \u201cDCGAN partial results (Experiment 1)" in text
     assert "The paper's Figure 9:" in text
-    # the paper's own presets first, in its order, then the others by name
+    # the paper's own presets first, in its order, then the others by name: in the headings,
+    # the over-seeds table and the per-seed table alike
+    order = ["liu2021-gan", "liu2021-dcgan-3groups", "liu2021-gan-6", "dcgan", "liu2021-dcgan-d1"]
     headings = [b.text.split(":")[0] for b in doc.blocks if isinstance(b, Heading) and b.level == 3]
-    assert headings == [
-        "liu2021-gan",
-        "liu2021-dcgan-3groups",
-        "liu2021-gan-6",
-        "dcgan",
-        "liu2021-dcgan-d1",
-    ]
+    assert headings == order
+    assert [row[0] for row in over.rows] == order
+    per_seed = [b for b in doc.blocks if isinstance(b, Table)][1]
+    assert [row[0] for row in per_seed.rows if row[1]] == [f"{p}-s0" for p in order]
 
 
 @pytest.mark.parametrize("paper", sorted(PAPERS))

@@ -235,13 +235,32 @@ def history_blocks(by_experiment: dict[str, list[ReportRun]], out: Path) -> list
     return [Heading("Metrics during training"), Image(_relative(image, out), caption)]
 
 
+def in_paper_order(runs: list[ReportRun], paper: Paper | None) -> list[ReportRun]:
+    """The paper's own presets first, in its order, then the others by name; within a preset by
+    grid point, then seed. Every table and figure block of the report follows it."""
+    order = list(paper.presets) if paper else []
+    keyed = zip(runs, experiment_points(runs), strict=True)
+    return [
+        r
+        for r, _ in sorted(
+            keyed,
+            key=lambda rp: (
+                order.index(rp[0].config.name) if rp[0].config.name in order else len(order),
+                rp[0].config.name,
+                json.dumps(rp[1], sort_keys=True),
+                rp[0].seed,
+            ),
+        )
+    ]
+
+
 def build_paper_report(
     run_dirs: list[Path], out: Path, title: str, made: str, paper: Paper | None = None
 ) -> Document:
     """The report document for `out` (its loss panels are written under out/figures, whose
     images from an earlier build are removed first: an experiment renamed or regrouped since
     leaves no stale figure behind)."""
-    runs = open_runs(run_dirs)
+    runs = in_paper_order(open_runs(run_dirs), paper)
     for stale in (out / FIGURES).glob("*.png"):
         stale.unlink()
     doc = Document(title)
@@ -256,17 +275,8 @@ def build_paper_report(
         over_seeds_table(runs, paper),
     )
     doc.add(Heading("Per seed"), per_seed_table(runs, paper))
-    order = list(paper.presets) if paper else []
     experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
-    for r, point in sorted(
-        zip(runs, experiment_points(runs), strict=True),
-        key=lambda rp: (
-            order.index(rp[0].config.name) if rp[0].config.name in order else len(order),
-            rp[0].config.name,
-            json.dumps(rp[1], sort_keys=True),
-            rp[0].seed,
-        ),
-    ):
+    for r, point in zip(runs, experiment_points(runs), strict=True):
         label = experiment_label(r.config.name, point)
         experiments.setdefault(label, (r.config.name, point, []))[2].append(r)
     doc.add(Heading("The paper's figures, regenerated"))
