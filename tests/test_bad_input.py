@@ -272,7 +272,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, gankit_data: Path) -> It
     Image.fromarray(np.zeros((56, 56), np.uint8)).save(ws / "grid-pngs" / "grid.png")
     hold = (
         "import sys, time; from pathlib import Path\n"
-        "from gankit.training.runlock import run_lock\n"
+        "from gankit.locks import run_lock\n"
         "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(600)"
     )
     holder = subprocess.Popen(

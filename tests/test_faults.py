@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from gankit.fileio import WriteError, atomic_write_text
+from gankit.locks import RunDirBusy, run_lock
 from gankit.rundir import LOCK
 from gankit.training.checkpoint import load_checkpoint, save_checkpoint
-from gankit.training.runlock import RunDirBusy, run_lock
 
 FAILURES = [errno.ENOSPC, errno.EROFS, errno.EACCES]
 
@@ -114,7 +114,7 @@ def test_real_full_and_read_only_file_systems(tmp_path: Path) -> None:
 def test_run_lock_refuses_a_second_writer_naming_the_owner(tmp_path: Path) -> None:
     hold = (
         "import sys, time; from pathlib import Path\n"
-        "from gankit.training.runlock import run_lock\n"
+        "from gankit.locks import run_lock\n"
         "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)"
     )
     holder = subprocess.Popen(

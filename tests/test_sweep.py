@@ -6,13 +6,15 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from gankit.claim import ClaimBusy, DirClaim
 from gankit.cli import main
+from gankit.locks import ClaimBusy, DirClaim
+from gankit.rundir import CLAIM
 from gankit.sweep.aggregate import TrialRow, describe, group_rows
 from gankit.sweep.spec import SweepSpec, parse_grid_option, parse_spec, plan_trials
 from gankit.sweep.summary import stat_cell
@@ -152,9 +154,15 @@ def test_a_claim_is_exclusive_and_freed_when_released(tmp_path: Path) -> None:
         second.acquire()
     assert second.is_held_elsewhere()
     first.release()
+    assert not (tmp_path / CLAIM).exists()  # released and removed: a claim file means a holder
     assert not second.is_held_elsewhere()
     with second:
         assert first.is_held_elsewhere()
+    # A claim file left by a process that died is free: the next sweep takes it.
+    (tmp_path / CLAIM).write_text("pid 999999999\nhost elsewhere\nsince 2026-01-01\n")
+    assert not first.is_held_elsewhere()
+    with first:
+        assert f"pid {os.getpid()}\n" in (tmp_path / CLAIM).read_text()
 
 
 def test_spec_refuses_a_sweep_that_is_not_a_mapping() -> None:

@@ -13,6 +13,7 @@ RUN/
   events.out.tfevents.*  TensorBoard (written by tensorboardX into the root)
   trial.json, error.txt  a sweep trial's record and, when it failed, its traceback
   .lock, .claim          held by the process writing the run / the sweep running the trial
+                         (gankit.locks); removed when released
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from typing import Any
 
 from gankit.config import Config
 from gankit.fileio import remove_interrupted_writes
+from gankit.locks import run_lock
 from gankit.report.run_report import write_run_report
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import World, distribute
-from gankit.training.runlock import run_lock
 from gankit.training.trainer import Trainer, TrainResult
 
 

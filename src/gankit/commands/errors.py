@@ -25,7 +25,7 @@ USER_ERRORS = {
     "gankit.evaluation.classifier": "ClassifierError",
     "gankit.evaluation.features": "FeatureExtractorError",
     "gankit.fileio": "WriteError",
-    "gankit.training.runlock": "RunDirBusy",
+    "gankit.locks": "RunDirBusy",
     "gankit.training.trainer": "TrainingDiverged",
     "gankit.report.collect": "CollectError",
 }

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gankit.claim import ClaimBusy, DirClaim
+from gankit.locks import ClaimBusy, DirClaim
 from gankit.sweep.executors import TrialSettings, available_cores, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
 

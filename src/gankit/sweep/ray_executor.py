@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gankit.claim import ClaimBusy, DirClaim
 from gankit.fileio import atomic_write_bytes
+from gankit.locks import ClaimBusy, DirClaim
 from gankit.rundir import METRICS, TRIAL
 from gankit.sweep.executors import TrialSettings, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
