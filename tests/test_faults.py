@@ -134,6 +134,22 @@ def test_run_lock_refuses_a_second_writer_naming_the_owner(tmp_path: Path) -> No
     assert not (tmp_path / LOCK).exists()  # released and removed
 
 
+@pytest.mark.parametrize("code", FAILURES, ids=errno.errorcode.get)
+@pytest.mark.parametrize("stage", ["open", "record"])
+def test_a_lock_that_cannot_be_written_is_a_write_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, stage: str
+) -> None:
+    """A read-only or forbidden run folder, or a full disk, stops the run before it trains with
+    the message every failed write gives, and leaves no lock held."""
+    monkeypatch.setattr(os, "open" if stage == "open" else "pwrite", _failing(code))
+    failed = pytest.raises(WriteError, match=f"{tmp_path / LOCK}.*{errno.errorcode[code]}")
+    with failed, run_lock(tmp_path):
+        pass
+    monkeypatch.undo()
+    with run_lock(tmp_path):  # nothing was left holding it
+        pass
+
+
 def test_stale_lock_of_a_dead_process_is_taken_over_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

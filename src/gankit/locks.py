@@ -61,8 +61,25 @@ class FileLock:
         raise BlockingIOError if a live process holds it."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # a file in the way, a read-only or forbidden parent
-            raise WriteError(self.path.parent, exc) from exc
+            fd = self._open_locked()
+        except BlockingIOError:
+            raise
+        except OSError as exc:  # a file in the way, a read-only or forbidden folder
+            raise WriteError(self.path, exc) from exc
+        try:
+            stale = _owner_of(os.pread(fd, 4096, 0).decode(errors="replace"))
+            since = time.strftime("%Y-%m-%d %H:%M:%S")
+            me = f"pid {os.getpid()}\nhost {socket.gethostname()}\nsince {since}\n".encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, me, 0)
+        except OSError as exc:  # a full disk
+            os.close(fd)
+            raise WriteError(self.path, exc) from exc
+        self._fd = fd
+        return stale
+
+    def _open_locked(self) -> int:
+        """A descriptor of the lock file, flocked; BlockingIOError while another holds it."""
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:
@@ -71,15 +88,8 @@ class FileLock:
                 os.close(fd)
                 raise
             if self._still_linked(fd):
-                break
+                return fd
             os.close(fd)  # the owner released and removed the file between our open and flock
-        stale = _owner_of(os.pread(fd, 4096, 0).decode(errors="replace"))
-        since = time.strftime("%Y-%m-%d %H:%M:%S")
-        me = f"pid {os.getpid()}\nhost {socket.gethostname()}\nsince {since}\n".encode()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, me, 0)
-        self._fd = fd
-        return stale
 
     def release(self) -> None:
         if self._fd is not None:
