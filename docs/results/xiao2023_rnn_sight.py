@@ -1,0 +1,74 @@
+"""What Xiao's RNN discriminator still sees, checkpoint by checkpoint: how well its scores tell
+1,000 real test digits from 1,000 samples (AUC), and which image rows its score depends on
+(the mean |dD/dx| over 200 real digits, per row: the RNN reads the rows top to bottom and
+scores its last hidden state).
+
+    GANKIT_DATA=../shared/data .venv/bin/python docs/results/xiao2023_rnn_sight.py \
+        ~/gankit-runs/xiao2023-v2/xiao2023-rnn-s0
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+
+from gankit.config import Config
+from gankit.data import load_tensors
+from gankit.machine import describe_machine
+from gankit.sampling import generate
+from gankit.training.build import build_discriminator, build_generator
+from gankit.training.checkpoint import load_checkpoint
+
+SAMPLES = 1000
+GRADIENT_IMAGES = 200
+
+
+def auc(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """P(score of a real image > score of a sample): 0.5 is chance."""
+    return (real[:, None] > fake[None, :]).float().mean().item()
+
+
+def row_sensitivity(discriminator: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The mean |dD(x)/dx| of each image row."""
+    x = images.clone().requires_grad_(True)
+    discriminator(x).sum().backward()
+    return x.grad.abs().mean(dim=(0, 1, 3))
+
+
+def first_row_of(mass: float, per_row: torch.Tensor) -> int:
+    """The first row r such that rows r to the last hold `mass` of the total."""
+    from_bottom = per_row.flip(0).cumsum(0) / per_row.sum()
+    return len(per_row) - 1 - int((from_bottom < mass).sum())
+
+
+def main(run_dir: Path) -> None:
+    print(describe_machine(), torch.backends.cpu.get_cpu_capability(), run_dir)
+    real, _ = load_tensors("mnist", "test", None, None, None)
+    real = real[:SAMPLES]
+    print(
+        "\n| step | D logit, real | D logit, samples | AUC | share of |dD/dx| in rows 0-13 "
+        "| rows holding 99% of it |\n|---|---|---|---|---|---|"
+    )
+    checkpoints = sorted((run_dir / "checkpoints").glob("step_*.pt"))
+    for path in [*checkpoints, run_dir / "checkpoints" / "last.pt"]:
+        state = load_checkpoint(path)
+        config = Config.model_validate(state["config"])
+        generator, discriminator = build_generator(config), build_discriminator(config)
+        generator.load_state_dict(state.get("ema") or state["generator"])
+        discriminator.load_state_dict(state["discriminator"])
+        generator.eval(), discriminator.eval()
+        fake = generate(generator, SAMPLES, seed=0)
+        with torch.no_grad():
+            score_real, score_fake = discriminator(real).flatten(), discriminator(fake).flatten()
+        per_row = row_sensitivity(discriminator, real[:GRADIENT_IMAGES])
+        top = per_row[:14].sum() / per_row.sum()
+        print(
+            f"| {state['step']} | {score_real.mean():.3f} ± {score_real.std():.3f} "
+            f"| {score_fake.mean():.3f} ± {score_fake.std():.3f} "
+            f"| {auc(score_real, score_fake):.2f} | {top:.4f} "
+            f"| {first_row_of(0.99, per_row)}-{len(per_row) - 1} |"
+        )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]).expanduser())
