@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import torch
+from checkpoint_networks import milestone_networks
 
 from gankit.config import Config
 from gankit.data import load_tensors
 from gankit.machine import describe_machine
 from gankit.sampling import generate
-from gankit.training.build import build_discriminator, build_generator
 from gankit.training.checkpoint import load_checkpoint
 
 SAMPLES = 2000
@@ -29,24 +29,19 @@ def d_prob(discriminator: torch.nn.Module, images: torch.Tensor) -> float:
 
 def main(run_dir: Path) -> None:
     print(describe_machine(), torch.backends.cpu.get_cpu_capability(), run_dir)
-    checkpoints = sorted((run_dir / "checkpoints").glob("step_*.pt"))
-    data = Config.model_validate(load_checkpoint(checkpoints[0])["config"]).data
+    data = Config.model_validate(
+        load_checkpoint(run_dir / "checkpoints" / "last.pt")["config"]
+    ).data
     train = load_tensors(data.dataset, "train", None, data.labels, data.limit)[0]
     test = load_tensors(data.dataset, "test", None, data.labels, None)[0]
     print(
         f"\n{len(train)} training and {len(test)} test images\n\n"
         "| step | D, training images | D, test images | D, samples |\n|---|---|---|---|"
     )
-    for path in checkpoints:
-        state = load_checkpoint(path)
-        config = Config.model_validate(state["config"])
-        generator, discriminator = build_generator(config), build_discriminator(config)
-        generator.load_state_dict(state.get("ema") or state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        generator.eval(), discriminator.eval()
+    for step, _, generator, discriminator in milestone_networks(run_dir):
         fake = generate(generator, SAMPLES, seed=0)
         print(
-            f"| {state['step']} | {d_prob(discriminator, train):.3f} "
+            f"| {step} | {d_prob(discriminator, train):.3f} "
             f"| {d_prob(discriminator, test):.3f} | {d_prob(discriminator, fake):.3f} |"
         )
 

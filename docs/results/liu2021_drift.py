@@ -10,14 +10,12 @@ import sys
 from pathlib import Path
 
 import torch
+from checkpoint_networks import milestone_networks
 
-from gankit.config import Config
 from gankit.data import load_tensors
 from gankit.evaluation.classifier import classify, load_classifier
 from gankit.machine import describe_machine
 from gankit.sampling import generate
-from gankit.training.build import build_discriminator, build_generator
-from gankit.training.checkpoint import load_checkpoint
 
 SAMPLES = 2000
 
@@ -39,17 +37,10 @@ def main(run_dir: Path) -> None:
     classifier = load_classifier("mnist")
     header = "| step | " + " | ".join(str(c) for c in range(10)) + " |"
     rows = {"shares": [], "d_real": [], "d_fake": []}
-    for path in sorted((run_dir / "checkpoints").glob("step_*.pt")):
-        state = load_checkpoint(path)
-        config = Config.model_validate(state["config"])
-        generator, discriminator = build_generator(config), build_discriminator(config)
-        generator.load_state_dict(state.get("ema") or state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        generator.eval(), discriminator.eval()
+    for step, _, generator, discriminator in milestone_networks(run_dir):
         fake = generate(generator, SAMPLES, seed=0)
         fake_classes = classify(classifier, fake)[1].argmax(1)
         shares = torch.bincount(fake_classes, minlength=10).float() / SAMPLES
-        step = state["step"]
         rows["shares"].append(f"| {step} | " + " | ".join(f"{s:.2f}" for s in shares) + " |")
         d_real = per_class_mean(d_prob(discriminator, real), real_labels)
         d_fake = per_class_mean(d_prob(discriminator, fake), fake_classes)

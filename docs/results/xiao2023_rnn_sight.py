@@ -11,13 +11,11 @@ import sys
 from pathlib import Path
 
 import torch
+from checkpoint_networks import milestone_networks
 
-from gankit.config import Config
 from gankit.data import load_tensors
 from gankit.machine import describe_machine
 from gankit.sampling import generate
-from gankit.training.build import build_discriminator, build_generator
-from gankit.training.checkpoint import load_checkpoint
 
 SAMPLES = 1000
 GRADIENT_IMAGES = 200
@@ -49,21 +47,14 @@ def main(run_dir: Path) -> None:
         "\n| step | D logit, real | D logit, samples | AUC | share of |dD/dx| in rows 0-13 "
         "| rows holding 99% of it |\n|---|---|---|---|---|---|"
     )
-    checkpoints = sorted((run_dir / "checkpoints").glob("step_*.pt"))
-    for path in [*checkpoints, run_dir / "checkpoints" / "last.pt"]:
-        state = load_checkpoint(path)
-        config = Config.model_validate(state["config"])
-        generator, discriminator = build_generator(config), build_discriminator(config)
-        generator.load_state_dict(state.get("ema") or state["generator"])
-        discriminator.load_state_dict(state["discriminator"])
-        generator.eval(), discriminator.eval()
+    for step, _, generator, discriminator in milestone_networks(run_dir, last=True):
         fake = generate(generator, SAMPLES, seed=0)
         with torch.no_grad():
             score_real, score_fake = discriminator(real).flatten(), discriminator(fake).flatten()
         per_row = row_sensitivity(discriminator, real[:GRADIENT_IMAGES])
         top = per_row[:14].sum() / per_row.sum()
         print(
-            f"| {state['step']} | {score_real.mean():.3f} ± {score_real.std():.3f} "
+            f"| {step} | {score_real.mean():.3f} ± {score_real.std():.3f} "
             f"| {score_fake.mean():.3f} ± {score_fake.std():.3f} "
             f"| {auc(score_real, score_fake):.2f} | {top:.4f} "
             f"| {first_row_of(0.99, per_row)}-{len(per_row) - 1} |"
