@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from gankit.cli import main
 from gankit.config import load_config
-from gankit.machine import cpu_model
+from gankit.machine import cpu_id, cpu_model
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import thin_csv
 from gankit.report.document import Heading, Table
@@ -123,7 +123,8 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     over = f"{statistics.mean(fids):.3f} ± {statistics.stdev(fids):.3f} ["
     assert re.search(rf"\| {PRESET} \| 2 \| [^|]+ \| {re.escape(over)}", md)
     # each run's row says where it trained and for how long (its collected timing.json)
-    machine = f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}, "
+    cpu = f"{cpu_model()} [{cpu_id()}]" if cpu_id() else cpu_model()
+    machine = f"{cpu} ({torch.backends.cpu.get_cpu_capability()}, "
     assert md.count(machine) == len(metrics)
     images = _image_paths(md)
     assert len(images) >= 4 and all((collected / image).is_file() for image in images)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from gankit.config import PerfConfig, load_config
-from gankit.fast import capability, torch_private
+from gankit.fast import capability, probe, torch_private
 from gankit.fast.path import FastPath
 from gankit.fast.probe import Layout, candidates, probe_layout
 from gankit.training.build import resolve_fast_path
@@ -195,3 +195,19 @@ def test_resolved_decisions_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
     perf = _resolve("dcgan", "model.g_width=4", "model.d_width=4", "train.batch_size=4")
     assert perf.channels_last in ("both", "generator", "discriminator", "none")
     assert "probe" in perf.decisions["channels_last"] and "NCHW" in perf.decisions["probe"]
+
+
+def test_a_probe_is_not_reused_on_another_cpu_generation_of_the_same_name(
+    tmp_path, monkeypatch
+) -> None:
+    """VMs report e.g. Zen 3 and Zen 4 alike as 'AMD EPYC' with different instruction sets
+    behind the same capability string; the cache tells them apart by family and model."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.Flatten(), nn.Linear(64, 1))
+    inputs = (torch.randn(8, 1, 8, 8),)
+    monkeypatch.setattr(probe, "cpu_id", lambda: "AuthenticAMD family 25 model 1 stepping 1")
+    assert not probe_layout(net, "discriminator", inputs, FastPath()).cached
+    assert probe_layout(net, "discriminator", inputs, FastPath()).cached
+    monkeypatch.setattr(probe, "cpu_id", lambda: "AuthenticAMD family 25 model 17 stepping 1")
+    assert not probe_layout(net, "discriminator", inputs, FastPath()).cached

@@ -9,20 +9,43 @@ from pathlib import Path
 
 import torch
 
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def _first_cpu_fields() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo; empty where there is none (not Linux)."""
+    if not CPUINFO.exists():
+        return {}
+    fields: dict[str, str] = {}
+    for line in CPUINFO.read_text().splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
 
 def cpu_model() -> str:
     """The CPU's marketing name from /proc/cpuinfo where there is one (Linux)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+    return _first_cpu_fields().get("model name") or platform.processor() or platform.machine()
+
+
+def cpu_id() -> str:
+    """Vendor, family, model and stepping: what tells CPU generations apart where a VM's
+    marketing name does not (two generations both reported as 'AMD EPYC'); '' if unknown."""
+    fields = _first_cpu_fields()
+    if "cpu family" not in fields:
+        return ""
+    return (
+        f"{fields.get('vendor_id', '?')} family {fields['cpu family']} "
+        f"model {fields.get('model', '?')} stepping {fields.get('stepping', '?')}"
+    )
 
 
 def machine_facts(device: str = "cpu") -> dict[str, str | int]:
     facts: dict[str, str | int] = {
         "cpu": cpu_model(),
+        "cpu_id": cpu_id(),
         "cpu_count": os.cpu_count() or 0,
         "capability": torch.backends.cpu.get_cpu_capability(),
         "torch_threads": torch.get_num_threads(),

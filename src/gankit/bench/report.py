@@ -32,17 +32,20 @@ def finish(doc: dict[str, Any]) -> dict[str, Any]:
 
 def format_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
+    cpu = f"{m['cpu']} [{m['cpu_id']}]" if m.get("cpu_id") else m["cpu"]
     lines = [
-        f"{m['cpu']} ({m.get('capability', '?')}), {m['cpu_count']} cores, "
+        f"{cpu} ({m.get('capability', '?')}), {m['cpu_count']} cores, "
         f"{m['torch_threads']} torch threads, "
         f"torch {m['torch']}, device {m['device']}; load average "
         f"{m['load_average_start'][0]:.2f} -> {m['load_average_end'][0]:.2f}; "
         f"OMP_WAIT_POLICY {m['omp_wait_policy']}"
     ]
     if doc["presets"]:
+        width = max(len("preset"), *map(len, doc["presets"]))
         lines += [
             "",
-            f"{'preset':<18} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}  settings",
+            f"{'preset':<{width}} {'gankit it/s':>12} {'reference it/s':>15} {'speedup':>8}  "
+            "settings",
         ]
         for name, r in doc["presets"].items():
             p = r["perf"]
@@ -51,7 +54,7 @@ def format_table(doc: dict[str, Any]) -> str:
                 f"subpixel={p.get('subpixel_conv', 'none')}"
             )
             lines.append(
-                f"{name:<18} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
+                f"{name:<{width}} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
                 f"{r['speedup']:>7.2f}x  {chosen}"
             )
     if "time_to_quality" in doc:

@@ -23,7 +23,7 @@ from gankit.fast.gemm_conv import supports_gemm_conv
 from gankit.fast.path import FastPath
 from gankit.fast.subpixel import foldable_pairs
 from gankit.fileio import atomic_write_text
-from gankit.machine import cpu_model
+from gankit.machine import cpu_id, cpu_model
 
 CACHE_VERSION = 1
 WARMUP_PASSES = 1
@@ -105,6 +105,7 @@ def _cache_key(
     facts = {
         "version": CACHE_VERSION,
         "cpu": cpu_model(),
+        "cpu_id": cpu_id(),  # VMs name several generations alike
         "capability": cpu_capability(),
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),

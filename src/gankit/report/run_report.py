@@ -121,8 +121,11 @@ def build_run_report(run_dir: Path) -> Document:
 
 
 def machine_label(machine: dict[str, Any]) -> str:
-    """A timing.json machine record as 'CPU or GPU (capability, N threads, torch V)'."""
+    """A timing.json machine record as 'CPU or GPU (capability, N threads, torch V)', the CPU
+    with its family and model where the record has them."""
     where = machine.get("gpu") or machine.get("cpu")
+    if not machine.get("gpu") and machine.get("cpu_id"):
+        where = f"{where} [{machine['cpu_id']}]"
     threads, torch_version = machine.get("torch_threads"), machine.get("torch")
     plural = "" if threads == 1 else "s"
     return f"{where} ({machine.get('capability')}, {threads} thread{plural}, torch {torch_version})"
