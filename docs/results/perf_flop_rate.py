@@ -1,6 +1,6 @@
 """How close a preset's training iteration runs to this CPU's matrix-multiply ceiling: the
 iteration's floating-point work (torch's FlopCounterMode), its measured time, the rate that
-makes, and the rate of one large fp32 matrix product on the same threads.
+makes, and the rates of one large fp32 and one large bf16 matrix product on the same threads.
 
     GANKIT_DATA=../shared/data .venv/bin/python docs/results/perf_flop_rate.py \
         liu2021-dcgan liu2021-gan
@@ -34,14 +34,18 @@ def seconds_per_call(fn, min_seconds: float = 5.0) -> float:
     return sorted(rounds[1:])[len(rounds[1:]) // 2]
 
 
-def gemm_ceiling(n: int = 2048) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def gemm_ceiling(dtype: torch.dtype, n: int = 2048) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     return 2 * n**3 / seconds_per_call(lambda: a @ b) / 1e9
 
 
 print(describe_machine(), torch.backends.cpu.get_cpu_capability(), f"{THREADS} threads")
-ceiling = gemm_ceiling()
+ceiling = gemm_ceiling(torch.float32)
 print(f"fp32 matrix product 2048^3: {ceiling:.0f} GFLOP/s")
+# bf16's ceiling says what a bf16 iteration could gain at best: where bf16 is emulated it is
+# below fp32's.
+bf16_ceiling = gemm_ceiling(torch.bfloat16)
+print(f"bf16 matrix product 2048^3: {bf16_ceiling:.0f} GFLOP/s")
 for preset in sys.argv[1:]:
     with tempfile.TemporaryDirectory() as d:
         trainer = Trainer(
@@ -55,5 +59,6 @@ for preset in sys.argv[1:]:
         rate = gflop / seconds
         print(
             f"{preset}: {gflop:.2f} GFLOP per iteration, {seconds * 1e3:.1f} ms, "
-            f"{rate:.0f} GFLOP/s = {rate / ceiling:.0%} of the matrix-product rate"
+            f"{rate:.0f} GFLOP/s = {rate / ceiling:.0%} of the fp32 and {rate / bf16_ceiling:.0%} "
+            f"of the bf16 matrix-product rate (perf.amp {trainer.config.perf.amp})"
         )
