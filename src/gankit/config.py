@@ -250,6 +250,11 @@ class LogConfig(Strict):
     milestones: list[int] = Field(default_factory=list, description="checkpoints kept forever")
     eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
     eval_samples: int = Field(default=2000, gt=0)
+    keep_best: bool = Field(
+        default=True,
+        description="with eval_every: also keep checkpoints/best.pt, the state at the periodic "
+        "evaluation with the lowest FID (a run can be past its best at the end)",
+    )
     grid_size: int = Field(default=64, gt=0, description="images in each sample grid")
     tensorboard: bool = Field(
         default=True, description="TensorBoard event files in the run directory"

@@ -19,7 +19,7 @@ from safetensors.torch import save
 from gankit.config import ConfigError, dump_config, load_config_file
 from gankit.fileio import atomic_write_bytes, atomic_write_text
 from gankit.machine import resolve_device
-from gankit.rundir import CONFIG  # the run's config file, under the same name
+from gankit.rundir import CONFIG, LAST  # CONFIG: the run's config file, under the same name
 from gankit.runs import TrainedRun, load_run
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError
@@ -28,11 +28,12 @@ WEIGHTS = "generator.safetensors"
 FORMAT = "gankit-generator"
 
 
-def export_generator(run_dir: str | Path, out: str | Path) -> Path:
-    """Write out/generator.safetensors and out/config.yaml from a run's last checkpoint."""
-    run = load_run(run_dir)
+def export_generator(run_dir: str | Path, out: str | Path, checkpoint: str = LAST) -> Path:
+    """Write out/generator.safetensors and out/config.yaml from a run's checkpoint (the last
+    one unless `checkpoint` names 'best' or a milestone's step)."""
+    run = load_run(run_dir, checkpoint=checkpoint)
     tensors = {k: v.detach().cpu().contiguous() for k, v in run.generator.state_dict().items()}
-    metadata = {"format": FORMAT, "step": str(run.step)}
+    metadata = {"format": FORMAT, "step": str(run.step), "checkpoint": checkpoint}
     out = Path(out)
     atomic_write_bytes(out / WEIGHTS, lambda f: f.write(save(tensors, metadata=metadata)))
     atomic_write_text(out / CONFIG, dump_config(run.config))

@@ -2,12 +2,14 @@
 
 RUN/
   config.yaml            the resolved config (perf decisions included)
-  checkpoints/last.pt    the latest checkpoint; step_NNNNNN.pt are milestones
+  checkpoints/last.pt    the latest checkpoint; step_NNNNNN.pt are milestones; best.pt the
+                         state at the lowest periodic FID (log.keep_best)
   samples/step_NNNNNN.png  fixed-noise grids
   losses.csv             one row per log.every iterations
   metrics_history.csv    periodic IS/FID (log.eval_every)
   plots/losses.png, plots/metrics.png
-  metrics.json           the final evaluation
+  metrics.json           the final evaluation (of last.pt)
+  metrics_best.json, metrics_step_NNNNNN.json   `gankit eval --checkpoint best|STEP`
   timing.json            how long it trained, on which machines, over its resumes
   report.md, report.html
   events.out.tfevents.*  TensorBoard (written by tensorboardX into the root)
@@ -24,6 +26,8 @@ from pathlib import Path
 CONFIG = "config.yaml"
 CHECKPOINTS = "checkpoints"
 LAST_CHECKPOINT = "last.pt"
+BEST_CHECKPOINT = "best.pt"
+LAST, BEST = "last", "best"  # the checkpoint names `--checkpoint` takes besides a step
 SAMPLES = "samples"
 LOSSES = "losses.csv"
 METRIC_HISTORY = "metrics_history.csv"
@@ -44,6 +48,14 @@ STEP_PREFIX = "step_"  # milestones and sample grids: step_NNNNNN.pt / .png
 
 def step_file(step: int, suffix: str) -> str:
     return f"{STEP_PREFIX}{step:06d}{suffix}"
+
+
+def checkpoint_step(which: str) -> int:
+    if not which.isdigit():
+        raise ValueError(
+            f"checkpoint {which!r}: give {LAST}, {BEST} or a milestone's step (e.g. 10000)"
+        )
+    return int(which)
 
 
 def step_of(path: Path) -> int:
@@ -67,8 +79,38 @@ class RunDir:
     def last_checkpoint(self) -> Path:
         return self.checkpoints / LAST_CHECKPOINT
 
+    @property
+    def best_checkpoint(self) -> Path:
+        return self.checkpoints / BEST_CHECKPOINT
+
     def milestone(self, step: int) -> Path:
         return self.checkpoints / step_file(step, ".pt")
+
+    @property
+    def milestones(self) -> list[Path]:
+        return sorted(self.checkpoints.glob(f"{STEP_PREFIX}*.pt"))
+
+    def checkpoint(self, which: str) -> Path:
+        """'last', 'best' or a milestone's step (as `--checkpoint` takes it)."""
+        if which == LAST:
+            return self.last_checkpoint
+        if which == BEST:
+            return self.best_checkpoint
+        return self.milestone(checkpoint_step(which))
+
+    @property
+    def earlier_metrics(self) -> list[Path]:
+        """Evaluations of other checkpoints than the last (metrics_of), best first."""
+        return sorted(self.root.glob("metrics_*.json"), key=lambda p: p.stem != f"metrics_{BEST}")
+
+    def metrics_of(self, which: str) -> Path:
+        """Where the evaluation of checkpoint `which` goes: metrics.json for the last one, so
+        that scoring an earlier state never overwrites the final evaluation."""
+        if which == LAST:
+            return self.metrics
+        if which == BEST:
+            return self.root / f"metrics_{BEST}.json"
+        return self.root / f"metrics_{step_file(checkpoint_step(which), '.json')}"
 
     @property
     def samples(self) -> Path:

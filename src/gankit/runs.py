@@ -15,7 +15,7 @@ from gankit.data.stacked import NAME as STACKED_MNIST
 from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images, write_metrics
 from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
-from gankit.rundir import RunDir
+from gankit.rundir import BEST, LAST, RunDir, step_of
 from gankit.sampling import BATCH, EVAL_SEED, check_labels, generate
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
@@ -62,28 +62,41 @@ class TrainedRun:
         return generate(self.generator, n, seed=seed, labels=labels, batch_size=batch_size)
 
 
-def load_run(run_dir: str | Path, device: str = "cpu") -> TrainedRun:
-    """The run's sampling generator (EMA weights when trained with them) in eval mode."""
+def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str = LAST) -> TrainedRun:
+    """The run's sampling generator (EMA weights when trained with them) in eval mode, from
+    checkpoint `checkpoint`: 'last', 'best' (log.keep_best) or a kept milestone's step."""
     run = RunDir(Path(run_dir))
     if not run.last_checkpoint.exists():
         raise CheckpointError(
             f"{run.root}: no checkpoints/last.pt; is this a gankit run directory? "
             "Train one with `gankit train --out DIR`"
         )
+    path = run.checkpoint(checkpoint)
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such checkpoint; {_available(run)}")
     dev = resolve_device(device)
-    state = load_checkpoint(run.last_checkpoint, dev)
+    state = load_checkpoint(path, dev)
     config = Config.model_validate(state["config"])
     generator = build_generator(config).to(dev)
     try:
         generator.load_state_dict(state.get("ema") or state["generator"])
     except RuntimeError as exc:  # missing, unexpected or differently shaped weights
         raise CheckpointError(
-            f"{run.last_checkpoint}: its generator weights do not fit the model its config "
+            f"{path}: its generator weights do not fit the model its config "
             f"describes ({str(exc).splitlines()[0]}); the file was altered or pieced together "
             "from another run. Restore it from a milestone in the same checkpoints/ folder"
         ) from None
     generator.eval()
     return TrainedRun(run.root, config, int(state["step"]), generator, dev)
+
+
+def _available(run: RunDir) -> str:
+    names = [LAST]
+    if run.best_checkpoint.exists():
+        names.append(BEST)
+    names += [str(step_of(p)) for p in run.milestones]
+    hint = "" if BEST in names else " (best.pt is kept when trained with log.eval_every)"
+    return f"this run has {', '.join(names)}{hint}"
 
 
 def evaluate_run(
@@ -94,11 +107,13 @@ def evaluate_run(
     features: str = "classifier",
     inception_weights: str | Path | None = None,
     real_split: str = "train",
+    checkpoint: str = LAST,
 ) -> dict[str, Any]:
     """Sample n images from a run's generator with the evaluation seed, evaluate them, write
-    the run's metrics.json (a Stacked MNIST run: its modes on the benchmark's sample count)."""
+    the run's metrics.json (a Stacked MNIST run: its modes on the benchmark's sample count);
+    another checkpoint than the last is scored into its own file (RunDir.metrics_of)."""
     device = str(resolve_device(device))
-    run = load_run(run_dir, device=device)
+    run = load_run(run_dir, device=device, checkpoint=checkpoint)
     if run.dataset == STACKED_MNIST:  # mode counting on the benchmark's fixed sample count
         result = evaluate_stacked(run.generate(MODE_SAMPLES, seed=EVAL_SEED), device)
     else:
@@ -115,5 +130,6 @@ def evaluate_run(
             per_class=run.conditional,
         )
     result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
-    write_metrics(RunDir(Path(run.run_dir)).metrics, result)
+    result["checkpoint"] = checkpoint
+    write_metrics(RunDir(Path(run.run_dir)).metrics_of(checkpoint), result)
     return result

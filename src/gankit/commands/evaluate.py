@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import data_dir_option, device_option
+from gankit.commands.options import checkpoint_option, data_dir_option, device_option
 from gankit.data.folder import imported_names
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS
@@ -74,6 +74,7 @@ def _parse_labels(text: str | None) -> list[int] | None:
     show_default=True,
     help="Real images the samples are compared with; the other split scores the reference.",
 )
+@checkpoint_option
 def eval_command(
     run_dir: Path | None,
     n_samples: int,
@@ -86,8 +87,10 @@ def eval_command(
     out: Path | None,
     threads: int | None,
     real_split: str,
+    checkpoint: str,
 ) -> None:
-    """Evaluate RUN_DIR's generator (or --images) and write metrics.json."""
+    """Evaluate RUN_DIR's generator (or --images) and write metrics.json (another
+    --checkpoint than the last: metrics_best.json or metrics_step_NNNNNN.json)."""
     from gankit.evaluation.evaluate import evaluate_images, write_metrics
     from gankit.evaluation.images import load_images
     from gankit.evaluation.table import format_table
@@ -98,6 +101,8 @@ def eval_command(
         raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
     if run_dir is not None and (dataset or target_labels or out):
         raise click.UsageError("--dataset, --target-labels and --out go with --images only")
+    if images is not None and checkpoint != "last":
+        raise click.UsageError("--checkpoint goes with RUN_DIR, not --images")
     if images is not None:
         choices = [*sorted(CLASSIFIERS), *imported_names()]
         if dataset not in choices:
@@ -117,8 +122,8 @@ def eval_command(
     }
     with _user_errors():
         if run_dir is not None:
-            metrics = evaluate_run(run_dir, n_samples, device, **options)
-            written = RunDir(run_dir).metrics
+            metrics = evaluate_run(run_dir, n_samples, device, checkpoint=checkpoint, **options)
+            written = RunDir(run_dir).metrics_of(checkpoint)
         else:
             x = load_images(images)[:n_samples]
             labels = _parse_labels(target_labels)

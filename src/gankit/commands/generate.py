@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import data_dir_option, device_option
+from gankit.commands.options import checkpoint_option, data_dir_option, device_option
 
 if TYPE_CHECKING:
     import torch
@@ -55,6 +55,7 @@ FORMATS = ("grid", "png-dir", "npz")
     help="A grid of N samples, each followed by its --k nearest training images (pixels).",
 )
 @click.option("--k", "k", type=int, default=5, show_default=True, help="Neighbours shown.")
+@checkpoint_option
 @data_dir_option
 @device_option("cpu")
 def sample(
@@ -69,6 +70,7 @@ def sample(
     steps: int,
     nearest: bool,
     k: int,
+    checkpoint: str,
     data_dir: Path | None,
     device: str,
 ) -> None:
@@ -89,7 +91,9 @@ def sample(
     if (interpolate or nearest) and fmt != "grid":
         raise UserError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
     exported = (run_dir / CONFIG).is_file() and not RunDir(run_dir).checkpoints.is_dir()
-    run = load_generator(run_dir, device) if exported else load_run(run_dir, device)
+    if exported and checkpoint != "last":
+        raise UserError(f"{run_dir} is an exported generator: it has one state, no --checkpoint")
+    run = load_generator(run_dir, device) if exported else load_run(run_dir, device, checkpoint)
     labels = None
     if label is not None:
         if not run.conditional:
@@ -159,12 +163,13 @@ def _write_files(
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
-def export(run_dir: Path, out: Path) -> None:
+@checkpoint_option
+def export(run_dir: Path, out: Path, checkpoint: str) -> None:
     """Write RUN_DIR's generator as OUT/generator.safetensors and OUT/config.yaml, loadable
     without the run with `gankit.load_generator(OUT)`."""
     from gankit.export import export_generator
 
-    export_generator(run_dir, out)
+    export_generator(run_dir, out, checkpoint)
     click.echo(
         f"exported the generator of {run_dir} to {out} (gankit.load_generator({str(out)!r}))"
     )

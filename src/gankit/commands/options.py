@@ -82,3 +82,24 @@ def executor_options(command):  # noqa: ANN001, ANN201  (click's decorator types
     ):
         command = option(command)
     return command
+
+
+def _checkpoint_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from gankit.rundir import checkpoint_step
+
+    if value in ("last", "best"):
+        return value
+    try:
+        return str(checkpoint_step(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+checkpoint_option = click.option(
+    "--checkpoint",
+    default="last",
+    show_default=True,
+    callback=_checkpoint_name,
+    help="Which state: last, best (the lowest periodic FID, kept with log.eval_every) or a "
+    "kept milestone's step.",
+)

@@ -3,7 +3,7 @@ its report pages without checkpoints or TensorBoard events.
 
 DEST/<run folder name>/
   config.yaml, metrics.json, metrics_history.csv, trial.json, timing.json   as the run
-                      wrote them
+                      wrote them, and metrics_best.json / metrics_step_NNNNNN.json if scored
   losses.csv          every Nth row (all columns, the last row kept), to stay under a size cap
   samples/step_NNNNNN.png   the grids standing for the paper's figures (figure_steps.py)
   collected.json      what was thinned and left out
@@ -89,6 +89,8 @@ def _write_collection(run: RunDir, folder: Path, max_losses_bytes: int) -> None:
         source = getattr(run, name)
         if source.is_file():
             shutil.copyfile(source, getattr(target, name))
+    for source in run.earlier_metrics:
+        shutil.copyfile(source, folder / source.name)
     losses_every, losses_rows = 0, 0
     if run.losses.is_file():
         text = run.losses.read_text()

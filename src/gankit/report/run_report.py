@@ -3,6 +3,7 @@ the real-data reference and the paper's own number."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from gankit.report.document import (
     Table,
     write_document,
 )
-from gankit.rundir import REPORT, RunDir, step_of
+from gankit.rundir import BEST, REPORT, RunDir, step_of
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -49,6 +50,41 @@ def _progression(run: RunDir, most: int = 8) -> list[Path]:
         return grids
     picks = {round(i * (len(grids) - 1) / (most - 1)) for i in range(most)}
     return [grids[i] for i in sorted(picks)]
+
+
+def _add_earlier_checkpoints(doc: Document, run: RunDir, preset: str) -> None:
+    """The scores of other checkpoints than the last (`gankit eval --checkpoint`), and where a
+    kept best.pt is not scored yet, the periodic evaluation that chose it."""
+    for path in run.earlier_metrics:
+        metrics = json.loads(path.read_text())
+        which = metrics.get("checkpoint", path.stem.removeprefix("metrics_"))
+        doc.add(
+            Heading(f"Checkpoint {which} (step {metrics.get('step', '?')})", 3),
+            Paragraph(verdict(metrics, preset)),
+            metrics_table(metrics, preset),
+        )
+    if run.best_checkpoint.exists() and not run.metrics_of(BEST).exists():
+        best = best_periodic(run.metric_history)
+        if best is not None:
+            step, fid, n = best
+            doc.add(
+                Paragraph(
+                    f"checkpoints/best.pt holds step {step}, the lowest periodic FID ({fid:.2f} "
+                    f"on {n} samples). Score it in full with "
+                    f"`gankit eval {run.root} --checkpoint best`."
+                )
+            )
+
+
+def best_periodic(history: Path) -> tuple[int, float, int] | None:
+    """(step, FID, samples) of metrics_history.csv's lowest FID, the row best.pt was kept at."""
+    if not history.exists():
+        return None
+    rows = [r for r in csv.DictReader(history.open()) if r.get("fid") not in (None, "", "nan")]
+    if not rows:
+        return None
+    row = min(rows, key=lambda r: float(r["fid"]))
+    return int(row["step"]), float(row["fid"]), int(row["n_samples"])
 
 
 def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
@@ -98,6 +134,7 @@ def build_run_report(run_dir: Path) -> Document:
             doc.add(Heading("Per class (real data in brackets)", 3), Table(header, rows))
     else:
         doc.add(Paragraph(f"Not evaluated: run `gankit eval {run.root}` for the metrics."))
+    _add_earlier_checkpoints(doc, run, config.name)
     timing = describe_timing(run.timing)
     if timing:
         doc.add(Paragraph(timing))

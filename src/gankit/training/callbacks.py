@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from gankit.config import Config
 from gankit.report.plots import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
-from gankit.training.checkpoint import save_checkpoint
+from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gankit.training.csvlog import CSVLog
 from gankit.training.timing import write_timing
 
@@ -232,6 +232,36 @@ class Checkpoints(Callback):
         self.saved_when = time.monotonic()
 
 
+class BestCheckpoint(Callback):
+    """checkpoints/best.pt: the whole state at the periodic evaluation with the lowest FID,
+    with that score in it, so a run that overtrains (a discriminator that memorises a small
+    training set) keeps its best generator. A resumed run reads the score to beat from the
+    file, so the choice spans all its segments."""
+
+    def __init__(self) -> None:
+        self.best_fid = math.inf
+
+    def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
+        path = trainer.run.best_checkpoint
+        if resumed_from is not None and path.exists():
+            state = load_checkpoint(path)
+            if not isinstance(state.get("best"), dict) or "fid" not in state["best"]:
+                raise CheckpointError(
+                    f"{path}: a checkpoint without the score it was kept for; it was not "
+                    "written as best.pt. Move it away to resume"
+                )
+            self.best_fid = float(state["best"]["fid"])
+
+    def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None:
+        fid = scores.get("fid", math.nan)
+        if not fid < self.best_fid:  # NaN (a diverged generator) never wins
+            return
+        trainer.publish("flush")  # as Checkpoints.save: a non-finite loss raises first
+        best = {"fid": fid, "step": trainer.step, "n_samples": trainer.config.log.eval_samples}
+        save_checkpoint(trainer.run.best_checkpoint, {**trainer.state_dict(), "best": best})
+        self.best_fid = fid
+
+
 def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:
     """What `gankit train` attaches: the log first (it raises on a non-finite loss before
     anything is saved), the checkpoint last (it saves what the others wrote)."""
@@ -241,6 +271,8 @@ def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:
     callbacks.append(SampleGrids())
     if config.log.eval_every:
         callbacks.append(PeriodicEval())
+        if config.log.keep_best:
+            callbacks.append(BestCheckpoint())
     if config.log.tensorboard:
         from gankit.training.tensorboard import TensorBoardLog
 
