@@ -139,3 +139,25 @@ def test_keep_best_off_keeps_no_best_pt(tmp_path: Path) -> None:
     args = [*TRAIN, "--set", "log.keep_best=false", "--no-eval"]
     assert invoke("train", "xiao2023-adam", "--out", str(run), "--iterations", "2", *args)[0] == 0
     assert history(run) and not RunDir(run).best_checkpoint.exists()
+
+
+def test_evaluations_from_before_best_pt_was_kept_set_the_score_to_beat(tmp_path: Path) -> None:
+    """A run trained without keep_best (or by an older gankit) and resumed with it: best.pt is
+    written only by an evaluation that beats the whole history, so it never claims a worse
+    state than one the history shows."""
+    run = tmp_path / "run"
+    args = [*TRAIN, "--no-eval"]
+    off = [*args, "--set", "log.keep_best=false"]
+    assert invoke("train", "xiao2023-adam", "--out", str(run), "--iterations", "4", *off)[0] == 0
+    log = RunDir(run).metric_history
+    header, *rows = log.read_text().splitlines()
+    # Earlier scores nothing can beat (an FID is never below 0).
+    log.write_text(
+        "\n".join([header, *(",".join([*r.split(",")[:2], "0", *r.split(",")[3:]]) for r in rows)])
+        + "\n"
+    )
+    assert invoke("train", "xiao2023-adam", "--out", str(run), "--iterations", "8", *args)[0] == 0
+    assert [s for s, _ in history(run)] == [2, 4, 6, 8]
+    assert not RunDir(run).best_checkpoint.exists()
+    code, output = invoke("eval", str(run), "--checkpoint", "best", "--n-samples", "40")
+    assert code != 0 and "best.pt is kept once a periodic evaluation beats the earlier" in output

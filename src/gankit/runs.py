@@ -95,7 +95,12 @@ def _available(run: RunDir) -> str:
     if run.best_checkpoint.exists():
         names.append(BEST)
     names += [str(step_of(p)) for p in run.milestones]
-    hint = "" if BEST in names else " (best.pt is kept when trained with log.eval_every)"
+    hint = (
+        ""
+        if BEST in names
+        else " (best.pt is kept once a periodic evaluation beats the earlier ones: "
+        "log.eval_every with log.keep_best)"
+    )
     return f"this run has {', '.join(names)}{hint}"
 
 

@@ -3,7 +3,6 @@ the real-data reference and the paper's own number."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from gankit.report.document import (
     write_document,
 )
 from gankit.rundir import BEST, REPORT, RunDir, step_of
+from gankit.training.csvlog import lowest_row
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -64,27 +64,15 @@ def _add_earlier_checkpoints(doc: Document, run: RunDir, preset: str) -> None:
             metrics_table(metrics, preset),
         )
     if run.best_checkpoint.exists() and not run.metrics_of(BEST).exists():
-        best = best_periodic(run.metric_history)
+        best = lowest_row(run.metric_history, "fid")
         if best is not None:
-            step, fid, n = best
             doc.add(
                 Paragraph(
-                    f"checkpoints/best.pt holds step {step}, the lowest periodic FID ({fid:.2f} "
-                    f"on {n} samples). Score it in full with "
-                    f"`gankit eval {run.root} --checkpoint best`."
+                    f"checkpoints/best.pt holds step {best['step']}, the lowest periodic FID "
+                    f"({float(best['fid']):.2f} on {best['n_samples']} samples). Score it in "
+                    f"full with `gankit eval {run.root} --checkpoint best`."
                 )
             )
-
-
-def best_periodic(history: Path) -> tuple[int, float, int] | None:
-    """(step, FID, samples) of metrics_history.csv's lowest FID, the row best.pt was kept at."""
-    if not history.exists():
-        return None
-    rows = [r for r in csv.DictReader(history.open()) if r.get("fid") not in (None, "", "nan")]
-    if not rows:
-        return None
-    row = min(rows, key=lambda r: float(r["fid"]))
-    return int(row["step"]), float(row["fid"]), int(row["n_samples"])
 
 
 def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:

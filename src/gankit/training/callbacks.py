@@ -23,7 +23,7 @@ from gankit.config import Config
 from gankit.report.plots import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from gankit.training.csvlog import CSVLog
+from gankit.training.csvlog import CSVLog, lowest_row
 from gankit.training.timing import write_timing
 
 if TYPE_CHECKING:
@@ -236,14 +236,18 @@ class BestCheckpoint(Callback):
     """checkpoints/best.pt: the whole state at the periodic evaluation with the lowest FID,
     with that score in it, so a run that overtrains (a discriminator that memorises a small
     training set) keeps its best generator. A resumed run reads the score to beat from the
-    file, so the choice spans all its segments."""
+    file (or, without one, from metrics_history.csv: evaluations made before best.pt was
+    kept), so best.pt is always the best of the whole history."""
 
     def __init__(self) -> None:
         self.best_fid = math.inf
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         path = trainer.run.best_checkpoint
-        if resumed_from is not None and path.exists():
+        if resumed_from is not None and not path.exists():
+            earlier = lowest_row(trainer.run.metric_history, "fid")  # trimmed to the resume
+            self.best_fid = float(earlier["fid"]) if earlier else math.inf
+        elif resumed_from is not None:
             state = load_checkpoint(path)
             if not isinstance(state.get("best"), dict) or "fid" not in state["best"]:
                 raise CheckpointError(
