@@ -20,6 +20,8 @@ RUN/
 
 from __future__ import annotations
 
+import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +58,13 @@ def checkpoint_step(which: str) -> int:
             f"checkpoint {which!r}: give {LAST}, {BEST} or a milestone's step (e.g. 10000)"
         )
     return int(which)
+
+
+def _finite(text: str | None) -> bool:
+    try:
+        return math.isfinite(float(text or "nan"))
+    except ValueError:
+        return False
 
 
 def step_of(path: Path) -> int:
@@ -97,6 +106,15 @@ class RunDir:
         if which == BEST:
             return self.best_checkpoint
         return self.milestone(checkpoint_step(which))
+
+    def best_periodic_eval(self) -> dict[str, str] | None:
+        """metrics_history.csv's row with the lowest finite FID (the first of equals): the
+        evaluation best.pt was kept at; None without one."""
+        if not self.metric_history.exists():
+            return None
+        with open(self.metric_history, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if _finite(r.get("fid"))]
+        return min(rows, key=lambda r: float(r["fid"])) if rows else None
 
     @property
     def earlier_metrics(self) -> list[Path]:

@@ -21,7 +21,6 @@ from gankit.report.document import (
     write_document,
 )
 from gankit.rundir import BEST, REPORT, RunDir, step_of
-from gankit.training.csvlog import lowest_row
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
@@ -64,7 +63,7 @@ def _add_earlier_checkpoints(doc: Document, run: RunDir, preset: str) -> None:
             metrics_table(metrics, preset),
         )
     if run.best_checkpoint.exists() and not run.metrics_of(BEST).exists():
-        best = lowest_row(run.metric_history, "fid")
+        best = run.best_periodic_eval()
         if best is not None:
             doc.add(
                 Paragraph(

@@ -23,7 +23,7 @@ from gankit.config import Config
 from gankit.report.plots import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from gankit.training.csvlog import CSVLog, lowest_row
+from gankit.training.csvlog import CSVLog
 from gankit.training.timing import write_timing
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class BestCheckpoint(Callback):
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         path = trainer.run.best_checkpoint
         if resumed_from is not None and not path.exists():
-            earlier = lowest_row(trainer.run.metric_history, "fid")  # trimmed to the resume
+            earlier = trainer.run.best_periodic_eval()  # the history is trimmed to the resume
             self.best_fid = float(earlier["fid"]) if earlier else math.inf
         elif resumed_from is not None:
             state = load_checkpoint(path)

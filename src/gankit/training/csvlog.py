@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,23 +39,6 @@ class CSVLog:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows([[_fmt(v) for v in row] for row in rows])
         append_text(self.path, buf.getvalue())
-
-
-def lowest_row(path: Path, column: str) -> dict[str, str] | None:
-    """The row of a CSV log with the lowest finite `column` (the first of equals); None when
-    the log is missing or has no such value."""
-    if not path.exists():
-        return None
-    with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if _finite(r.get(column))]
-    return min(rows, key=lambda r: float(r[column])) if rows else None
-
-
-def _finite(text: str | None) -> bool:
-    try:
-        return math.isfinite(float(text or "nan"))
-    except ValueError:
-        return False
 
 
 def _step(row: list[str]) -> int:
