@@ -26,7 +26,8 @@ TINY = ["--no-eval", "--quiet", "--set", "data.limit=256", "--set", "model.g_wid
         "--set", "model.d_width=8", "--set", "train.batch_size=16", "--set", "log.eval_every=3",
         "--set", "log.eval_samples=50",
         "--set", "log.sample_every=1000", "--set", "log.grid_size=10"]  # fmt: skip
-UNSCORED = {"eval_seconds", "step", "reference"}  # how long, which checkpoint, cached reference
+# how long, which checkpoint (name and step), the cached reference
+UNSCORED = {"eval_seconds", "step", "checkpoint", "reference"}
 
 
 @pytest.fixture(scope="module")

@@ -36,14 +36,14 @@ class FakeRun:
 
 def test_evaluate_run_writes_metrics_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = FakeRun(tmp_path, conditional=True)
-    monkeypatch.setattr(gankit.runs, "load_run", lambda run_dir, device="cpu": run)
+    monkeypatch.setattr(gankit.runs, "load_run", lambda run_dir, device="cpu", checkpoint="": run)
     result = evaluate_run(tmp_path, n_samples=500)
     written = json.loads((tmp_path / "metrics.json").read_text())
     assert written == json.loads(json.dumps(result))
     assert {"is_mean", "fid", "kid", "precision", "reference"} <= set(written)
     assert written["label_accuracy"] > 0.97  # labels = arange(n) % 10 were requested
     assert written["modes_covered"] == 10
-    assert written["step"] == 7  # the checkpoint scored
+    assert written["step"] == 7 and written["checkpoint"] == "last"  # the checkpoint scored
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 

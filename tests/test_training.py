@@ -296,7 +296,7 @@ def test_a_d_trained_in_the_g_step_takes_the_generator_optimizers_step() -> None
     from gankit.training.build import build_gan
 
     lr, cpu = 0.05, torch.device("cpu")
-    sets = ["perf.device=cpu", f"optim.g.lr={lr}"]
+    sets = ["perf.device=cpu", "perf.amp=none", f"optim.g.lr={lr}"]  # fp32, like the hand step
     config = load_config("xiao2023-sgd-nobn", [*sets, "train.g_step_d=trained"])
     gan = build_gan(config, cpu)
     z = torch.randn(8, 100, generator=torch.Generator().manual_seed(3))
