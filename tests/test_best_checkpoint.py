@@ -41,6 +41,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("best") / "run"
     code, output = invoke("train", "xiao2023-adam", "--out", str(run), "--iterations", "6", *TRAIN)
     assert code == 0, output
+    assert f"  best        {RunDir(run).best_checkpoint}\n" in output  # among the outputs named
     return run
 
 

@@ -113,6 +113,7 @@ def _print_outputs(out: Path) -> None:
     for label, path in (
         ("config", run.config),
         ("checkpoint", run.last_checkpoint),
+        ("best", run.best_checkpoint),
         ("samples", grids[-1] if grids else run.samples),
         ("losses", run.losses),
         ("loss plot", run.loss_plot),
