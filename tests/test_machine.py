@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gankit import machine
-from gankit.report.run_report import machine_label
+from gankit.report.run_report import machine_label, machines_label
 
 # Two processors of a 2-core Zen 4 VM, as its /proc/cpuinfo lists them (fields trimmed).
 CPUINFO = """processor\t: 0
@@ -49,3 +49,13 @@ def test_without_cpuinfo_the_id_is_empty_and_labels_stay_as_before(
     assert machine.cpu_model()  # platform's answer
     old_record = {"cpu": "AMD EPYC", "capability": "AVX2", "torch_threads": 2, "torch": "2.13.0"}
     assert machine_label(old_record) == "AMD EPYC (AVX2, 2 threads, torch 2.13.0)"
+
+
+def test_a_machine_recorded_again_with_more_detail_is_named_once() -> None:
+    older = {"cpu": "AMD EPYC", "capability": "AVX512", "torch_threads": 2, "torch": "2.13.0"}
+    newer = {**older, "cpu_id": "AuthenticAMD family 25 model 17 stepping 1"}
+    other = {**older, "capability": "AVX2"}
+    assert machines_label([older, newer]) == machine_label(newer)
+    both = f"{machine_label(newer)}; {machine_label(other)}"
+    assert machines_label([older, newer, other]) == both
+    assert machines_label([older]) == machine_label(older)

@@ -33,7 +33,7 @@ from gankit.report.document import (
 from gankit.report.figure_steps import experiment_figures, figure_grids
 from gankit.report.loss_levels import loss_level_table
 from gankit.report.plots import plot_history_panels, plot_loss_panels
-from gankit.report.run_report import duration_label, machine_label
+from gankit.report.run_report import duration_label, machines_label
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
 from gankit.sweep.summary import LABELS, seed_table
@@ -82,7 +82,7 @@ def _trained_on(run: ReportRun) -> str:
     when = str(run.trial.get("time", ""))[:10]
     total = run.timing.get("total") or {}
     if total.get("machines"):
-        where = "; ".join(machine_label(m) for m in total["machines"])
+        where = machines_label(total["machines"])
         seconds = total.get("seconds")
         took = f", {duration_label(seconds)}" if seconds is not None else ", time partly unrecorded"
         return f"{where}{took}" + (f", {when}" if when else "")

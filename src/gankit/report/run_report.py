@@ -144,6 +144,17 @@ def build_run_report(run_dir: Path) -> Document:
     return doc
 
 
+def machines_label(machines: list[dict[str, Any]]) -> str:
+    """The machines a run trained on, '; '-joined. A record that another one repeats with more
+    detail (the same machine, recorded before records named the CPU's family) is left out."""
+    distinct = [
+        m
+        for m in machines
+        if not any(o is not m and m.items() < o.items() for o in machines)  # a strict subset
+    ]
+    return "; ".join(machine_label(m) for m in distinct)
+
+
 def machine_label(machine: dict[str, Any]) -> str:
     """A timing.json machine record as 'CPU or GPU (capability, N threads, torch V)', the CPU
     with its family and model where the record has them."""
@@ -172,7 +183,7 @@ def describe_timing(path: Path) -> str | None:
         return None
     if total.get("seconds") is None:
         return None
-    where = "; ".join(machine_label(m) for m in total["machines"])
+    where = machines_label(total["machines"])
     resumes = total["segments"] - 1
     over = f", resumed {resumes} time{'s' if resumes > 1 else ''}," if resumes else ""
     return (
