@@ -74,6 +74,8 @@ def _imports(tree: ast.Module) -> set[str]:
     [
         ("evaluation", ("runs", "training", "workflow", "commands", "sweep", "report")),
         ("report", ("runs", "training", "workflow", "commands", "sweep")),
+        ("training", ("runs", "workflow", "reproduce", "commands", "sweep", "report")),
+        ("figures", ("training", "evaluation", "report", "runs", "workflow", "commands")),
         ("models", ("training", "runs", "evaluation", "commands")),
         ("data", ("training", "runs", "evaluation", "models", "commands")),
     ],

@@ -19,7 +19,7 @@ echo "== load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" - "$out" <<'PY'
 import sys
 from pathlib import Path
-from gankit.report.plots import plot_loss_comparison
+from gankit.figures.curves import plot_loss_comparison
 out = Path(sys.argv[1])
 plot_loss_comparison({"1 process, 2 threads": out / "single/losses.csv",
                       "2 gloo ranks, 1 thread each": out / "ddp/losses.csv"},

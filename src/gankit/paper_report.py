@@ -18,6 +18,7 @@ from typing import Any
 
 from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
+from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
 from gankit.report.collect import collected_runs, read_collected
 from gankit.report.document import (
@@ -32,7 +33,6 @@ from gankit.report.document import (
 )
 from gankit.report.figure_steps import experiment_figures, figure_grids
 from gankit.report.loss_levels import loss_level_table
-from gankit.report.plots import plot_history_panels, plot_loss_panels
 from gankit.report.run_report import duration_label, machines_label
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows

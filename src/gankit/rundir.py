@@ -119,7 +119,8 @@ class RunDir:
     @property
     def earlier_metrics(self) -> list[Path]:
         """Evaluations of other checkpoints than the last (metrics_of), best first."""
-        return sorted(self.root.glob("metrics_*.json"), key=lambda p: p.stem != f"metrics_{BEST}")
+        best = self.metrics_of(BEST)
+        return sorted(self.root.glob("metrics_*.json"), key=lambda p: p != best)
 
     def metrics_of(self, which: str) -> Path:
         """Where the evaluation of checkpoint `which` goes: metrics.json for the last one, so

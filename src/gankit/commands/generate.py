@@ -122,7 +122,7 @@ def sample(
 
 
 def _grid(out: Path, images: torch.Tensor, nrow: int | None) -> None:
-    from gankit.report.grid import save_grid
+    from gankit.figures.grid import save_grid
 
     save_grid(images, out, nrow=nrow)
 

@@ -85,9 +85,9 @@ def executor_options(command):  # noqa: ANN001, ANN201  (click's decorator types
 
 
 def _checkpoint_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from gankit.rundir import checkpoint_step
+    from gankit.rundir import BEST, LAST, checkpoint_step
 
-    if value in ("last", "best"):
+    if value in (LAST, BEST):
         return value
     try:
         return str(checkpoint_step(value))

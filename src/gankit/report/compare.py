@@ -8,9 +8,9 @@ from pathlib import Path
 
 from gankit.config import Config, load_config_file
 from gankit.evaluation.table import ROWS, format_cell
+from gankit.figures.curves import plot_loss_comparison
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
-from gankit.report.plots import plot_loss_comparison
 from gankit.rundir import CONFIG, LOSS_PLOT, RunDir
 
 # the columns of the comparison table, a subset of a run report's rows

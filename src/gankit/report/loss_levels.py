@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gankit.figures.curves import read_csv_columns
 from gankit.report.document import Table
-from gankit.report.plots import read_csv_columns
 
 WINDOW_SHARE = 0.05  # the window: this share of the run's iterations, ending at the step
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from gankit.evaluation.table import PAPER_ROWS, ROWS
+from gankit.figures.curves import plot_errorbar_panels
 from gankit.fileio import atomic_write_text
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
-from gankit.report.plots import plot_errorbar_panels
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
 
 LABELS = {key: label.split(" (")[0].split(",")[0] for label, key, _, _ in ROWS}

@@ -20,7 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from gankit.config import Config
-from gankit.report.plots import plot_losses, plot_metric_history
+from gankit.figures.curves import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gankit.training.csvlog import CSVLog
@@ -147,7 +147,7 @@ class SampleGrids(Callback):
         self._plot(trainer)
 
     def _save(self, trainer: Trainer) -> None:
-        from gankit.report.grid import save_grid
+        from gankit.figures.grid import save_grid
 
         images = generate(
             trainer.gan.sampling_generator, trainer.config.log.grid_size, seed=GRID_SEED

@@ -51,7 +51,7 @@ class TensorBoardLog(Callback):
                 writer.add_scalar(f"metrics_history/{name}", scores[name], trainer.step)
 
     def on_samples(self, trainer: Trainer, images: torch.Tensor) -> None:
-        from gankit.report.grid import make_grid
+        from gankit.figures.grid import make_grid
 
         grid = make_grid(images, nrow=trainer.classes or None)
         form = "HW" if grid.ndim == 2 else "HWC"
