@@ -25,6 +25,10 @@ step --preset liu2021-gan-6 --preset liu2021-gan --seeds "[1]" --set perf.amp=no
 step --preset xiao2023-rnn --grid "model.d_width=[512]" --seeds 2 --set perf.amp=none \
     --out "$runs/xiao2023-rnn-width"
 step --preset liu2021-gan-6 --preset liu2021-gan --seeds "[2]" --set perf.amp=none --out "$runs/liu2021"
+# The preset's width 128 again, seed 0, for its checkpoints: xiao2023_rnn_sight.py's recurrence
+# columns (spectral radius, saturation) beside width 512's.
+step --preset xiao2023-rnn --grid "model.d_width=[128]" --seeds "[0]" --set perf.amp=none \
+    --out "$runs/xiao2023-rnn-width"
 # Liu's DCGAN readings, 2 seeds each.
 step --preset liu2021-dcgan-d1 --seeds 2 --set perf.amp=auto --out "$runs/liu2021-readings"
 step --preset liu2021-dcgan-3groups --seeds "[2]" --set perf.amp=none --out "$runs/liu2021"
