@@ -70,6 +70,7 @@ def _rank_gradient(rank: int, store: str, result: str) -> None:
     optimizer.step()
     if rank == 0:
         torch.save({"weight": model.weight.detach(), "x": x}, result)
+    dist.barrier()  # neither rank tears gloo down while the other still uses it
     dist.destroy_process_group()
 
 
