@@ -212,7 +212,7 @@ def test_every_paper_preset_saves_a_grid_at_each_figure_step(paper: str) -> None
 
 def test_over_seeds_keeps_a_sweeps_grid_points_apart(tmp_path: Path) -> None:
     """Runs of one preset at different grid points (different readings) get a row each."""
-    from gankit.paper_report import ReportRun, over_seeds_table
+    from gankit.paper_report import ReportRun, over_seeds_table, place_in_experiments
 
     runs = []
     for generator, seed, score in (("a", 0, 2.0), ("a", 1, 4.0), ("b", 0, 1.0)):
@@ -221,7 +221,7 @@ def test_over_seeds_keeps_a_sweeps_grid_points_apart(tmp_path: Path) -> None:
         config = load_config("xiao2023-sgd", [f"train.seed={seed}"])
         trial = {"point": {"model.generator": generator}}
         runs.append(ReportRun(RunDir(tmp_path / f"{generator}{seed}"), config, metrics, trial))
-    table = over_seeds_table(runs, None)
+    table = over_seeds_table(place_in_experiments(runs), None)
     assert table.header[:3] == ["preset", "model.generator", "seeds"]
     rows = {row[1]: row for row in table.rows}
     assert rows["a"][2] == "2" and rows["a"][3].startswith("3.000 ± 1.414")

@@ -49,6 +49,7 @@ class ReportRun:
     metrics: dict[str, Any]
     trial: dict[str, Any] = field(default_factory=dict)
     timing: dict[str, Any] = field(default_factory=dict)
+    point: dict[str, Any] = field(default_factory=dict)  # set by place_in_experiments
 
     @property
     def name(self) -> str:
@@ -73,7 +74,7 @@ def open_runs(run_dirs: list[Path]) -> list[ReportRun]:
         config = load_config_file(run.config)
         runs.append(ReportRun(run, config, _read_json(run.metrics), _read_json(run.trial),
                               _read_json(run.timing)))  # fmt: skip
-    return runs
+    return place_in_experiments(runs)
 
 
 def _trained_on(run: ReportRun) -> str:
@@ -111,11 +112,11 @@ def description(config: Config) -> str:
     return preset.description if same else config.description
 
 
-def experiment_points(runs: list[ReportRun]) -> list[dict[str, Any]]:
-    """Each run's experiment within its preset: its sweep grid point (the values trial.json
-    records) and, where runs of one preset and point still compute different things (a preset
-    changed between runs, another length), a `config` entry naming the setup, so that the
-    report never pools two setups as seeds of one experiment."""
+def place_in_experiments(runs: list[ReportRun]) -> list[ReportRun]:
+    """Sets each run's `point`, its experiment within its preset: its sweep grid point (the
+    values trial.json records) and, where runs of one preset and point still compute different
+    things (a preset changed between runs, another length), a `config` entry naming the setup,
+    so that the report never pools two setups as seeds of one experiment."""
     points = [dict(r.trial.get("point") or {}) for r in runs]
     keys = [
         json.dumps([r.config.name, p], sort_keys=True) for r, p in zip(runs, points, strict=True)
@@ -124,19 +125,19 @@ def experiment_points(runs: list[ReportRun]) -> list[dict[str, Any]]:
     seen: dict[str, set[str]] = {}
     for key, setup in zip(keys, setups, strict=True):
         seen.setdefault(key, set()).add(setup)
-    for key, setup, point in zip(keys, setups, points, strict=True):
+    for run, key, setup, point in zip(runs, keys, setups, points, strict=True):
         if len(seen[key]) > 1:
             point["config"] = setup
-    return points
+        run.point = point
+    return runs
 
 
 def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
-    """Mean ± sd over seeds per experiment (experiment_points): per preset and, for the runs of
-    a sweep's grid, per grid point, so that different readings are never pooled."""
-    points = experiment_points(runs)
+    """Mean ± sd over seeds per experiment (place_in_experiments): per preset and, for the runs
+    of a sweep's grid, per grid point, so that different readings are never pooled."""
     rows = [
-        TrialRow(r.name, r.config.name, point, r.seed, "finished", 0.0, "", r.metrics)
-        for r, point in zip(runs, points, strict=True)
+        TrialRow(r.name, r.config.name, r.point, r.seed, "finished", 0.0, "", r.metrics)
+        for r in runs
         if r.metrics
     ]
     keys = sorted({k for row in rows for k in row.point})
@@ -239,19 +240,15 @@ def in_paper_order(runs: list[ReportRun], paper: Paper | None) -> list[ReportRun
     """The paper's own presets first, in its order, then the others by name; within a preset by
     grid point, then seed. Every table and figure block of the report follows it."""
     order = list(paper.presets) if paper else []
-    keyed = zip(runs, experiment_points(runs), strict=True)
-    return [
-        r
-        for r, _ in sorted(
-            keyed,
-            key=lambda rp: (
-                order.index(rp[0].config.name) if rp[0].config.name in order else len(order),
-                rp[0].config.name,
-                json.dumps(rp[1], sort_keys=True),
-                rp[0].seed,
-            ),
-        )
-    ]
+    return sorted(
+        runs,
+        key=lambda r: (
+            order.index(r.config.name) if r.config.name in order else len(order),
+            r.config.name,
+            json.dumps(r.point, sort_keys=True),
+            r.seed,
+        ),
+    )
 
 
 def build_paper_report(
@@ -276,9 +273,9 @@ def build_paper_report(
     )
     doc.add(Heading("Per seed"), per_seed_table(runs, paper))
     experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
-    for r, point in zip(runs, experiment_points(runs), strict=True):
-        label = experiment_label(r.config.name, point)
-        experiments.setdefault(label, (r.config.name, point, []))[2].append(r)
+    for r in runs:
+        label = experiment_label(r.config.name, r.point)
+        experiments.setdefault(label, (r.config.name, r.point, []))[2].append(r)
     doc.add(Heading("The paper's figures, regenerated"))
     for preset, point, members in experiments.values():
         doc.add(*experiment_blocks(preset, point, members, out))
