@@ -59,7 +59,7 @@ def _rank_gradient(rank: int, store: str, result: str) -> None:
     """Rank `rank` of 2: the gradient of its half of a batch, averaged by the optimizer hook."""
     import torch.distributed as dist
 
-    from gankit.training.distributed import _average_gradients
+    from gankit.training.distributed import _average_gradients, leave_together
 
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     torch.manual_seed(0)
@@ -70,8 +70,7 @@ def _rank_gradient(rank: int, store: str, result: str) -> None:
     optimizer.step()
     if rank == 0:
         torch.save({"weight": model.weight.detach(), "x": x}, result)
-    dist.barrier()  # neither rank tears gloo down while the other still uses it
-    dist.destroy_process_group()
+    leave_together()
 
 
 def test_the_averaged_gradient_is_the_global_batch_gradient(tmp_path: Path) -> None:

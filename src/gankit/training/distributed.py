@@ -16,7 +16,8 @@ sampler's); the other ranks draw their noise from a generator seeded by (seed, r
 a loop starts, so a resumed run continues correctly but rank r > 0 does not repeat the noise of
 an uninterrupted run. Ctrl-C on any rank stops every rank after the same iteration (a flag
 all-reduced each step) with a checkpoint; a rank that dies ends the others through torchrun
-(and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds).
+(and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds). When training ends, the ranks
+leave the process group together; rank 0 alone then evaluates and writes the report.
 """
 
 from __future__ import annotations
@@ -83,7 +84,17 @@ def init(world: World, device: torch.device) -> None:
 
 
 def shutdown() -> None:
+    """Ends the process group after an error, when a peer may be gone (no barrier)."""
     if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def leave_together() -> None:
+    """Every rank ends the process group at one point, after a barrier: gloo aborts a rank
+    (std::terminate) that destroys its group while its peer still has the group open, as rank
+    1 did when it left while rank 0 wrote its outputs."""
+    if dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 
@@ -201,7 +212,10 @@ class RankSync(Callback):
             )
 
     def on_end(self, trainer: Trainer) -> None:
+        """Training is the ranks' only shared work: they leave together, and rank 0 then
+        evaluates and reports alone."""
         self.close(trainer)
+        leave_together()
 
     def close(self, trainer: Trainer) -> None:
         """Hand Ctrl-C and SIGTERM back to the trainer's handler (it restores the ones before)."""
