@@ -84,7 +84,8 @@ def init(world: World, device: torch.device) -> None:
 
 
 def shutdown() -> None:
-    """Ends the process group after an error, when a peer may be gone (no barrier)."""
+    """Ends the process group if it is still open, which after leave_together means an error:
+    a peer may be gone, so no barrier."""
     if dist.is_initialized():
         dist.destroy_process_group()
 
