@@ -112,8 +112,7 @@ PAPERS: dict[str, Paper] = {
         citation="Liu, Lv, Fan, Luo, Zou (2021), Application of an Improved DCGAN for Image "
         "Generation",
         # the DCGAN's three-group reading: the two-group presets miss Fig. 4's loss levels and
-        # drift to ones on seed 0
-        # (docs/results/liu2021.md); they keep the experiments' keys below
+        # drift to ones on seed 0 (docs/results/liu2021.md); they keep the experiments' keys below
         presets=(
             "liu2021-gan",
             "liu2021-dcgan-3groups",
