@@ -89,7 +89,7 @@ def train(
         if world is not None:
             distributed.shutdown()
     if world is not None and not world.is_main:
-        sys.exit(130 if result.train.interrupted else 0)  # rank 0 reports for the run
+        distributed.end_follower(130 if result.train.interrupted else 0)  # rank 0 reports
     if result.train.interrupted:
         click.echo(
             f"interrupted at step {result.train.step}; checkpoint saved. "

@@ -17,17 +17,19 @@ a loop starts, so a resumed run continues correctly but rank r > 0 does not repe
 an uninterrupted run. Ctrl-C on any rank stops every rank after the same iteration (a flag
 all-reduced each step) with a checkpoint; a rank that dies ends the others through torchrun
 (and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds). When training ends, the ranks
-leave the process group together; rank 0 alone then evaluates and writes the report.
+leave the process group together; rank 0 alone then evaluates and writes the report,
+and the others exit at once (`end_follower`).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import torch
@@ -97,6 +99,15 @@ def leave_together() -> None:
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+def end_follower(code: int) -> NoReturn:
+    """A rank above 0 ends here, skipping interpreter finalization: gloo's threads can still
+    abort a rank there (std::terminate, SIGABRT) after its group is destroyed, which torchrun
+    reports as a failed run. Such a rank has nothing left to write; rank 0 writes the run."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class RankShare:
