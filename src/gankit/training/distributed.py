@@ -17,8 +17,8 @@ a loop starts, so a resumed run continues correctly but rank r > 0 does not repe
 an uninterrupted run. Ctrl-C on any rank stops every rank after the same iteration (a flag
 all-reduced each step) with a checkpoint; a rank that dies ends the others through torchrun
 (and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds). When training ends, the ranks
-leave the process group together; rank 0 alone then evaluates and writes the report,
-and the others exit at once (`end_follower`).
+leave the process group together; rank 0 alone then evaluates and writes the report, and the
+others exit at once (`end_follower`).
 """
 
 from __future__ import annotations
