@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from gankit.config import ConfigError, load_config, preset_names
+from gankit.config import ConfigError, load_config, preset_names, validate
 
 PAPER_PRESETS = {
     "liu2021-dcgan", "liu2021-dcgan-6", "liu2021-gan", "liu2021-gan-6",
@@ -68,3 +70,73 @@ def test_fingerprint_ignores_length_and_logging_but_not_the_algorithm() -> None:
     base = load_config("dcgan").fingerprint()
     assert load_config("dcgan", ["train.iterations=7", "log.every=3"]).fingerprint() == base
     assert load_config("dcgan", ["optim.g.lr=1e-3"]).fingerprint() != base
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_config_file_lists_what_differs_from_its_base_preset(tmp_path: Path) -> None:
+    mine = _write(tmp_path / "my-run.yaml", "base: dcgan-uncond\ntrain:\n  batch_size: 16\n")
+    config = load_config(mine, ["train.seed=3"])
+    expected = load_config("dcgan-uncond", ["train.batch_size=16", "train.seed=3"])
+    assert config == expected.model_copy(update={"name": "my-run"})  # named by the file
+    assert load_config(str(mine)) == load_config(mine)  # a path given as text
+
+
+def test_a_config_files_base_may_be_a_file_next_to_it(tmp_path: Path) -> None:
+    _write(tmp_path / "common.yaml", "base: dcgan-uncond\ntrain: {batch_size: 16}\n")
+    _write(tmp_path / "exp" / "lr.yaml", "base: ../common.yaml\noptim: {d: {lr: 1.0e-4}}\n")
+    config = load_config(tmp_path / "exp" / "lr.yaml")
+    assert (config.name, config.train.batch_size, config.optim.d.lr) == ("lr", 16, 1e-4)
+    assert config.optim.g.lr == load_config("dcgan-uncond").optim.g.lr  # the preset's value
+    no_base = _write(tmp_path / "alone.yml", "name: alone\ntrain: {iterations: 5}\n")
+    assert load_config(no_base) == validate({"name": "alone", "train": {"iterations": 5}}, "x")
+
+
+def test_overrides_may_be_a_mapping_of_dotted_keys_to_values() -> None:
+    config = load_config("dcgan", {"optim.d.lr": 1e-4, "data.labels": [6], "train.ema": None})
+    assert config == load_config("dcgan", ["optim.d.lr=1e-4", "data.labels=[6]", "train.ema=null"])
+    with pytest.raises(ConfigError, match=r"unknown config key 'optim\.d\.rate'"):
+        load_config("dcgan", {"optim.d.rate": 1e-4})
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ({}, r"config file .*missing\.yaml: no such file"),
+        ({"missing.yaml": "train: [1\n"}, r"missing\.yaml is not valid YAML \(line 2, column 1"),
+        ({"missing.yaml": "- 1\n- 2\n"}, "holds a list, not a mapping"),
+        ({"missing.yaml": "trian: {iterations: 5}\n"}, r"missing\.yaml\):\n  trian: unknown key"),
+        ({"missing.yaml": "base: nope\n"}, r"base: unknown preset 'nope'.*or name a config file"),
+        ({"missing.yaml": "base: other.yaml\n"}, r"its base 'other\.yaml' is not a file"),
+        (
+            {"missing.yaml": "base: other.yaml\n", "other.yaml": "base: missing.yaml\n"},
+            "leads back to itself",
+        ),
+        ({"missing.yaml": "base: [dcgan]\n"}, "must be a preset name or a file name"),
+        ({"missing.yaml": "train: {batch_size: 0}\n"}, "train.batch_size"),
+    ],
+)
+def test_a_bad_config_file_is_named_with_its_problem(
+    tmp_path: Path, files: dict[str, str], named: str
+) -> None:
+    for name, text in files.items():
+        _write(tmp_path / name, text)
+    with pytest.raises(ConfigError, match=named):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_a_preset_name_with_yaml_added_or_a_folder_is_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="'dcgan' is a preset: give its name without .yaml"):
+        load_config("dcgan.yaml")
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(ConfigError, match="is a folder"):
+        load_config("runs/")
+    with pytest.raises(ConfigError, match=r"unknown preset 'runs'.*path of a config file"):
+        load_config("runs")

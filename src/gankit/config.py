@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -377,6 +379,98 @@ def preset_lineage(name: str) -> list[str]:
     return lineage
 
 
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def is_config_file(source: str | Path) -> bool:
+    """Whether `source` names a config file rather than a preset: a Path, or a name ending in
+    .yaml / .yml or holding a folder (no preset name does)."""
+    if isinstance(source, Path):
+        return True
+    return source.endswith(CONFIG_SUFFIXES) or "/" in source or os.sep in source
+
+
+def config_label(source: str | Path) -> str:
+    """The name a config of `source` carries (and its run folder): the preset's name, or the
+    config file's name without its suffix."""
+    return Path(source).stem if is_config_file(source) else str(source)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """'line L, column C: problem' from a YAML parser error, on one line."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
+    return str(exc).splitlines()[0]
+
+
+def _read_file_tree(path: Path) -> dict[str, Any]:
+    """One config file's tree, its `base:` unresolved."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        hint = (
+            f" ({path.stem!r} is a preset: give its name without .yaml)"
+            if path.stem in preset_names() and not path.parent.parts
+            else ""
+        )
+        raise ConfigError(
+            f"config file {path}: no such file{hint}; give the path of a YAML config file or "
+            "a preset name (`gankit presets` lists them)"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path}: is a folder; give a YAML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path}: cannot be read ({exc})") from None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid YAML ({_yaml_problem(exc)}); fix that line"
+        ) from None
+    if tree is None:
+        return {}
+    if not isinstance(tree, dict):
+        raise ConfigError(
+            f"config file {path}: holds a {type(tree).__name__}, not a mapping of config keys "
+            "(base:, train:, optim:, ...); `gankit presets --show dcgan` shows one"
+        )
+    return tree
+
+
+def read_config_file(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file's tree with its `base:` chain resolved. Like a preset it lists only what
+    differs from its base: a preset's name, or another config file (a name ending in .yaml or
+    .yml, relative to the folder of the file that names it)."""
+    tree = _read_file_tree(path)
+    base = tree.pop("base", None)
+    if base is None:
+        return tree
+    if not isinstance(base, str) or not base:
+        raise ConfigError(
+            f"config file {path}: base: {base!r} must be a preset name or a file name"
+        )
+    if not is_config_file(base):
+        try:
+            return deep_merge(read_preset(base), tree)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"config file {path}: base: {exc}; or name a config file (ending in .yaml) "
+                "next to it"
+            ) from None
+    base_path = path.parent / base
+    seen = (*_seen, path.resolve())
+    if base_path.resolve() in seen:
+        chain = " -> ".join(str(p) for p in (*seen, base_path.resolve()))
+        raise ConfigError(f"config file {path}: base {base!r} leads back to itself ({chain})")
+    if not base_path.is_file():
+        raise ConfigError(
+            f"config file {path}: its base {base!r} is not a file ({base_path}); a base file "
+            f"is found relative to the folder of the file that names it"
+        )
+    return deep_merge(read_config_file(base_path, seen), tree)
+
+
 def _format_errors(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
@@ -404,26 +498,38 @@ def _valid_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     return keys
 
 
+def _check_key(key: str) -> list[str]:
+    """The parts of a dotted config key; an unknown key is an error listing the valid ones."""
+    valid = _valid_keys(Config)
+    if key not in valid:
+        raise ConfigError(f"unknown config key {key!r}; valid keys: {', '.join(valid)}")
+    return key.split(".")
+
+
+def set_value(tree: dict[str, Any], key: str, value: Any) -> None:
+    """Set dotted `key` (optim.d.lr) of a nested dict to `value`, as it is."""
+    parts = _check_key(key.strip())
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
 def apply_override(tree: dict[str, Any], assignment: str) -> None:
     """Apply `a.b.c=value` to a nested dict; the value is parsed as YAML (1e-4, true, [6])."""
     if "=" not in assignment:
         raise ConfigError(f"override {assignment!r} must look like key=value (optim.d.lr=1e-4)")
     key, raw = assignment.split("=", 1)
-    parts = key.strip().split(".")
-    valid = _valid_keys(Config)
-    if key.strip() not in valid:
-        raise ConfigError(f"unknown config key {key.strip()!r}; valid keys: {', '.join(valid)}")
-    node = tree
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
+    _check_key(key.strip())
     try:
-        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as exc:
         problem = str(exc).splitlines()[0]
         raise ConfigError(
             f"{key.strip()}: {raw!r} is not a YAML value ({problem}); quote it or fix the "
             "brackets, e.g. --set data.labels=[6] or --set name=my-run"
         ) from None
+    set_value(tree, key, value)
 
 
 def validate(tree: dict[str, Any], source: str) -> Config:
@@ -433,15 +539,33 @@ def validate(tree: dict[str, Any], source: str) -> Config:
         raise ConfigError(f"invalid config ({source}):\n{_format_errors(exc)}") from None
 
 
-def load_config(preset: str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    name = preset or DEFAULT_PRESET
-    tree = read_preset(name)
-    tree.setdefault("name", name)
-    for assignment in overrides:
-        apply_override(tree, assignment)
-    return validate(
-        tree, f"preset {name!r}" + (f" with {' '.join(overrides)}" if overrides else "")
-    )
+Overrides = Iterable[str] | Mapping[str, Any]
+
+
+def load_config(preset: str | Path | None = None, overrides: Overrides = ()) -> Config:
+    """The config of a preset or of a config file (is_config_file), its `base:` chain
+    resolved, with `overrides` laid over it: `key=value` strings as `--set` takes them (the
+    value parsed as YAML), or a mapping of dotted keys to values."""
+    source = preset or DEFAULT_PRESET
+    if is_config_file(source):
+        tree, what = read_config_file(Path(source)), f"config file {source}"
+    elif _preset_file(str(source)) is None:
+        raise ConfigError(
+            f"unknown preset {source!r}; choose one of: {', '.join(preset_names())}; or give "
+            "the path of a config file (ending in .yaml)"
+        )
+    else:
+        tree, what = read_preset(str(source)), f"preset {source!r}"
+    tree.setdefault("name", config_label(source))
+    if isinstance(overrides, Mapping):
+        for key, value in overrides.items():
+            set_value(tree, key, value)
+        shown = [f"{key}={value!r}" for key, value in overrides.items()]
+    else:
+        shown = list(overrides)
+        for assignment in shown:
+            apply_override(tree, assignment)
+    return validate(tree, what + (f" with {' '.join(shown)}" if shown else ""))
 
 
 def load_config_file(path: Path) -> Config:
