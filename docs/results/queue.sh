@@ -1,41 +1,30 @@
 #!/usr/bin/env bash
-# The reproduction queue of liu2021.md and xiao2023.md: the runs still to make, in the order
-# they matter. Every step is a sweep, so running the script again skips finished trials and
-# resumes interrupted ones from their checkpoints. Keep RUNS outside the work tree.
-#   GANKIT_DATA=../shared/data bash docs/results/queue.sh [RUNS]   (default ~/gankit-runs)
+# The run queue: the runs still to make, in the order they matter. Every step is a sweep, so
+# running the script again skips finished trials and resumes interrupted ones from their
+# checkpoints. Keep RUNS outside the work tree, and run the queue from a snapshot of the code
+# (a `git worktree` at a fixed commit), so that later changes to the tree never change a
+# running trial:
+#   git worktree add ~/gankit-queue/code <commit>
+#   GANKIT_DATA=../shared/data PYTHONPATH=~/gankit-queue/code/src \
+#       bash ~/gankit-queue/code/docs/results/queue.sh [RUNS]        (default ~/gankit-runs)
 # Collect a finished trial with
 #   gankit report collect RUNS/<sweep>/<trial> --to docs/results/<page folder>
 #
-# Precision: an experiment that already has collected seeds keeps their arithmetic
-# (perf.amp=none, fp32); an experiment with none yet takes the machine's choice (auto: bf16
-# where the CPU has it in hardware). Each run's config.yaml and timing.json record which.
+# Precision: the MLP GANs train in fp32 (perf.amp=none), as their collected seeds did.
+# One trial at a time on one thread leaves the other core to other work.
 set -uo pipefail
 runs=${1:-$HOME/gankit-runs}
-gankit=${GANKIT:-.venv/bin/gankit}
-one_at_a_time=(--workers 1 --threads 2)  # faster than two 1-thread trials (scale.md)
+python=${GANKIT_PYTHON:-.venv/bin/python}
+threads=${GANKIT_QUEUE_THREADS:-1}
 step() {
     echo "=== $(date -u +%FT%TZ) $*"
-    "$gankit" sweep "$@" "${one_at_a_time[@]}" || echo "=== step failed: rc $?"
+    "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" || echo "=== step failed: rc $?"
 }
-# Liu Table 3 on the digit 6 needs the DCGAN side.
-step --preset liu2021-dcgan-3groups-6 --seeds "[0]" --set perf.amp=auto --out "$runs/liu2021"
-# Error bars for the MLP GAN, on the 6 and on all digits.
-step --preset liu2021-gan-6 --preset liu2021-gan --seeds "[1]" --set perf.amp=none --out "$runs/liu2021"
-# Xiao's RNN discriminator: the other end of the width knob (width 32 is collected).
-step --preset xiao2023-rnn --grid "model.d_width=[512]" --seeds 2 --set perf.amp=none \
-    --out "$runs/xiao2023-rnn-width"
-step --preset liu2021-gan-6 --preset liu2021-gan --seeds "[2]" --set perf.amp=none --out "$runs/liu2021"
-# The preset's width 128 again, seed 0, for its checkpoints: xiao2023_rnn_sight.py's recurrence
-# columns (spectral radius, saturation) beside width 512's.
-step --preset xiao2023-rnn --grid "model.d_width=[128]" --seeds "[0]" --set perf.amp=none \
-    --out "$runs/xiao2023-rnn-width"
-# Liu's DCGAN readings, 2 seeds each.
-step --preset liu2021-dcgan-d1 --seeds 2 --set perf.amp=auto --out "$runs/liu2021-readings"
-step --preset liu2021-dcgan-3groups --seeds "[2]" --set perf.amp=none --out "$runs/liu2021"
-step --preset liu2021-dcgan-3groups-6 --seeds "[1, 2]" --set perf.amp=auto --out "$runs/liu2021"
-step --preset liu2021-dcgan --seeds "[1]" --set perf.amp=none --out "$runs/liu2021-readings"
-step --preset liu2021-dcgan-atienza --seeds 2 --set perf.amp=auto --out "$runs/liu2021-readings"
-# Beyond two seeds per reading: how often the two-group generator drifts to ones (seed 0 did,
-# seed 1 did not). fp32, as its collected seeds.
-step --preset liu2021-dcgan --seeds "[2]" --set perf.amp=none --out "$runs/liu2021-readings"
+# Liu Table 3 on all digits: the MLP GAN baseline under Keras' default beta1 and under the
+# text's learning rate, 2 seeds each at full length (100,000 iterations).
+step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds 2 --set perf.amp=none \
+    --out "$runs/liu2021-readings"
+# Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
+step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
+    --set perf.amp=none --out "$runs/xiao2023-adam-sgd-lr"
 echo "=== $(date -u +%FT%TZ) queue done"
