@@ -14,6 +14,7 @@ from gankit.config import PerfConfig, load_config
 from gankit.fast import capability, probe, torch_private
 from gankit.fast.path import FastPath
 from gankit.fast.probe import Layout, candidates, probe_layout
+from gankit.machine import available_cores
 from gankit.training.build import resolve_fast_path
 from gankit.training.optim import build_optimizer
 
@@ -153,7 +154,7 @@ def test_a_probe_timed_on_busy_cores_decides_its_run_but_is_not_cached(
     tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    cores = len(os.sched_getaffinity(0))
+    cores = len(available_cores())
     monkeypatch.setattr(os, "getloadavg", lambda: (cores + 1.0, 0.0, 0.0))
     net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.Flatten(), nn.Linear(64, 1))
     inputs = (torch.randn(8, 1, 8, 8),)

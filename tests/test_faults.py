@@ -141,7 +141,7 @@ def test_a_lock_that_cannot_be_written_is_a_write_error_naming_it(
 ) -> None:
     """A read-only or forbidden run folder, or a full disk, stops the run before it trains with
     the message every failed write gives, and leaves no lock held."""
-    monkeypatch.setattr(os, "open" if stage == "open" else "pwrite", _failing(code))
+    monkeypatch.setattr(os, "open" if stage == "open" else "write", _failing(code))
     failed = pytest.raises(WriteError, match=f"{tmp_path / LOCK}.*{errno.errorcode[code]}")
     with failed, run_lock(tmp_path):
         pass

@@ -1,10 +1,13 @@
 """The two locks on a run directory, built on one primitive.
 
-A lock is flock(2) on a small file that also records its owner (pid, host, since) for
-messages. flock rather than an O_EXCL lock file: the kernel drops an flock when its owner
-dies, kill -9 included, so a lock left behind is told apart from a live one without guessing
-from pids (which get reused, and say nothing across hosts). Releasing removes the file, so a
-file whose flock is free but which still names an owner was left by a process that died.
+A lock is an OS lock on a small file (flock(2) on Linux and macOS, a lock on its first byte
+on Windows, both through filelock's `lock_descriptor`) that also records its owner (pid,
+host, since) for messages. An OS lock rather than an O_EXCL lock file: the OS drops it when
+its owner dies, kill -9 included, so a lock left behind is told apart from a live one
+without guessing from pids (which get reused, and say nothing across hosts). Releasing
+removes the file, so a file whose lock is free but which still names an owner was left by a
+process that died. (Windows locks the file's first byte against reads too, so there the
+messages name no owner.)
 
 The two locks nest and have different holders, so they are two files:
 - RUN/.claim, a sweep's hold on a trial: from checking that it is unfinished until it ends
@@ -15,20 +18,25 @@ The two locks nest and have different holders, so they are two files:
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import logging
 import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
+
+from filelock import lock_descriptor
 
 from gankit.fileio import WriteError
 from gankit.rundir import RunDir
 
 log = logging.getLogger(__name__)
+
+# Windows opens in text mode unless told, which would rewrite the record's newlines.
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
 
 
 class ClaimBusy(RuntimeError):
@@ -50,7 +58,7 @@ def _owner_of(text: str) -> str:
 
 
 class FileLock:
-    """A non-blocking exclusive flock on `path`, with its owner recorded in the file."""
+    """A non-blocking exclusive OS lock on `path`, with its owner recorded in the file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -67,11 +75,13 @@ class FileLock:
         except OSError as exc:  # a file in the way, a read-only or forbidden folder
             raise WriteError(self.path, exc) from exc
         try:
-            stale = _owner_of(os.pread(fd, 4096, 0).decode(errors="replace"))
+            os.lseek(fd, 0, os.SEEK_SET)
+            stale = _owner_of(os.read(fd, 4096).decode(errors="replace"))
             since = time.strftime("%Y-%m-%d %H:%M:%S")
             me = f"pid {os.getpid()}\nhost {socket.gethostname()}\nsince {since}\n".encode()
             os.ftruncate(fd, 0)
-            os.pwrite(fd, me, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, me)
         except OSError as exc:  # a full disk
             os.close(fd)
             raise WriteError(self.path, exc) from exc
@@ -79,23 +89,36 @@ class FileLock:
         return stale
 
     def _open_locked(self) -> int:
-        """A descriptor of the lock file, flocked; BlockingIOError while another holds it."""
+        """A descriptor of the lock file, locked; BlockingIOError while another holds it."""
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path, _OPEN_FLAGS, 0o644)  # Python's descriptors are not inherited
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                locked = lock_descriptor(fd, blocking=False)
+            except BaseException:
                 os.close(fd)
                 raise
+            if not locked:
+                os.close(fd)
+                raise BlockingIOError(errno.EWOULDBLOCK, f"{self.path} is held by another process")
             if self._still_linked(fd):
                 return fd
-            os.close(fd)  # the owner released and removed the file between our open and flock
+            os.close(fd)  # the owner released and removed the file between our open and lock
 
     def release(self) -> None:
-        if self._fd is not None:
-            self.path.unlink(missing_ok=True)  # before the flock goes, so no one locks a dead file
-            os.close(self._fd)
-            self._fd = None
+        if self._fd is None:
+            return
+        try:
+            # Before the lock goes, so no one locks a file that is gone (POSIX).
+            self.path.unlink(missing_ok=True)
+            removed = True
+        except PermissionError:  # Windows removes no file that is open
+            removed = False
+        os.close(self._fd)
+        self._fd = None
+        if not removed:
+            # A process that opened it since keeps it (Windows refuses again) and records itself.
+            with suppress(OSError):
+                self.path.unlink(missing_ok=True)
 
     def owner(self) -> str:
         """The holder as its file names it, for messages."""

@@ -42,6 +42,14 @@ def cpu_id() -> str:
     )
 
 
+def available_cores() -> list[int]:
+    """The CPU cores this process may run on: its affinity where the OS keeps one (Linux),
+    else every core (macOS and Windows have no sched_getaffinity)."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
 def machine_facts(device: str = "cpu") -> dict[str, str | int]:
     facts: dict[str, str | int] = {
         "cpu": cpu_model(),

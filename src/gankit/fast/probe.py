@@ -23,7 +23,7 @@ from gankit.fast.gemm_conv import supports_gemm_conv
 from gankit.fast.path import FastPath
 from gankit.fast.subpixel import foldable_pairs
 from gankit.fileio import atomic_write_text
-from gankit.machine import cpu_id, cpu_model
+from gankit.machine import available_cores, cpu_id, cpu_model
 
 CACHE_VERSION = 1
 WARMUP_PASSES = 1
@@ -61,8 +61,11 @@ class ProbeResult:
 
 def machine_busy() -> str:
     """Why the cores look busy with other work ('' when they do not): a 1-minute load average
-    at or above the cores this process may use."""
-    load, cores = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    at or above the cores this process may use. Windows keeps no load average, so there it
+    tells none."""
+    if not hasattr(os, "getloadavg"):
+        return ""
+    load, cores = os.getloadavg()[0], len(available_cores())
     if load < cores:
         return ""
     return f"not cached: load average {load:.1f} on {cores} cores"

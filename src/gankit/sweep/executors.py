@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gankit.machine import available_cores
 from gankit.sweep.outcome import Outcome
 
 if TYPE_CHECKING:  # the spec loads torch, which a worker must not load before it is pinned
@@ -34,12 +34,6 @@ class Executor(Protocol):
 
     def describe(self) -> str:
         """Where and how wide the trials run, for the summary."""
-
-
-def available_cores() -> list[int]:
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
 
 
 @contextmanager

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gankit.locks import ClaimBusy, DirClaim
-from gankit.sweep.executors import TrialSettings, available_cores, counting_sigint
+from gankit.machine import available_cores
+from gankit.sweep.executors import TrialSettings, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ def core_slots(workers: int, threads: int, cores: list[int] | None = None) -> li
     return [cores[i * threads : (i + 1) * threads] for i in range(workers)]
 
 
+# Windows has no SIGKILL; there os.kill ends a process outright whatever the signal.
+_KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
 def _die_with_parent() -> None:
     """Linux: SIGTERM this worker when the sweep process dies, so it checkpoints and stops (a
     SIGTERM, unlike a second SIGINT, never cuts the checkpoint short)."""
@@ -62,7 +67,8 @@ def _worker(
     conn: Connection, parent: int,
 ) -> None:  # fmt: skip
     """A worker process's main: pin, claim, run one trial, send its outcome."""
-    os.setpgrp()  # Ctrl-C at the terminal reaches the sweep, which passes it on once
+    if hasattr(os, "setpgrp"):  # POSIX; a Windows console sends Ctrl-C to every process
+        os.setpgrp()  # Ctrl-C at the terminal reaches the sweep, which passes it on once
     _die_with_parent()
     if os.getppid() != parent:  # the sweep died before the line above could take effect
         return
@@ -127,7 +133,7 @@ class LocalExecutor:
             queue.clear()  # start nothing new
             for job in running.values():
                 # first and second Ctrl-C reach the trainers (checkpoint, then stop at once)
-                sig = signal.SIGINT if count <= 2 else signal.SIGKILL
+                sig = signal.SIGINT if count <= 2 else _KILL
                 if job.process.pid is not None:
                     os.kill(job.process.pid, sig)
 
