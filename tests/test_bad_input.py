@@ -62,6 +62,16 @@ CASES: dict[str, Case] = {
     "list-for-number": Case([*TRAIN, "--set", "train.iterations=[1,2]"], "train.iterations"),
     "bad-device": Case([*TRAIN, "--device", "tpu"], "'tpu' is not one of"),
     "iterations-not-int": Case([*TRAIN, "--iterations", "ten"], "'ten' is not a valid integer"),
+    # train: config files
+    "config-file-missing": Case(
+        ["train", "{ws}/no-config.yaml", "--out", "{ws}/new"], "no-config.yaml: no such file"
+    ),
+    "config-file-bad-yaml": Case(
+        ["train", "{ws}/bad-config.yaml", "--out", "{ws}/new"], "flow mapping at line 2, column 8"
+    ),
+    "config-file-unknown-key": Case(
+        ["train", "{ws}/typo-config.yaml", "--print-config"], "trian: unknown key"
+    ),
     # train: run directories and checkpoints
     "other-model-checkpoint": Case(
         ["train", "dcgan", "--no-eval", "--quiet", "--out", "{ws}/run", *TINY],
@@ -219,6 +229,8 @@ CASES: dict[str, Case] = {
     "bench-zero-repeats": Case(["bench", "--repeats", "0"], "0 is not in the range"),
     "bench-unknown-key": Case(["bench", "--set", "nope.key=1"], "unknown config key"),
     "presets-extra-argument": Case(["presets", "extra"], "unexpected extra argument"),
+    "presets-set-without-show": Case(["presets", "--set", "train.seed=1"], "goes with --show"),
+    "presets-show-missing-file": Case(["presets", "--show", "{ws}/no-config.yaml"], "no such file"),
     "unknown-command": Case(["frobnicate"], "No such command 'frobnicate'"),
 }
 
@@ -257,6 +269,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, gankit_data: Path) -> It
     torch.save(state, ws / "mismatched" / "checkpoints" / "last.pt")
     (ws / "a-file.txt").write_text("not a folder")
     (ws / "bad-sweep.yaml").write_text("presets: [dcgan\n")
+    (ws / "bad-config.yaml").write_text("base: dcgan\ntrain: {iterations: 5\n")
+    (ws / "typo-config.yaml").write_text("base: dcgan\ntrian: {iterations: 5}\n")
     for folder in ("empty", "no-mirror", "dest/mnist", "cmp"):
         (ws / folder).mkdir(parents=True)
     _save_idx_copies(ws / "truncated-data", gankit_data, lambda b: b[: len(b) // 2])

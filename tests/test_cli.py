@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
 from test_bad_input import CASES
 
 from gankit.cli import main
 from gankit.commands.options import DEVICES
+from gankit.config import load_config
 
 Leaf = tuple[tuple[str, ...], click.Command]
 
@@ -77,3 +79,59 @@ def test_every_command_has_real_bad_inputs_in_the_table(
 ) -> None:
     rows = [name for name, case in CASES.items() if tuple(case.argv[: len(path)]) == path]
     assert rows, f"tests/test_bad_input.py has no bad input for `gankit {' '.join(path)}`"
+
+
+def _printed(args: list[str]) -> list[tuple[str, dict]]:
+    """The configs a --print-config command printed, each with its header comment."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    documents = result.output.split("---\n")
+    return [(doc.splitlines()[0], yaml.safe_load(doc)) for doc in documents]
+
+
+def test_train_print_config_prints_the_resolved_config_and_runs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "exp" / "mine.yaml").write_text("base: dcgan-uncond\ntrain: {batch_size: 16}\n")
+    args = ["train", "exp/mine.yaml", "--print-config", "--iterations", "7", "--seed", "2",
+            "--device", "cpu", "--set", "optim.d.lr=1e-4"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    same = ["train.batch_size=16", "train.iterations=7", "train.seed=2", "perf.device=cpu",
+            "optim.d.lr=1e-4", "name=mine"]  # fmt: skip
+    expected = load_config("dcgan-uncond", same)
+    assert yaml.safe_load(result.output) == expected.to_dict()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["exp", "mine.yaml"]  # no run folder
+
+
+def test_train_refuses_a_missing_or_malformed_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _refused(["train", "nowhere.yaml"], "config file nowhere.yaml: no such file")
+    (tmp_path / "bad.yaml").write_text("train: {iterations: 5\n")
+    _refused(["train", "bad.yaml"], "not valid YAML (while parsing a flow mapping at line 1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_sweep_and_reproduce_print_every_trials_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    grid = "optim.d.lr=[1e-4, 2e-4]"
+    printed = _printed(["sweep", "--preset", "dcgan", "--grid", grid, "--seeds", "2",
+                        "--set", "train.iterations=9", "--print-config"])  # fmt: skip
+    assert [header for header, _ in printed] == [
+        "# runs/sweep/dcgan_lr=0.0001-s0", "# runs/sweep/dcgan_lr=0.0001-s1",
+        "# runs/sweep/dcgan_lr=0.0002-s0", "# runs/sweep/dcgan_lr=0.0002-s1"]  # fmt: skip
+    lr, seed = "optim.d.lr=0.0002", "train.seed=1"
+    assert printed[3][1] == load_config("dcgan", ["train.iterations=9", lr, seed]).to_dict()
+    printed = _printed(["reproduce", "xiao2023", "--seeds", "1", "--scale", "0.01",
+                        "--out", "out", "--print-config"])  # fmt: skip
+    assert printed[0][0] == "# out/xiao2023-sgd-s0"
+    assert printed[0][1]["train"]["iterations"] == round(
+        load_config("xiao2023-sgd").train.iterations * 0.01
+    )
+    assert len(printed) == 6 and not list(tmp_path.iterdir())

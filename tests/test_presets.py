@@ -95,3 +95,25 @@ def test_the_three_group_digit_6_preset_differs_from_its_all_digit_one_only_in_t
     assert six.model_copy(update={"data": all_digits.data}).fingerprint() == (
         all_digits.fingerprint()
     )
+
+
+def test_presets_show_takes_set_and_config_files(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["presets", "--show", "dcgan", "--set", "optim.d.lr=1e-4", "--set", "train.seed=5"]
+    )
+    assert result.exit_code == 0, result.output
+    expected = load_config("dcgan", ["optim.d.lr=1e-4", "train.seed=5"])
+    assert yaml.safe_load(result.output) == expected.to_dict()
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("base: dcgan\ntrain: {batch_size: 16}\n")
+    result = CliRunner().invoke(main, ["presets", "--show", str(mine)])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.output) == load_config(mine).to_dict()
+    assert yaml.safe_load(result.output)["train"]["batch_size"] == 16
+
+
+def test_presets_set_without_show_is_refused() -> None:
+    result = CliRunner().invoke(main, ["presets", "--set", "train.seed=5"])
+    assert result.exit_code == 2 and "--set goes with --show NAME" in result.output
+    result = CliRunner().invoke(main, ["presets", "--show", "dcgan", "--set", "train.nope=5"])
+    assert result.exit_code == 2 and "unknown config key 'train.nope'" in result.output

@@ -16,7 +16,13 @@ from gankit.cli import main
 from gankit.locks import ClaimBusy, DirClaim
 from gankit.rundir import CLAIM
 from gankit.sweep.aggregate import TrialRow, describe, group_rows
-from gankit.sweep.spec import SweepSpec, parse_grid_option, parse_spec, plan_trials
+from gankit.sweep.spec import (
+    SweepSpec,
+    load_sweep_file,
+    parse_grid_option,
+    parse_spec,
+    plan_trials,
+)
 from gankit.sweep.summary import stat_cell
 
 # Two iterations, logs every step, and the smallest evaluation the metric suite accepts.
@@ -226,3 +232,18 @@ def test_a_finished_trial_stays_finished_when_the_config_schema_grows(tmp_path: 
     assert not is_finished(trial, tmp_path)
     (longer,) = plan_trials(SweepSpec.model_validate({"seeds": 1, "set": {"train.iterations": 9}}))
     assert not is_finished(longer, tmp_path)
+
+
+def test_a_sweep_file_may_sweep_a_config_file_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "mine.yaml").write_text("base: dcgan-uncond\ntrain: {batch_size: 16}\n")
+    sweep = tmp_path / "study" / "sweep.yaml"
+    sweep.write_text("presets: [mine.yaml, dcgan]\nseeds: 1\n")
+    monkeypatch.chdir(tmp_path)  # not the sweep file's folder
+    code, output = invoke("sweep", "study/sweep.yaml", "--out", "out", "--dry-run")
+    assert code == 0, output
+    assert output.split() == ["to", "run", "out/mine-s0", "to", "run", "out/dcgan-s0"]
+    trials = plan_trials(load_sweep_file(Path("study/sweep.yaml")))
+    assert trials[0].config.train.batch_size == 16 and trials[0].config.name == "mine"

@@ -397,11 +397,18 @@ def config_label(source: str | Path) -> str:
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """'line L, column C: problem' from a YAML parser error, on one line."""
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
-    return str(exc).splitlines()[0]
+    """A YAML parser error on one line, with the line and column of what it was reading
+    (an unclosed bracket's opening) and of where it failed."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return str(exc).splitlines()[0]
+
+    def at(mark: yaml.Mark) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+
+    problem = f"{exc.problem} at {at(exc.problem_mark)}"
+    if exc.context and exc.context_mark is not None:
+        return f"{exc.context} at {at(exc.context_mark)}: {problem}"
+    return problem
 
 
 def _read_file_tree(path: Path) -> dict[str, Any]:
@@ -426,7 +433,7 @@ def _read_file_tree(path: Path) -> dict[str, Any]:
         tree = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(
-            f"config file {path} is not valid YAML ({_yaml_problem(exc)}); fix that line"
+            f"config file {path} is not valid YAML ({_yaml_problem(exc)}); fix it there"
         ) from None
     if tree is None:
         return {}

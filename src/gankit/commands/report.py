@@ -15,6 +15,7 @@ from gankit.commands.options import (
     run_dirs_argument,
     set_option,
 )
+from gankit.commands.train import print_config_option
 from gankit.papers import PAPERS
 
 
@@ -49,19 +50,23 @@ from gankit.papers import PAPERS
     help="Also collect the finished runs' small files into this folder (e.g. "
     "docs/results/PAPER) and rebuild its report from them (gankit report collect).",
 )
+@print_config_option
 def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: str,
               address: str | None, workers: int | None, threads: int, data_dir: Path | None,
               overrides: tuple[str, ...], eval_samples: int, quiet: bool,
-              collect_to: Path | None) -> None:  # fmt: skip
+              collect_to: Path | None, print_config: bool) -> None:  # fmt: skip
     """Run every experiment of PAPER for each seed into OUT/<preset>-s<seed> and write
     OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers, the
     paper's figures regenerated beside their captions) and the sweep summary; finished runs
     are skipped, interrupted ones resume."""
     from gankit import reproduce as repro
-    from gankit.commands.sweep import exit_code
+    from gankit.commands.sweep import echo_trial_configs, exit_code
     from gankit.sweep.executors import TrialSettings, make_executor
 
     out = out or Path("runs") / f"reproduce-{paper}"
+    if print_config:
+        echo_trial_configs(repro.paper_trials(paper, scale, seeds, overrides), out)
+        return
     settings = TrialSettings(threads, str(data_dir) if data_dir else None, eval_samples)
     runner = make_executor(executor, settings, workers, address)
     echo = (lambda line: None) if quiet else click.echo

@@ -15,6 +15,7 @@ from gankit.commands.options import (
     executor_options,
     set_option,
 )
+from gankit.commands.train import print_config_option
 
 
 def _seeds(text: str | None) -> int | list[int] | None:
@@ -42,12 +43,26 @@ def exit_code(result) -> int:  # noqa: ANN001  (a SweepResult; its module loads 
     return 0 if result.complete else 1
 
 
+def echo_trial_configs(trials, out: Path) -> None:  # noqa: ANN001  (Trials; lazy module)
+    """Every trial's resolved config as one YAML stream, each document headed by the comment
+    naming the folder it would train in."""
+    from gankit.config import dump_config
+
+    documents = [f"# {out / trial.name}\n{dump_config(trial.config)}" for trial in trials]
+    click.echo("---\n".join(documents), nl=False)
+
+
 @click.command()
 @click.argument("sweep_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Sweep folder [runs/<SWEEP_FILE stem>]."
 )
-@click.option("--preset", "presets", multiple=True, help="A preset to sweep (repeatable).")
+@click.option(
+    "--preset",
+    "presets",
+    multiple=True,
+    help="A preset, or a config file, to sweep (repeatable).",
+)
 @click.option(
     "--grid",
     multiple=True,
@@ -61,6 +76,7 @@ def exit_code(result) -> int:  # noqa: ANN001  (a SweepResult; its module loads 
 @data_dir_option
 @eval_samples_option
 @click.option("--dry-run", is_flag=True, help="List the trials and whether each is done; run none.")
+@print_config_option
 def sweep(
     sweep_file: Path | None,
     out: Path | None,
@@ -76,6 +92,7 @@ def sweep(
     data_dir: Path | None,
     eval_samples: int,
     dry_run: bool,
+    print_config: bool,
 ) -> None:
     """Run every trial of SWEEP_FILE (or of --preset/--grid/--seeds) into OUT/<trial>, then
     write OUT/summary.md, summary.html, summary.csv and trials.csv. Finished trials are
@@ -100,6 +117,9 @@ def sweep(
     extra = [*overrides, *([f"train.iterations={iterations}"] if iterations else [])]
     trials = plan_trials(spec, extra)
     out = out or Path("runs") / (sweep_file.stem if sweep_file else "sweep")
+    if print_config:
+        echo_trial_configs(trials, out)
+        return
     if dry_run:
         for trial in trials:
             done = is_finished(trial, out / trial.name)

@@ -17,16 +17,27 @@ from gankit.commands.options import (
 from gankit.config import (
     DEFAULT_PRESET,
     ConfigError,
+    config_label,
     dump_config,
     load_config,
     preset_names,
     read_preset,
 )
 
+print_config_option = click.option(
+    "--print-config",
+    is_flag=True,
+    help="Print the resolved config (YAML) and run nothing.",
+)
+
 
 @click.command()
-@click.argument("preset", required=False, default=DEFAULT_PRESET)
-@click.option("--out", type=click.Path(path_type=Path), help="Run directory [runs/PRESET].")
+@click.argument("preset", metavar="[PRESET|CONFIG.yaml]", required=False, default=DEFAULT_PRESET)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Run directory [runs/PRESET, or runs/<CONFIG's file name without .yaml>].",
+)
 @click.option(
     "--iterations", type=int, help="Total iterations of the run (a resume continues to N)."
 )
@@ -37,6 +48,7 @@ from gankit.config import (
 @click.option("--no-eval", is_flag=True, help="Skip the evaluation after training.")
 @eval_samples_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@print_config_option
 def train(
     preset: str,
     out: Path | None,
@@ -48,8 +60,11 @@ def train(
     no_eval: bool,
     eval_samples: int,
     quiet: bool,
+    print_config: bool,
 ) -> None:
-    """Train PRESET (default: the fast CPU preset); resumes when --out holds a checkpoint."""
+    """Train PRESET (default: the fast CPU preset) or a config file of one's own (a YAML file
+    that may name a `base:` preset and list what differs); resumes when --out holds a
+    checkpoint."""
     from gankit.data import DataError
     from gankit.machine import resolve_device
     from gankit.training import distributed
@@ -67,7 +82,10 @@ def train(
         distributed.check_config(config, world)
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
-    out = out or Path("runs") / preset
+    if print_config:
+        click.echo(dump_config(config), nl=False)
+        return
+    out = out or Path("runs") / config_label(preset)
     if world is not None:
         distributed.init(world, resolve_device(config.perf.device))
     try:
@@ -126,12 +144,18 @@ def _print_outputs(out: Path) -> None:
 
 @click.command()
 @click.option(
-    "--show", metavar="NAME", help="Print NAME's resolved config (its base: chain applied) as YAML."
+    "--show",
+    metavar="NAME",
+    help="Print the resolved config (its base: chain applied) of preset NAME, or of a config "
+    "file, as YAML.",
 )
-def presets(show: str | None) -> None:
+@set_option("With --show: override a config value, e.g. --set optim.d.lr=1e-4 (repeatable).")
+def presets(show: str | None, overrides: tuple[str, ...]) -> None:
     """List the presets, one line each."""
+    if overrides and show is None:
+        raise click.UsageError("--set goes with --show NAME")
     if show is not None:
-        click.echo(dump_config(load_config(show)), nl=False)
+        click.echo(dump_config(load_config(show, overrides)), nl=False)
         return
     for name in preset_names():
         tree = read_preset(name)

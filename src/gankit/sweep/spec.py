@@ -22,7 +22,9 @@ from gankit.config import (
     Config,
     ConfigError,
     _format_errors,
+    config_label,
     flatten,
+    is_config_file,
     load_config,
 )
 
@@ -95,7 +97,10 @@ def load_sweep_file(path: Path) -> SweepSpec:
         raise SweepError(f"cannot read sweep file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise SweepError(f"{path} is not valid YAML: {exc}") from None
-    return parse_spec(tree, str(path))
+    spec = parse_spec(tree, str(path))
+    # a config file it sweeps is found beside it, wherever the sweep is started from
+    presets = [str(Path(path).parent / p) if is_config_file(p) else p for p in spec.presets]
+    return spec.model_copy(update={"presets": presets})
 
 
 def parse_grid_option(text: str) -> tuple[str, list[Any]]:
@@ -199,7 +204,8 @@ def plan_trials(
                 # The values as the config holds them: '1e-4' (a string to YAML) is 0.0001.
                 flat = flatten(config.to_dict())
                 point = {k: flat[k] for k in point}
-                trials.append(Trial(trial_name(preset, point, short, seed), preset, seed, point,
+                label = config_label(preset)  # a config file: its name, not its path
+                trials.append(Trial(trial_name(label, point, short, seed), preset, seed, point,
                                     config))  # fmt: skip
     names = [t.name for t in trials]
     clashes = sorted({n for n in names if names.count(n) > 1})
