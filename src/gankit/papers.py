@@ -128,9 +128,10 @@ PAPERS: dict[str, Paper] = {
         note=(
             "Table 3's scores are Inception-Score-style indexes from an unnamed classifier with "
             "muddled definitions. A single-class set (the digit 6) scores about 1 under a "
-            "classifier of digits, so their 6.82 can only come from a different network (an "
-            "ImageNet Inception model). gankit's IS uses its bundled MNIST classifier, where "
-            "real test digits score the value in the reference column: compare runs with each "
+            "classifier of digits, so their 6.82 must come from a different network (an "
+            "ImageNet Inception model is a guess, untested). gankit's IS uses its bundled MNIST "
+            "classifier, where real test digits score the value in the reference column: "
+            "compare runs with each "
             "other and with that reference, not with the paper's absolute numbers. gankit's "
             "Inception Score is Liu's ISs (eq. 12-13); the ISc column is eq. 18 as written, "
             "exp E[H(y|x)] from the same classifier outputs, which grows as the classifier "
