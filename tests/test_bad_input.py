@@ -109,7 +109,25 @@ CASES: dict[str, Case] = {
     "sample-no-out": Case(["sample", "{ws}/run"], "Missing option '--out'"),
     "sample-n-not-int": Case(["sample", "{ws}/run", "--n", "x", "--out", "{ws}/g.png"], "'x'"),
     "sample-png-dir-taken": Case(
-        ["sample", "{ws}/run", "--format", "png-dir", "--out", "{ws}/run"], "not an empty folder"
+        ["sample", "{ws}/run", "--format", "png-dir", "--out", "{ws}/grid-pngs"],
+        "not an empty folder",
+    ),
+    "sample-over-checkpoint": Case(
+        ["sample", "{ws}/run", "--out", "{ws}/run/checkpoints/last.pt"],
+        "the checkpoints a run resumes and samples from; write somewhere else, or add --force",
+    ),
+    "sample-into-checkpoints": Case(
+        ["sample", "{ws}/pickled", "--out", "{ws}/pickled/checkpoints/g.png"], "add --force"
+    ),
+    "sample-over-config": Case(
+        ["sample", "{ws}/run", "--out", "{ws}/run/config.yaml"],
+        "exists and is not a .png file; writing would replace it",
+    ),
+    "sample-npz-over-npy": Case(
+        ["sample", "{ws}/run", "--format", "npz", "--out", "{ws}/good.npy"], "not a .npz file"
+    ),
+    "sample-grid-to-folder": Case(
+        ["sample", "{ws}/run", "--out", "{ws}/empty"], "is a folder; --out names the .png file"
     ),
     "sample-walk-as-npz": Case(
         ["sample", "{ws}/run", "--interpolate", "--format", "npz", "--out", "{ws}/s.npz"],
@@ -121,6 +139,11 @@ CASES: dict[str, Case] = {
     # export
     "export-not-a-run": Case(["export", "{ws}/empty", "--out", "{ws}/exported"], "no checkpoints"),
     "export-no-out": Case(["export", "{ws}/run"], "Missing option '--out'"),
+    "export-into-checkpoints": Case(
+        ["export", "{ws}/run", "--out", "{ws}/run/checkpoints"], "the checkpoints a run resumes"
+    ),
+    "export-into-a-run": Case(["export", "{ws}/run", "--out", "{ws}/run"], "is a run's folder"),
+    "export-to-a-file": Case(["export", "{ws}/run", "--out", "{ws}/a-file.txt"], "is a file"),
     # eval
     "eval-not-a-run": Case(["eval", "{ws}/empty", "--n-samples", "20"], "no checkpoints"),
     "eval-too-few": Case(["eval", "{ws}/run", "--n-samples", "5"], "5 is not in the range"),
@@ -174,6 +197,12 @@ CASES: dict[str, Case] = {
     "compare-no-dir": Case(["compare", "{ws}/nowhere", "--out", "{ws}/cmp"], "does not exist"),
     "compare-not-a-run": Case(["compare", "{ws}/empty", "--out", "{ws}/cmp"], "error:"),
     "compare-no-out": Case(["compare", "{ws}/run"], "Missing option '--out'"),
+    "compare-out-a-file": Case(
+        ["compare", "{ws}/run", "--out", "{ws}/a-file.txt"], "is a file; --out names a folder"
+    ),
+    "compare-into-checkpoints": Case(
+        ["compare", "{ws}/run", "--out", "{ws}/run/checkpoints/cmp"], "add --force"
+    ),
     # report collect / build
     "report-collect-unfinished": Case(
         ["report", "collect", "{ws}/run", "--to", "{ws}/docs"], "has no metrics.json"
@@ -182,6 +211,9 @@ CASES: dict[str, Case] = {
         ["report", "collect", "{ws}/empty", "--to", "{ws}/docs"], "no run directory inside"
     ),
     "report-collect-no-to": Case(["report", "collect", "{ws}/run"], "Missing option '--to'"),
+    "report-collect-into-a-run": Case(
+        ["report", "collect", "{ws}/run", "--to", "{ws}/run"], "is a run's folder, whose own files"
+    ),
     "report-build-no-runs": Case(["report", "build", "{ws}/empty"], "holds no runs"),
     "report-build-a-file": Case(["report", "build", "{ws}/a-file.txt"], "is a file"),
     # data
@@ -324,6 +356,21 @@ def test_bad_input_is_refused_cleanly(
     assert case.expect in result.output, result.output
     assert _tree(workspace) == before
     assert not (workspace / "pwned").exists()
+
+
+def test_force_writes_where_out_is_refused(workspace: Path, tmp_path: Path) -> None:
+    """--force is the way past a refused --out: the grid is written where it was asked."""
+    other = tmp_path / "other-run"
+    (other / "checkpoints").mkdir(parents=True)
+    (other / "config.yaml").write_text("base: dcgan\n")
+    (tmp_path / "notes.yaml").write_text("mine\n")
+    for out in (other / "checkpoints" / "grid.png", tmp_path / "notes.yaml"):
+        argv = ["sample", str(workspace / "run"), "--n", "4", "--out", str(out)]
+        refused = CliRunner().invoke(main, argv)
+        assert refused.exit_code == 2 and "--force" in refused.output, refused.output
+        forced = CliRunner().invoke(main, [*argv, "--force"])
+        assert forced.exit_code == 0, forced.output
+        assert out.read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_table_covers_every_command() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.options import run_dirs_argument
+from gankit.commands.options import check_out, force_option, run_dirs_argument
 from gankit.report.collect import MAX_LOSSES_BYTES
 
 
@@ -34,7 +34,10 @@ def report_group() -> None:
     help="Thin losses.csv to every Nth row until it is at most this size.",
 )
 @click.option("--no-build", is_flag=True, help="Collect only; do not rebuild TO/report.md.")
-def collect(run_dirs: tuple[Path, ...], dest: Path, max_losses_kb: int, no_build: bool) -> None:
+@force_option
+def collect(
+    run_dirs: tuple[Path, ...], dest: Path, max_losses_kb: int, no_build: bool, force: bool
+) -> None:
     """Copy each finished run's small files into TO/<run folder name>: config.yaml,
     metrics.json, metrics_history.csv, trial.json, a thinned losses.csv and the sample grids
     that stand for the paper's figures; never checkpoints or TensorBoard events. A RUN_DIR
@@ -43,6 +46,7 @@ def collect(run_dirs: tuple[Path, ...], dest: Path, max_losses_kb: int, no_build
     from gankit.paper_report import rebuild_report
     from gankit.report.collect import collect_runs
 
+    check_out(dest, force, None, "--to")
     for folder in collect_runs(list(run_dirs), dest, max_losses_kb * 1000):
         click.echo(f"collected: {folder}")
     if not no_build:

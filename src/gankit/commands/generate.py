@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import checkpoint_option, data_dir_option, device_option
+from gankit.commands.options import (
+    check_out,
+    checkpoint_option,
+    data_dir_option,
+    device_option,
+    force_option,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -16,6 +22,7 @@ if TYPE_CHECKING:
     from gankit.runs import TrainedRun
 
 FORMATS = ("grid", "png-dir", "npz")
+OUT_SUFFIX = {"grid": ".png", "png-dir": None, "npz": ".npz"}  # None: a folder
 
 
 @click.command()
@@ -58,6 +65,7 @@ FORMATS = ("grid", "png-dir", "npz")
 @checkpoint_option
 @data_dir_option
 @device_option("cpu")
+@force_option
 def sample(
     run_dir: Path,
     n: int,
@@ -73,6 +81,7 @@ def sample(
     checkpoint: str,
     data_dir: Path | None,
     device: str,
+    force: bool,
 ) -> None:
     """Write N images from RUN_DIR's trained generator (or from a folder `gankit export`
     wrote): a grid, a folder of PNGs, an .npz, a latent-interpolation grid or a
@@ -90,6 +99,7 @@ def sample(
         raise UserError("--interpolate and --nearest make different pictures; choose one")
     if (interpolate or nearest) and fmt != "grid":
         raise UserError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
+    check_out(out, force, OUT_SUFFIX[fmt])
     exported = (run_dir / CONFIG).is_file() and not RunDir(run_dir).checkpoints.is_dir()
     if exported and checkpoint != "last":
         raise UserError(f"{run_dir} is an exported generator: it has one state, no --checkpoint")
@@ -164,11 +174,13 @@ def _write_files(
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
 @checkpoint_option
-def export(run_dir: Path, out: Path, checkpoint: str) -> None:
+@force_option
+def export(run_dir: Path, out: Path, checkpoint: str, force: bool) -> None:
     """Write RUN_DIR's generator as OUT/generator.safetensors and OUT/config.yaml, loadable
     without the run with `gankit.load_generator(OUT)`."""
     from gankit.export import export_generator
 
+    check_out(out, force, None)
     export_generator(run_dir, out, checkpoint)
     click.echo(
         f"exported the generator of {run_dir} to {out} (gankit.load_generator({str(out)!r}))"

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from gankit.commands.errors import UserError
+from gankit.rundir import CHECKPOINTS, RunDir
+
 DEVICES = ("auto", "cpu", "cuda")
 
 # One or more existing run folders (`report collect`, `compare`).
@@ -103,3 +106,55 @@ checkpoint_option = click.option(
     help="Which state: last, best (the lowest periodic FID, kept with log.eval_every) or a "
     "kept milestone's step.",
 )
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Write even where gankit refuses to: inside a run's checkpoints/ folder, into a run's "
+    "folder, or over a file of another kind.",
+)
+
+
+def _checkpoints_above(path: Path) -> Path | None:
+    """The run's checkpoints/ folder that `path` is or lies in, if any."""
+    resolved = path.resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder.name == CHECKPOINTS and (
+            RunDir(folder.parent).config.is_file() or any(folder.glob("*.pt"))
+        ):
+            return folder
+    return None
+
+
+def check_out(out: Path, force: bool, suffix: str | None, option: str = "--out") -> None:
+    """Refuse an output path that would write over what it should not, before any work: a
+    path in a run's checkpoints/ folder, a run's own folder (for a command that writes a
+    folder, `suffix` None), or an existing file of another kind than the `suffix` the command
+    writes (a grid over a checkpoint or a config). --force lets those through; a folder where
+    a file goes, or a file where a folder goes, is refused always."""
+    if suffix is None and out.exists() and not out.is_dir():
+        raise UserError(f"{option} {out} is a file; {option} names a folder to write into")
+    if suffix is not None and out.is_dir():
+        raise UserError(
+            f"{option} {out} is a folder; {option} names the {suffix} file to write, e.g. "
+            f"{out / ('samples' + suffix)}"
+        )
+    if force:
+        return
+    checkpoints = _checkpoints_above(out)
+    if checkpoints is not None:
+        raise UserError(
+            f"{option} {out} is in {checkpoints}, the checkpoints a run resumes and samples "
+            f"from; write somewhere else, or add --force to write there anyway"
+        )
+    if suffix is None and RunDir(out).checkpoints.is_dir():
+        raise UserError(
+            f"{option} {out} is a run's folder, whose own files (config.yaml, report.md) this "
+            "would replace; write somewhere else, or add --force to write there anyway"
+        )
+    if suffix is not None and out.is_file() and out.suffix.lower() != suffix:
+        raise UserError(
+            f"{option} {out} exists and is not a {suffix} file; writing would replace it. "
+            f"Choose another {option}, or add --force to replace it"
+        )

@@ -9,9 +9,11 @@ import click
 
 from gankit.commands.errors import UserError
 from gankit.commands.options import (
+    check_out,
     data_dir_option,
     eval_samples_option,
     executor_options,
+    force_option,
     run_dirs_argument,
     set_option,
 )
@@ -84,11 +86,13 @@ def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: 
 @run_dirs_argument
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
 @click.option("--title", default="gankit comparison", show_default=True)
-def compare(run_dirs: tuple[Path, ...], out: Path, title: str) -> None:
+@force_option
+def compare(run_dirs: tuple[Path, ...], out: Path, title: str, force: bool) -> None:
     """Table and plots across RUN_DIRS: final samples, loss curves and metrics side by side."""
     from gankit.report.compare import build_comparison
     from gankit.report.document import write_document
 
+    check_out(out, force, None)
     try:
         md, page = write_document(build_comparison(list(run_dirs), out, title), out)
     except FileNotFoundError as exc:
