@@ -160,9 +160,10 @@ PAPERS: dict[str, Paper] = {
         scores={},
         note=(
             "The paper compares its variants by loss curves and sample grids only and reports "
-            "no score. Its conclusion: Adam and the DCGAN give the most stable training and the "
-            "best digits; SGD alone, Adam+SGD and BatchNorm alone are weaker; the RNN "
-            "discriminator produces some inverted (dark-on-light) digits."
+            "no score. Its conclusion: each of the five changes has some advantage over the "
+            "basic SGD GAN in speed or stability, and Adam and the DCGAN give the most stable "
+            "results; BatchNorm 'doesn't have a very good result'; the RNN discriminator "
+            "produces some inverted (dark-on-light) digits."
         ),
         figures={
             "xiao2023-sgd": _xiao(
