@@ -27,4 +27,7 @@ step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds 2 --set p
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
     --set perf.amp=none --out "$runs/xiao2023-adam-sgd-lr"
+# Liu Table 3 on the 6 in one precision: the DCGAN's collected seeds trained in bf16, the MLP
+# GAN's in fp32; the DCGAN again in fp32, 3 seeds (about 2 h a seed on 2 AVX2 cores).
+step --preset liu2021-dcgan-3groups-6 --seeds 3 --set perf.amp=none --out "$runs/liu2021-fp32"
 echo "=== $(date -u +%FT%TZ) queue done"
