@@ -126,6 +126,17 @@ def main() -> None:
                 f"t = {t:.2f}, p = {p:.3f}"
             )
 
+    print("\n## The RNN discriminator's width: 512 (2 seeds) against the preset's 128 (3 seeds)")
+    wide = [HERE.parent / f"xiao2023-readings/xiao2023-rnn_d_width=512-s{s}" for s in (0, 1)]
+    for key in ("is_mean", "fid"):
+        a = np.array([final(run("rnn", s), key) for s in SEEDS])
+        b = np.array([final(path, key) for path in wide])
+        t, p = stats.ttest_ind(a, b, equal_var=False)
+        print(
+            f"{key}: 128 {np.round(a, 2).tolist()} against 512 {np.round(b, 2).tolist()}, "
+            f"t = {t:.2f}, p = {p:.3f}"
+        )
+
     print("\n## The readings of the SGD baseline: means over steps 7,001 to 8,000")
     for name, folder in READINGS.items():
         means = window_means(HERE.parent / folder, 7_000, 8_000)
