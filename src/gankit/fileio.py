@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +18,39 @@ _FIXES = {
     errno.EEXIST: "a file is in the way of a folder; remove it or write somewhere else",
     errno.ENOTDIR: "a file is in the way of a folder; remove it or write somewhere else",
 }
+
+
+# tempfile.mkstemp's flags (Windows: binary, so no newline is rewritten); the mode is open()'s.
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+_TRIES = 100  # random names taken before giving up, as tempfile does (with more)
+
+
+def temporary_file(parent: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    """A new file named prefix + random + suffix in `parent`, open for writing. Unlike
+    tempfile.mkstemp's (mode 0o600), its mode is 0o666 less the umask, as open() gives a new
+    file, so the output it becomes is as readable as any other the user writes."""
+    for _ in range(_TRIES):
+        path = parent / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            return os.open(path, _NEW_FILE, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no unused temporary name in {parent}")
+
+
+def temporary_folder(parent: Path, prefix: str, suffix: str = "") -> Path:
+    """A new, empty folder in `parent`; mode 0o777 less the umask, as mkdir gives (not
+    tempfile.mkdtemp's 0o700)."""
+    for _ in range(_TRIES):
+        path = parent / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            path.mkdir(0o777)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no unused temporary name in {parent}")
 
 
 class WriteError(RuntimeError):
@@ -41,7 +74,7 @@ def atomic_write_bytes(path: Path, write: Callable[[BinaryIO], object]) -> None:
     full, read-only or forbidden folder) becomes a WriteError naming `path`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = temporary_file(path.parent, f".{path.name}.", ".tmp")
     except OSError as exc:
         raise WriteError(path, exc) from exc
     try:
@@ -51,7 +84,7 @@ def atomic_write_bytes(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise WriteError(path, exc) from exc
         raise

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gankit.fileio import WriteError, atomic_write_bytes, atomic_write_text
+from gankit.fileio import WriteError, atomic_write_bytes, atomic_write_text, temporary_folder
 from gankit.sampling import to_uint8
 
 
@@ -49,7 +48,7 @@ def write_png_dir(
     folder = Path(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        staging = temporary_folder(folder.parent, f".{folder.name}.")
     except OSError as exc:
         raise WriteError(folder, exc) from exc
     try:

@@ -23,7 +23,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +36,7 @@ from gankit.data import idx
 from gankit.data.errors import DataError
 from gankit.data.locate import ENV_VAR, user_cache_dir
 from gankit.data.registry import DatasetSpec, get_spec
+from gankit.fileio import temporary_file
 
 MIRRORS_ENV_VAR = "GANKIT_MIRRORS"
 BACKOFF_S = 0.5  # doubled after each failed try of the same mirror
@@ -119,9 +119,8 @@ def _fetch_verified(url: str, tmp: Path, expected_sha256: str, timeout: float) -
 def _attempt(url: str, final: Path, expected_sha256: str, timeout: float) -> Exception | None:
     """One download of `url` into `final`; None on success, else why it failed."""
     # The temporary file sits next to `final` so that os.replace stays on one filesystem.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    fd, tmp = temporary_file(final.parent, f".{final.name}.", ".part")
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         _fetch_verified(url, tmp, expected_sha256, timeout)
         os.replace(tmp, final)

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from gankit.config import load_config_file
-from gankit.fileio import WriteError
+from gankit.fileio import WriteError, temporary_folder
 from gankit.report.figure_steps import figure_grids
 from gankit.rundir import CONFIG, METRICS, RunDir
 
@@ -116,8 +116,7 @@ def collect_run(run_dir: Path, dest: Path, max_losses_bytes: int = MAX_LOSSES_BY
     final = dest / run_dir.name
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", suffix=".collecting", dir=dest))
-        staging.chmod(0o755)  # mkdtemp's 0700 would stay on the collected folder
+        staging = temporary_folder(dest, f".{run_dir.name}.", ".collecting")
     except OSError as exc:
         raise WriteError(dest, exc) from exc
     old: Path | None = None
