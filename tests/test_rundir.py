@@ -19,6 +19,7 @@ RUN_FILES = [
     rundir.LOSS_PLOT,
     rundir.METRIC_PLOT,
     rundir.METRICS,
+    rundir.PROVENANCE,
     rundir.TRIAL,
     rundir.ERROR,
     rundir.LOCK,

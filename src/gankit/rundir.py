@@ -11,6 +11,8 @@ RUN/
   metrics.json           the final evaluation (of last.pt)
   metrics_best.json, metrics_step_NNNNNN.json   `gankit eval --checkpoint best|STEP`
   timing.json            how long it trained, on which machines, over its resumes
+  provenance.json        what made it: code commit, torch, precision, machine, source and
+                         overrides, one segment per process that trained it (gankit.provenance)
   report.md, report.html
   events.out.tfevents.*  TensorBoard (written by tensorboardX into the root)
   trial.json, error.txt  a sweep trial's record and, when it failed, its traceback
@@ -38,6 +40,7 @@ LOSS_PLOT = "losses.png"
 METRIC_PLOT = "metrics.png"
 METRICS = "metrics.json"
 TIMING = "timing.json"
+PROVENANCE = "provenance.json"
 REPORT = "report"  # report.md and report.html
 TRIAL = "trial.json"
 ERROR = "error.txt"
@@ -169,6 +172,10 @@ class RunDir:
     @property
     def timing(self) -> Path:
         return self.root / TIMING
+
+    @property
+    def provenance(self) -> Path:
+        return self.root / PROVENANCE
 
     @property
     def report_md(self) -> Path:

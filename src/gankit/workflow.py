@@ -10,6 +10,7 @@ from typing import Any
 from gankit.config import Config
 from gankit.fileio import remove_interrupted_writes
 from gankit.locks import run_lock
+from gankit.provenance import Origin
 from gankit.report.run_report import write_run_report
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
@@ -33,16 +34,18 @@ def run_experiment(
     progress: bool = True,
     on_resume: Any = None,
     world: World | None = None,
+    origin: Origin | None = None,
 ) -> ExperimentResult:
     """Train `config` into `out` (resuming when it holds a checkpoint), then evaluate and write
     report.md / report.html. An interrupted run is checkpointed and neither evaluated nor
     reported. With `world` (torchrun), this process is one rank of a data-parallel run: rank 0
-    does all of the above, the other ranks only train."""
+    does all of the above, the other ranks only train. `origin` (the preset or config file and
+    the overrides `config` was made from) goes into provenance.json."""
     if evaluate or config.log.eval_every:
         _check_evaluator(config.data.dataset)
     if world is not None and not world.is_main:
         return _follow(config, out, data_dir, world)
-    trainer = Trainer(config, out, data_dir=data_dir, progress=progress)
+    trainer = Trainer(config, out, data_dir=data_dir, progress=progress, origin=origin)
     if world is not None:
         distribute(trainer, world)
     with run_lock(Path(out)):

@@ -28,6 +28,7 @@ USER_ERRORS = {
     "gankit.locks": "RunDirBusy",
     "gankit.training.trainer": "TrainingDiverged",
     "gankit.report.collect": "CollectError",
+    "gankit.provenance": "ProvenanceError",
 }
 
 

@@ -67,6 +67,7 @@ def train(
     checkpoint."""
     from gankit.data import DataError
     from gankit.machine import resolve_device
+    from gankit.provenance import Origin, source_of
     from gankit.training import distributed
     from gankit.training.checkpoint import CheckpointError
     from gankit.training.trainer import TrainingDiverged
@@ -100,6 +101,7 @@ def train(
                 f"resuming {out} from step {step} of {config.train.iterations}"
             ),
             world=world,
+            origin=Origin(source_of(preset), [*flags, *overrides]),
         )
     except (DataError, CheckpointError, TrainingDiverged) as exc:
         raise UserError(str(exc)) from exc

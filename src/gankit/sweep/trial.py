@@ -79,6 +79,7 @@ def execute_trial(
     """Train (or resume), evaluate and report one trial. Every error becomes a failed outcome
     with error.txt beside the run; Ctrl-C becomes an interrupted one. The caller holds the
     trial's claim."""
+    from gankit.provenance import origin_of
     from gankit.workflow import run_experiment  # torch loads here, after the worker's pinning
 
     config = trial.config
@@ -92,7 +93,12 @@ def execute_trial(
     error, resumed_from = "", None
     try:
         result = run_experiment(
-            config, run_dir, data_dir=data_dir, eval_samples=eval_samples, progress=False
+            config,
+            run_dir,
+            data_dir=data_dir,
+            eval_samples=eval_samples,
+            progress=False,
+            origin=origin_of(trial.preset, config),
         )
         status = INTERRUPTED if result.train.interrupted else FINISHED
         resumed_from = result.resumed_from

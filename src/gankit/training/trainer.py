@@ -20,6 +20,7 @@ from gankit.data import load_tensors
 from gankit.fast.memory import keep_freed_memory
 from gankit.fileio import atomic_write_text
 from gankit.machine import resolve_device
+from gankit.provenance import Origin, append_segment, segment
 from gankit.rundir import RunDir
 from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
 from gankit.training.callbacks import Callback, TrainingDiverged, default_callbacks
@@ -82,9 +83,12 @@ class Trainer:
         *,
         gan: GAN | None = None,
         callbacks: Sequence[Callback] | None = None,
+        origin: Origin | None = None,
     ) -> None:
         """`gan`: already-built networks, optimizers and steps (built from `config` when
-        None). `callbacks`: the loop's observers (default_callbacks(config) when None)."""
+        None). `callbacks`: the loop's observers (default_callbacks(config) when None).
+        `origin`: the preset or config file and the overrides `config` was made from, for
+        provenance.json."""
         self.run = RunDir(Path(out_dir))
         self.device = resolve_device(config.perf.device)
         if self.device.type == "cpu":
@@ -120,6 +124,7 @@ class Trainer:
         self.clock = TrainingClock(self.device.type)
         self.until = config.train.iterations  # the step the current train() call stops at
         self.interrupted = False
+        self.origin = origin
 
     # ---- state -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -178,6 +183,9 @@ class Trainer:
             resume_step, timing = self.step, state.get("timing")
         self.clock.begin(self.step, timing)
         atomic_write_text(self.run.config, dump_config(self.config))
+        if self.step < self.config.train.iterations:  # a finished run started again trains nothing
+            record = segment(self.config, self.device, self.step, self.origin)
+            append_segment(self.run.provenance, record)
         self.publish("on_start", resume_step)
         return resume_step
 
