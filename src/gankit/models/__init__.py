@@ -1,6 +1,6 @@
 """Model registry; importing this package registers every built-in family."""
 
-from gankit.models import dcgan, mlp, rnn  # noqa: F401  (registration side effect)
+from gankit.models import dcgan, mlp, pacgan, rnn  # noqa: F401  (registration side effect)
 from gankit.models.base import Discriminator, Generator
 from gankit.models.projection import PROJECTION_DISCRIMINATORS
 from gankit.models.registry import (
