@@ -104,21 +104,18 @@ def _available(run: RunDir) -> str:
     return f"this run has {', '.join(names)}{hint}"
 
 
-def evaluate_run(
-    run_dir: str | Path,
+def score_run(
+    run: TrainedRun,
     n_samples: int = DEFAULT_N,
     device: str = "cpu",
     *,
     features: str = "classifier",
     inception_weights: str | Path | None = None,
     real_split: str = "train",
-    checkpoint: str = LAST,
 ) -> dict[str, Any]:
-    """Sample n images from a run's generator with the evaluation seed, evaluate them, write
-    the run's metrics.json (a Stacked MNIST run: its modes on the benchmark's sample count);
-    another checkpoint than the last is scored into its own file (RunDir.metrics_of)."""
+    """Sample n images from a loaded generator with the evaluation seed and evaluate them (a
+    Stacked MNIST run: its modes on the benchmark's sample count); writes nothing."""
     device = str(resolve_device(device))
-    run = load_run(run_dir, device=device, checkpoint=checkpoint)
     if run.dataset == STACKED_MNIST:  # mode counting on the benchmark's fixed sample count
         result = evaluate_stacked(run.generate(MODE_SAMPLES, seed=EVAL_SEED), device)
     else:
@@ -135,6 +132,31 @@ def evaluate_run(
             per_class=run.conditional,
         )
     result["step"] = run.step  # which checkpoint was scored: a resumed run is scored again
+    return result
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    n_samples: int = DEFAULT_N,
+    device: str = "cpu",
+    *,
+    features: str = "classifier",
+    inception_weights: str | Path | None = None,
+    real_split: str = "train",
+    checkpoint: str = LAST,
+) -> dict[str, Any]:
+    """Score a run's checkpoint (score_run) and write the run's metrics.json; another
+    checkpoint than the last is scored into its own file (RunDir.metrics_of)."""
+    device = str(resolve_device(device))
+    run = load_run(run_dir, device=device, checkpoint=checkpoint)
+    result = score_run(
+        run,
+        n_samples,
+        device,
+        features=features,
+        inception_weights=inception_weights,
+        real_split=real_split,
+    )
     result["checkpoint"] = checkpoint
     write_metrics(RunDir(Path(run.run_dir)).metrics_of(checkpoint), result)
     return result

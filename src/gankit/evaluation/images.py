@@ -8,7 +8,10 @@ import numpy as np
 import torch
 
 
-def _to_unit_range(array: np.ndarray, source: Path) -> torch.Tensor:
+def array_to_images(array: np.ndarray, source: str | Path) -> torch.Tensor:
+    """An image array as (N, 1, 28, 28) float32 in [-1, 1]: uint8 is 0..255; a float array
+    whose values all lie in [0, 1] is read as [0, 1] (a [-1, 1] set has its background at
+    -1), else it must lie in [-1, 1]. `source` names it in errors."""
     if array.ndim == 4 and array.shape[-1] == 1:  # (N, H, W, 1), channels last
         array = array[..., 0]
     if array.ndim == 4 and array.shape[1] == 1:
@@ -53,11 +56,11 @@ def load_images(path: str | Path) -> torch.Tensor:
     """A .npy array (uint8 0..255, or float in [0, 1] or [-1, 1]) or a folder of PNGs."""
     path = Path(path)
     if path.is_dir():
-        return _to_unit_range(_read_png_folder(path), path)
+        return array_to_images(_read_png_folder(path), path)
     if path.suffix == ".npy" and path.is_file():
         try:
             array = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as err:
             raise ValueError(f"{path}: not a plain numpy array file ({err})") from err
-        return _to_unit_range(array, path)
+        return array_to_images(array, path)
     raise ValueError(f"{path}: not a .npy file or a folder of PNGs")
