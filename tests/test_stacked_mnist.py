@@ -87,3 +87,35 @@ def test_stacked_models_take_three_channels_and_packs() -> None:
 def test_stacked_mnist_refuses_what_it_cannot_score(overrides: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config("stacked-dcgan", overrides)
+
+
+def test_the_128k_set_draws_each_channel_from_mnist_train_and_test_pooled() -> None:
+    """PacGAN's Table 2 training set: 128,000 images, each channel an independent draw with
+    replacement from the 70,000 MNIST digits of both splits."""
+    images, labels = load_arrays("stacked-mnist-128k", "train")
+    assert images.shape == (128_000, 3, 28, 28) and labels.shape == (128_000,)
+    parts = [load_arrays("mnist", split) for split in ("train", "test")]
+    pool = np.concatenate([p[0] for p in parts])
+    pool_labels = np.concatenate([p[1] for p in parts])
+    picks = np.random.default_rng(2).integers(0, 70_000, size=(128_000, 3))  # its seed
+    for i in (0, 1, 127_999):
+        assert all(np.array_equal(images[i, c], pool[picks[i, c]]) for c in range(3))
+        r, g, b = pool_labels[picks[i]].astype(int)
+        assert labels[i] == 100 * r + 10 * g + b
+    assert (picks >= 60_000).mean() == pytest.approx(1 / 7, abs=0.005)  # test digits too
+    assert len(np.unique(picks)) < picks.size  # with replacement
+    # deterministic per seed: the same seed gives the same images, another seed others
+    again, _ = stack(pool, pool_labels, 100, seed=2)
+    other, _ = stack(pool, pool_labels, 100, seed=3)
+    assert np.array_equal(again, images[:100]) and not np.array_equal(other, again)
+    info = dataset_info("stacked-mnist-128k")
+    assert (info.kind, info.channels, len(info.classes)) == ("stacked", 3, 1000)
+    # its test split is stacked-mnist's
+    assert np.array_equal(
+        load_arrays("stacked-mnist-128k", "test")[0], load_arrays("stacked-mnist", "test")[0]
+    )
+
+
+def test_the_128k_set_refuses_what_it_cannot_score() -> None:
+    with pytest.raises(ConfigError, match="stacked-mnist-128k is scored by mode counting"):
+        load_config("stacked-dcgan", ["data.dataset=stacked-mnist-128k", "log.eval_every=100"])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from gankit.data.stacked import NAME as STACKED_MNIST
+from gankit.data.stacked import DATASETS as STACKED_DATASETS
 from gankit.losses import LOSSES
 from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCRIMINATORS
 
@@ -159,14 +159,15 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             "train.packing > 1 needs an unconditional model (a pack has no label): set "
             "model.conditional=false",
         )
-    if config.data.dataset == STACKED_MNIST:
+    if config.data.dataset in STACKED_DATASETS:
+        name = config.data.dataset
         rules.require(
             not m.conditional,
-            "stacked-mnist counts the modes an unconditional generator covers: set "
+            f"{name} counts the modes an unconditional generator covers: set "
             "model.conditional=false",
         )
         rules.require(
             not config.log.eval_every,
-            "stacked-mnist is scored by mode counting at the end, not by the periodic IS/FID of "
+            f"{name} is scored by mode counting at the end, not by the periodic IS/FID of "
             "1-channel images: set log.eval_every=0",
         )

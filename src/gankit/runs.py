@@ -11,7 +11,7 @@ from torch import nn
 
 from gankit.config import Config
 from gankit.data import dataset_info
-from gankit.data.stacked import NAME as STACKED_MNIST
+from gankit.data.stacked import DATASETS as STACKED_DATASETS
 from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images, write_metrics
 from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
@@ -116,8 +116,9 @@ def score_run(
     """Sample n images from a loaded generator with the evaluation seed and evaluate them (a
     Stacked MNIST run: its modes on the benchmark's sample count); writes nothing."""
     device = str(resolve_device(device))
-    if run.dataset == STACKED_MNIST:  # mode counting on the benchmark's fixed sample count
-        result = evaluate_stacked(run.generate(MODE_SAMPLES, seed=EVAL_SEED), device)
+    if run.dataset in STACKED_DATASETS:  # mode counting on the benchmark's fixed sample count
+        images = run.generate(MODE_SAMPLES, seed=EVAL_SEED)
+        result = evaluate_stacked(images, device, run.dataset)
     else:
         labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
         result = evaluate_images(

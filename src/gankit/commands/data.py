@@ -44,7 +44,7 @@ def _chosen(dataset: str | None) -> tuple[list[DatasetSpec], list[str]]:
         return [], [dataset]
     raise click.UsageError(
         f"unknown dataset {dataset!r}; choose one of {', '.join([*sorted(DATASETS), *imported])}"
-        f" (stacked-mnist is built from mnist's files)"
+        f" ({' and '.join(stacked.DATASETS)} are built from mnist's files)"
     )
 
 
@@ -93,7 +93,8 @@ def where(dataset: str | None, data_dir: Path | None) -> None:
             state = f"  ({problem})" if problem else ""
             click.echo(f"  {filename:<24} {_shown(dataset_dir(name) / filename)}{state}")
     if dataset is None:
-        click.echo(f"{stacked.NAME}: built from mnist's files above, in memory")
+        for name in stacked.DATASETS:
+            click.echo(f"{name}: built from mnist's files above, in memory")
 
 
 @data.command(

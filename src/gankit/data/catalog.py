@@ -23,19 +23,20 @@ class DatasetInfo:
 
 def known_datasets() -> list[str]:
     """Built-in names first, then the imported ones."""
-    return [*sorted(DATASETS), stacked.NAME, *folder.imported_names()]
+    return [*sorted(DATASETS), *stacked.DATASETS, *folder.imported_names()]
 
 
 def dataset_info(name: str) -> DatasetInfo:
     if name in DATASETS:
         return DatasetInfo(name, DATASETS[name].classes)
-    if name == stacked.NAME:
+    if name in stacked.DATASETS:
         return DatasetInfo(name, stacked.CLASSES, stacked.CHANNELS, "stacked")
     manifest = folder.read_manifest(name)
     if manifest is None:
         imported = ", ".join(folder.imported_names()) or "none"
         raise DataError(
-            f"unknown dataset {name!r}; built in: {', '.join([*sorted(DATASETS), stacked.NAME])}; "
+            f"unknown dataset {name!r}; built in: "
+            f"{', '.join([*sorted(DATASETS), *stacked.DATASETS])}; "
             f"imported: {imported}. Import a folder of 28x28 images with "
             f"`gankit data import DIR --name {name}`"
         )
@@ -46,7 +47,7 @@ def built_arrays(
     name: str, split: str, data_dir: str | Path | None, download: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Images and labels of a dataset that is not an IDX download: Stacked MNIST, or a folder."""
-    if name == stacked.NAME:
-        return stacked.stacked_arrays(split, data_dir, download)
+    if name in stacked.DATASETS:
+        return stacked.stacked_arrays(split, data_dir, download, name)
     dataset_info(name)  # an unknown name fails here, with the list of known ones
     return folder.folder_arrays(name, split)

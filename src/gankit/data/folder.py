@@ -168,9 +168,10 @@ def import_folder(
     left as they are (or rewritten, if a cached file was altered); other images under an
     existing name need `replace`."""
     from gankit.data.registry import DATASETS
+    from gankit.data.stacked import DATASETS as STACKED_DATASETS
 
     folder = Path(folder).expanduser()
-    if not NAME_PATTERN.fullmatch(name) or name in DATASETS or name == "stacked-mnist":
+    if not NAME_PATTERN.fullmatch(name) or name in (*DATASETS, *STACKED_DATASETS):
         raise DataError(
             f"dataset name {name!r}: use lower-case letters, digits, '.', '_' and '-' (at most "
             "64), starting with a letter or digit, and not a built-in dataset's name"

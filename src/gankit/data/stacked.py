@@ -2,23 +2,46 @@
 three MNIST digits drawn at random, stacked as the R, G and B channels of one 28x28 image.
 Its 1,000 modes are the digit triples; the label of an image is 100 * R + 10 * G + B.
 
-It is built from the verified MNIST files on every load (a gather of uint8 images, well under a
-second), with a fixed seed per split, so the same files always give the same images.
+Two datasets: stacked-mnist draws its training images from MNIST's training digits, as many as
+there are; stacked-mnist-128k is the training set of PacGAN's Table 2 (the authors' code,
+VEEGAN_experiment/model.py:364-377): 128,000 images, each channel drawn with replacement from
+MNIST's training and test digits pooled (70,000). Both test splits are the same 10,000 images
+drawn from the test digits.
+
+They are built from the verified MNIST files on every load (a gather of uint8 images, about a
+second for the 128,000), with a fixed seed per split, so the same files always give the same
+images.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 NAME = "stacked-mnist"
+NAME_128K = "stacked-mnist-128k"
+DATASETS = (NAME, NAME_128K)
 CHANNELS = 3
 MODES = 10**CHANNELS
 CLASSES = tuple(f"{m:03d}" for m in range(MODES))
-# split -> (images, seed): as many images as the MNIST split they are drawn from
-SPLITS = {"train": (60_000, 0), "test": (10_000, 1)}
 _PLACE = np.array([100, 10, 1])  # R, G, B digit -> mode
+
+
+@dataclass(frozen=True)
+class StackedSplit:
+    size: int
+    pool: tuple[str, ...]  # the MNIST splits whose digits, pooled, each channel is drawn from
+    seed: int
+
+
+_TEST = StackedSplit(10_000, ("test",), 1)
+# dataset -> split -> how it is drawn
+SPLITS = {
+    NAME: {"train": StackedSplit(60_000, ("train",), 0), "test": _TEST},
+    NAME_128K: {"train": StackedSplit(128_000, ("train", "test"), 2), "test": _TEST},
+}
 
 
 def stack(
@@ -31,12 +54,22 @@ def stack(
 
 
 def stacked_arrays(
-    split: str, data_dir: str | Path | None = None, download: bool = True
+    split: str,
+    data_dir: str | Path | None = None,
+    download: bool = True,
+    name: str = NAME,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Split `split` of Stacked MNIST dataset `name` (one of DATASETS)."""
     from gankit.data.load import load_arrays
 
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
-    n, seed = SPLITS[split]
-    digits, labels = load_arrays("mnist", split, data_dir, download)
-    return stack(digits, labels, n, seed)
+    splits = SPLITS[name]
+    if split not in splits:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(splits)}")
+    spec = splits[split]
+    parts = [load_arrays("mnist", part, data_dir, download) for part in spec.pool]
+    if len(parts) == 1:
+        digits, labels = parts[0]
+    else:
+        digits = np.concatenate([images for images, _ in parts])
+        labels = np.concatenate([targets for _, targets in parts])
+    return stack(digits, labels, spec.size, spec.seed)

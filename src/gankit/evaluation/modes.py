@@ -46,29 +46,32 @@ def mode_metrics(modes: torch.Tensor) -> dict[str, Any]:
     }
 
 
-def real_reference(n: int, device: str = "cpu") -> dict[str, Any]:
-    """The same scores for the first n real Stacked MNIST training images (cached per
-    classifier checksum)."""
+def real_reference(n: int, device: str = "cpu", dataset: str = NAME) -> dict[str, Any]:
+    """The same scores for the first n real training images of Stacked MNIST dataset
+    `dataset` (cached per dataset and classifier checksum)."""
 
     def compute() -> dict[str, Any]:
-        images, _ = load_arrays(NAME, "train")
+        images, _ = load_arrays(dataset, "train")
         if n > len(images):
-            raise ValueError(f"at most {len(images)} real Stacked MNIST images, asked for {n}")
+            raise ValueError(f"at most {len(images)} real {dataset} images, asked for {n}")
         return mode_metrics(modes_of(channel_digits(to_unit_range(images[:n]), device)))
 
     sha = get_classifier_spec("mnist").sha256
-    return cached_json(f"{NAME}-clf-{sha[:16]}-modes-n{n}.json", compute)
+    return cached_json(f"{dataset}-clf-{sha[:16]}-modes-n{n}.json", compute)
 
 
-def evaluate_stacked(images: torch.Tensor, device: str = "cpu") -> dict[str, Any]:
-    """Mode counting for generated Stacked MNIST images, the real data's scores beside it."""
+def evaluate_stacked(
+    images: torch.Tensor, device: str = "cpu", dataset: str = NAME
+) -> dict[str, Any]:
+    """Mode counting for generated Stacked MNIST images, the scores of as many real training
+    images of `dataset` beside it."""
     start = time.perf_counter()
     if not images.is_floating_point() or not -1.01 <= images.min() <= images.max() <= 1.01:
         raise ValueError("images must be a float tensor in [-1, 1]")
     # rounded to 8 bits as a saved PNG is, like every other evaluation (evaluate.py)
     out = mode_metrics(modes_of(channel_digits(as_8_bit(images), device)))
     out["eval_seconds"] = time.perf_counter() - start
-    out["dataset"] = NAME
+    out["dataset"] = dataset
     out["classifier_sha256"] = get_classifier_spec("mnist").sha256
-    out["reference"] = real_reference(len(images), device)
+    out["reference"] = real_reference(len(images), device, dataset)
     return out
