@@ -32,8 +32,9 @@ class Strict(BaseModel):
 class DataConfig(Strict):
     dataset: str = Field(
         default="mnist",
-        description="mnist, fashion-mnist, stacked-mnist (3 random digits as RGB, 1,000 modes) "
-        "or a folder imported with `gankit data import`",
+        description="mnist, fashion-mnist, stacked-mnist (3 random digits as RGB, 1,000 modes), "
+        "stacked-mnist-128k (PacGAN's 128,000 of them, digits from MNIST train and test) or a "
+        "folder imported with `gankit data import`",
     )
     labels: list[int] | None = Field(
         default=None, description="train on these classes only, e.g. [6]"
@@ -56,6 +57,11 @@ class ModelConfig(Strict):
     generator: str = "dcgan"
     discriminator: str = "dcgan"
     z_dim: int = Field(default=100, gt=0)
+    z_dist: Literal["normal", "uniform"] = Field(
+        default="normal",
+        description="the noise G maps, in training and in every sampling draw: normal N(0, 1), "
+        "or uniform on [-1, 1] (DCGAN-tensorflow, PacGAN)",
+    )
     g_width: int = Field(default=64, gt=0, description="base width, where a model has one")
     d_width: int = Field(default=64, gt=0)
     batchnorm: bool = Field(default=False, description="BN switch for models that offer one")
@@ -109,7 +115,11 @@ class OptimConfig(Strict):
 
 
 class TrainConfig(Strict):
-    iterations: int = Field(default=3000, gt=0, description="generator updates in total")
+    iterations: int = Field(
+        default=3000,
+        gt=0,
+        description="iterations in total, each d_steps D updates then g_steps G updates",
+    )
     batch_size: int = Field(default=64, gt=0)
     loss: Literal["bce", "minimax", "hinge", "wgan-gp", "lsgan"] = Field(
         default="bce",
@@ -149,6 +159,18 @@ class TrainConfig(Strict):
         description="joint: one D update on the real and the generated batch together; "
         "real-then-fake: two updates, first on the real batch alone, then on the generated one "
         "(Keras code calling train_on_batch once per half, e.g. Keras-GAN's gan.py)",
+    )
+    g_steps: int = Field(
+        default=1,
+        gt=0,
+        description="generator updates per iteration, after the D updates (DCGAN-tensorflow "
+        "runs G's optimizer twice so that D's loss does not go to zero)",
+    )
+    g_noise: Literal["fresh", "d-step"] = Field(
+        default="fresh",
+        description="the noise of each G update: fresh draws, or d-step: the noise (and labels) "
+        "the iteration's last D update generated its batch from, for every G update, as "
+        "DCGAN-tensorflow feeds one batch_z to the D step and both G steps",
     )
     g_batch_size: int | None = Field(
         default=None, gt=0, description="noise batch of the G update (default: batch_size)"

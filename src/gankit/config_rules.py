@@ -125,6 +125,12 @@ def _switches_apply(config: Config, rules: Rules) -> None:
         "raise train.d_steps, or remove it",
     )
     rules.require(
+        t.g_noise == "fresh" or t.g_batch_size in (None, t.batch_size),
+        f"train.g_noise=d-step feeds G the D step's noise, a batch of train.batch_size "
+        f"{t.batch_size}, but train.g_batch_size is {t.g_batch_size}: remove "
+        "train.g_batch_size, or set train.g_noise=fresh",
+    )
+    rules.require(
         t.g_step_d == "frozen" or t.g_step_d_bn == "batch",
         "train.g_step_d=trained needs train.g_step_d_bn=batch (a D trained in the G step "
         "normalises by batch statistics, as in any training step), not running: set "

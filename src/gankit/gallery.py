@@ -21,7 +21,7 @@ def interpolation_grid(
     great circle between them (slerp, White 2016), in `steps` evenly spaced points, ends
     included. A conditional generator keeps one class per row: `labels` (rows,), or row i
     shows class i mod C."""
-    noise = draw_noise(2 * rows, generator.z_dim, seed)
+    noise = draw_noise(2 * rows, generator.z_dim, seed, generator.z_dist)
     t = torch.linspace(0, 1, steps)
     path = torch.cat([slerp(noise[2 * i], noise[2 * i + 1], t) for i in range(rows)])
     classes = getattr(generator, "num_classes", 0)

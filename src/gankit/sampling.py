@@ -1,11 +1,12 @@
 """One way to draw images from a generator, with one seeding rule, for every consumer: the
 training grids and periodic evaluation, `gankit eval`, `gankit sample`, exports and bench.
 
-The rule: sample i of a draw with seed s is G(z_i, y_i), where z = randn(n, z_dim) from a CPU
-`torch.Generator` seeded with s (so the same seed gives the same images on any device and the
-global RNG is never touched), and for a conditional generator y_i = i mod num_classes unless
-labels are given. The generator runs in eval mode (BatchNorm running statistics, no dropout),
-in batches whose size does not change the result.
+The rule: sample i of a draw with seed s is G(z_i, y_i), where z = randn(n, z_dim) (or, for a
+generator of uniform noise, model.z_dist, 2 rand(n, z_dim) - 1) from a CPU `torch.Generator`
+seeded with s (so the same seed gives the same images on any device and the global RNG is never
+touched), and for a conditional generator y_i = i mod num_classes unless labels are given.
+The generator runs in eval mode (BatchNorm running statistics, no dropout), in batches whose
+size does not change the result.
 """
 
 from __future__ import annotations
@@ -20,9 +21,26 @@ EVAL_SEED = 0  # scoring: periodic evaluation, `gankit eval`, bench
 BATCH = 500
 
 
-def draw_noise(n: int, z_dim: int, seed: int) -> torch.Tensor:
+def latent(
+    n: int,
+    z_dim: int,
+    dist: str = "normal",
+    *,
+    device: torch.device | str | None = None,
+    rng: torch.Generator | None = None,
+) -> torch.Tensor:
+    """(n, z_dim) float32 noise of model.z_dist `dist`: N(0, 1), or uniform on [-1, 1]; from
+    `rng`, else the global generator of `device` (what training draws)."""
+    if dist == "normal":
+        return torch.randn(n, z_dim, device=device, generator=rng)
+    if dist == "uniform":
+        return torch.rand(n, z_dim, device=device, generator=rng).mul_(2).sub_(1)
+    raise ValueError(f"unknown noise distribution {dist!r}; choose one of: normal, uniform")
+
+
+def draw_noise(n: int, z_dim: int, seed: int, dist: str = "normal") -> torch.Tensor:
     """The latent vectors of draw `seed`: (n, z_dim) float32 on the CPU."""
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    return latent(n, z_dim, dist, rng=torch.Generator().manual_seed(seed))
 
 
 def cycle_labels(n: int, num_classes: int) -> torch.Tensor:
@@ -79,7 +97,7 @@ def generate_batches(
     batch_size: int = BATCH,
 ) -> Iterator[torch.Tensor]:
     """The n images of draw `seed`, a batch at a time (for writing many without holding all)."""
-    noise = draw_noise(n, generator.z_dim, seed)
+    noise = draw_noise(n, generator.z_dim, seed, generator.z_dist)
     yield from generate_from(generator, noise, labels, batch_size)
 
 

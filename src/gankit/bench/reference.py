@@ -105,7 +105,8 @@ def reference_iteration(
     next_real: Callable[[], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
     noise: Callable[[int], torch.Tensor],
 ) -> tuple[float, float]:
-    """k D updates, then one G update (and the EMA); returns the last D loss and the G loss."""
+    """k D updates, then g G updates (and the EMA); returns the last D loss and the last G
+    loss."""
     G, d_net, cfg = gan.G, gan.D, gan.cfg
     criterion = nn.BCEWithLogitsLoss()
     classes = G.num_classes
@@ -123,14 +124,15 @@ def reference_iteration(
         return torch.randint(classes, (n,), device=device) if classes else None
 
     real, y_real = draw()
-    fake = y_fake = None
+    fake = y_fake = z_fake = None
     for k in range(cfg.d_steps):
         if k > 0 and not cfg.d_same_batch:
             real, y_real = draw()
         if fake is None or not cfg.d_same_batch:
             y_fake = fake_labels(len(real), real.device)
+            z_fake = noise(len(real))
             with torch.no_grad():
-                fake = G(noise(len(real)), y_fake)
+                fake = G(z_fake, y_fake)
         if cfg.d_update == "real-then-fake":  # two updates, as Keras' two train_on_batch calls
             halves = ((real, y_real, torch.ones_like), (fake, y_fake, torch.zeros_like))
             losses = []
@@ -170,25 +172,30 @@ def reference_iteration(
         gan.sched_d.step()
 
     g_batch = cfg.g_batch_size or cfg.batch_size
-    y_gen = fake_labels(g_batch, real.device)
-    if cfg.g_step_d_bn == "running":  # a frozen Keras D: BatchNorm in inference mode
-        for m in d_net.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.eval()
-    fake_logits = D(G(noise(g_batch), y_gen), y_gen)
-    d_net.train()
-    if cfg.loss in ("hinge", "wgan-gp"):
-        g_loss = -fake_logits.mean()
-    elif cfg.loss == "lsgan":
-        g_loss = 0.5 * ((fake_logits - 1) ** 2).mean()
-    elif cfg.loss == "bce":  # non-saturating: fakes labelled real
-        g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
-    else:  # minimax: minimise log(1 - D(G(z)))
-        g_loss = -criterion(fake_logits, torch.zeros_like(fake_logits))
-    gan.opt_g.zero_grad()
-    g_loss.backward()
-    gan.opt_g.step()
-    gan.sched_g.step()
+    for _ in range(cfg.g_steps):
+        if cfg.g_noise == "d-step":  # DCGAN-tensorflow: the D step's batch_z again
+            z_gen, y_gen = z_fake, y_fake
+        else:
+            y_gen = fake_labels(g_batch, real.device)
+            z_gen = noise(g_batch)
+        if cfg.g_step_d_bn == "running":  # a frozen Keras D: BatchNorm in inference mode
+            for m in d_net.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        fake_logits = D(G(z_gen, y_gen), y_gen)
+        d_net.train()
+        if cfg.loss in ("hinge", "wgan-gp"):
+            g_loss = -fake_logits.mean()
+        elif cfg.loss == "lsgan":
+            g_loss = 0.5 * ((fake_logits - 1) ** 2).mean()
+        elif cfg.loss == "bce":  # non-saturating: fakes labelled real
+            g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
+        else:  # minimax: minimise log(1 - D(G(z)))
+            g_loss = -criterion(fake_logits, torch.zeros_like(fake_logits))
+        gan.opt_g.zero_grad()
+        g_loss.backward()
+        gan.opt_g.step()
+        gan.sched_g.step()
 
     if gan.ema is not None:
         decay = cfg.ema

@@ -17,6 +17,7 @@ import torch
 from gankit.bench.reference import build_reference, real_batches, reference_iteration
 from gankit.config import Config
 from gankit.data import load_tensors
+from gankit.sampling import latent
 from gankit.training.callbacks import StepLog
 from gankit.training.trainer import Trainer
 
@@ -69,7 +70,7 @@ def measure_throughput(
                 reference_iteration(
                     reference,
                     lambda: next(batches),
-                    lambda k: torch.randn(k, z_dim, device=device),
+                    lambda k: latent(k, z_dim, config.model.z_dist, device=device),
                 )
 
         # Warm-up: first calls allocate, pick kernels and (with perf.compile) compile.

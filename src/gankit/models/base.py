@@ -31,6 +31,10 @@ def one_hot(labels: torch.Tensor, num_classes: int, like: torch.Tensor) -> torch
 
 
 class Generator(nn.Module):
+    # the noise it maps (model.z_dist): build_generator sets it, and training and every
+    # sampling draw read it from here
+    z_dist: str = "normal"
+
     def __init__(self, z_dim: int, image: ImageShape, num_classes: int = 0) -> None:
         super().__init__()
         self.z_dim = z_dim

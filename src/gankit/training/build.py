@@ -35,13 +35,15 @@ def discriminator_image(config: Config) -> ImageShape:
 
 def build_generator(config: Config) -> nn.Module:
     m = config.model
-    return GENERATORS[m.generator](
+    generator = GENERATORS[m.generator](
         m.z_dim,
         image_shape(config),
         width=m.g_width,
         batchnorm=m.batchnorm,
         num_classes=num_classes(config),
     )
+    generator.z_dist = m.z_dist
+    return generator
 
 
 def build_discriminator(config: Config) -> nn.Module:

@@ -1,4 +1,4 @@
-"""One training iteration of a GAN: k discriminator updates, then one generator update.
+"""One training iteration of a GAN: k discriminator updates, then g generator updates.
 
 The steps own the algorithm; the trainer only loops, logs and saves around them.
 """
@@ -15,11 +15,14 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from gankit.config import TrainConfig
 from gankit.fast.path import FastPath
 from gankit.losses import GANLoss, gradient_penalty, r1_penalty
+from gankit.sampling import latent
 from gankit.training.augment import diff_augment
 from gankit.training.optim import build_decay
 
 # What a sampler hands over: images, or (images, labels) for a conditional model.
 RealBatch = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+# What G is fed: noise, and the class labels of a conditional model (else None).
+GeneratorInput = tuple[torch.Tensor, torch.Tensor | None]
 
 
 class GANSteps:
@@ -46,8 +49,9 @@ class GANSteps:
     def stat_names(self) -> list[str]:
         """The scalars `iteration` returns: the columns of losses.csv. D(x) and D(G(z)) are
         the means of D's output on the last D update's batches (probabilities for the
-        cross-entropy losses, raw scores otherwise); the gradient norms are the L2 norms of
-        all of a network's gradients, measured only when `iteration` is asked to."""
+        cross-entropy losses, raw scores otherwise); g_loss is the last G update's; the
+        gradient norms are the L2 norms of all of a network's gradients (at the last update of
+        each), measured only when `iteration` is asked to."""
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         names += ["gp"] if self.loss.needs_gradient_penalty else []
         names += ["r1"] if self.cfg.r1_gamma else []
@@ -55,7 +59,7 @@ class GANSteps:
         return [*names, "d_grad_norm", "g_grad_norm"]
 
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
-        return torch.randn(n, self.G.z_dim, device=device)
+        return latent(n, self.G.z_dim, self.G.z_dist, device=device)
 
     def fake_labels(self, n: int, device: torch.device) -> torch.Tensor | None:
         """Uniform classes for a conditional generator; None for an unconditional one."""
@@ -164,10 +168,16 @@ class GANSteps:
         device: torch.device,
         stats: dict[str, torch.Tensor] | None = None,
         measure_grad: bool = False,
+        given: GeneratorInput | None = None,
     ) -> torch.Tensor:
-        """One G update; returns its loss (and G's gradient norm in `stats` when asked)."""
-        labels = self.fake_labels(batch_size, device)
-        fake = self.generate(self.noise(batch_size, device), labels)
+        """One G update, on fresh noise or on the `given` noise and labels; returns its loss
+        (and G's gradient norm in `stats` when asked)."""
+        if given is None:
+            labels = self.fake_labels(batch_size, device)
+            noise = self.noise(batch_size, device)
+        else:
+            noise, labels = given
+        fake = self.generate(noise, labels)
         # A trained D stays as it is: opt_g holds its parameters too (build_gan).
         trained = self.cfg.g_step_d == "trained"
         with nullcontext() if trained else frozen(self.D, self.cfg.g_step_d_bn):
@@ -183,32 +193,40 @@ class GANSteps:
     def iteration(
         self, next_real: Callable[[], RealBatch], grad_norms: bool = False
     ) -> dict[str, torch.Tensor]:
-        """k D updates then one G update; returns the scalars of `stat_names` (the last D
+        """k D updates then g G updates; returns the scalars of `stat_names` (the last D
         update's, and the gradient norms only when `grad_norms`), detached, on the device.
 
         With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
-        updates, as Keras `train_on_batch` called k times on the same arrays does.
+        updates, as Keras `train_on_batch` called k times on the same arrays does. With
+        g_noise=d-step (DCGAN-tensorflow), every G update is fed the noise and labels the last
+        D update generated its batch from.
         """
         self.fast.begin_iteration()
         real, y_real = _split(next_real())
         device = real.device
         d_losses = []
         stats: dict[str, torch.Tensor] = {}
-        fake = y_fake = None
+        fake = y_fake = z_fake = None
         for k in range(self.cfg.d_steps):
             if k > 0 and not self.cfg.d_same_batch:
                 real, y_real = _split(next_real())
             if fake is None or not self.cfg.d_same_batch:
                 y_fake = self.fake_labels(len(real), device)
+                z_fake = self.noise(len(real), device)
                 with torch.no_grad():
-                    fake = self.generate(self.noise(len(real), device), y_fake)
+                    fake = self.generate(z_fake, y_fake)
             last = k == self.cfg.d_steps - 1
             d_losses.append(
                 self.d_update(real, fake, y_real, y_fake, stats, measure_grad=grad_norms and last)
             )
         g_batch = self.cfg.g_batch_size or self.cfg.batch_size
-        g_loss = self.g_update(g_batch, device, stats, measure_grad=grad_norms)
-        return {"d_loss": d_losses[-1], "g_loss": g_loss, **stats}
+        assert z_fake is not None, "d_steps >= 1 draws the D step's noise"
+        given = (z_fake, y_fake) if self.cfg.g_noise == "d-step" else None
+        g_losses = [
+            self.g_update(g_batch, device, stats, grad_norms and k == self.cfg.g_steps - 1, given)
+            for k in range(self.cfg.g_steps)
+        ]
+        return {"d_loss": d_losses[-1], "g_loss": g_losses[-1], **stats}
 
 
 @contextmanager
