@@ -14,9 +14,10 @@ import torch
 from click.testing import CliRunner
 
 from gankit.cli import main
-from gankit.config import load_config
+from gankit.config import load_config, load_config_file
 from gankit.machine import cpu_id, cpu_model
 from gankit.papers import PAPERS, Paper
+from gankit.provenance import precision, provenance_label, read_provenance
 from gankit.report.collect import thin_csv
 from gankit.report.document import Heading, Table
 from gankit.report.figure_steps import figure_steps, pick_grids
@@ -73,9 +74,10 @@ def test_reproduce_report_shows_the_papers_figures(reproduced: tuple[Path, Path,
     out, _, metrics = reproduced
     md = (out / "report.md").read_text()
     # the paper's own metric (Paper.metrics) is a column of both tables, after the headline ones
-    assert "| modes covered | ISc, Liu 2021 eq. 18 | trained on |" in md
+    assert "| modes covered | ISc, Liu 2021 eq. 18 | trained on | code, torch, precision |" in md
     for name, m in metrics.items():
-        assert re.search(rf"\| {name} \|[^\n]* \| {m['liu_isc_mean']:.3f} \| [^|\n]+ \|\n", md)
+        isc = f"{m['liu_isc_mean']:.3f}"
+        assert re.search(rf"\| {name} \|[^\n]* \| {isc} \| [^|\n]+ \| [^|\n]+ \|\n", md)
     iscs = [m["liu_isc_mean"] for m in metrics.values()]
     assert f"| {statistics.mean(iscs):.3f} ± {statistics.stdev(iscs):.3f} [" in md
     # Figure 4's caption quoted, seed 0's grids at its steps, Figure 5's loss panels
@@ -106,6 +108,7 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
                 "losses.csv",
                 "trial.json",
                 "timing.json",
+                "provenance.json",
             } <= kept
     (collected / "report.md").unlink()
     shutil.rmtree(collected / "figures")
@@ -126,6 +129,11 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     cpu = f"{cpu_model()} [{cpu_id()}]" if cpu_id() else cpu_model()
     machine = f"{cpu} ({torch.backends.cpu.get_cpu_capability()}, "
     assert md.count(machine) == len(metrics)
+    # and the code, torch and precision that made it (its collected provenance.json)
+    for name in metrics:
+        made_by = provenance_label(read_provenance(RunDir(collected / name).provenance))
+        assert re.search(rf"\| {name} \|[^\n]*\| {re.escape(made_by)} \|\n", md)
+        assert f"torch {torch.__version__}" in made_by
     images = _image_paths(md)
     assert len(images) >= 4 and all((collected / image).is_file() for image in images)
     page = (collected / "report.html").read_text()
@@ -165,6 +173,19 @@ def test_collecting_again_replaces_the_runs_folder_whole(
     files = sorted(p.relative_to(dest / run.name) for p in (dest / run.name).rglob("*"))
     assert files == sorted(p.relative_to(run) for p in run.rglob("*"))
     assert [p.name for p in dest.iterdir()] == [run.name]  # no staging folder left behind
+
+
+def test_a_run_collected_before_provenance_was_recorded_says_so(
+    reproduced: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    _, collected, _ = reproduced
+    older = tmp_path / "older"
+    shutil.copytree(collected / f"{PRESET}-s0", older / f"{PRESET}-s0")
+    (older / f"{PRESET}-s0" / "provenance.json").unlink()
+    code, output = invoke("report", "build", str(older))
+    assert code == 0, output
+    config = load_config_file(older / f"{PRESET}-s0" / "config.yaml")
+    assert f"| code not recorded, {precision(config)} |" in (older / "report.md").read_text()
 
 
 def test_thinned_losses_keep_every_column_and_every_nth_row() -> None:

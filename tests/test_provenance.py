@@ -23,6 +23,7 @@ from gankit.provenance import (
     origin_of,
     provenance_label,
 )
+from gankit.report.run_report import write_run_report
 from gankit.rundir import RunDir
 
 TINY = ["data.limit=64", "model.g_width=8", "model.d_width=8", "train.batch_size=8",
@@ -75,6 +76,18 @@ def test_a_run_records_what_made_it_and_a_resume_appends(tmp_path: Path) -> None
 
     train(run, 4)  # finished: nothing trains, nothing is added
     assert len(segments(run)) == 2
+
+    # the run's report says it, with the command that trains the same config again
+    md = RunDir(run).report_md.read_text()
+    assert f"Trained by gankit {first['code']['gankit']} at commit {first['code']['commit']}" in md
+    assert "Resumed at step 2 by gankit" in md and "torch " + str(torch.__version__) in md
+    again = "gankit train dcgan-uncond --set train.iterations=4 " + " ".join(
+        f"--set {o}" for o in TINY
+    )
+    assert again + " --out NEW_RUN_DIR" in md  # perf.amp=none already among the overrides
+    RunDir(run).provenance.unlink()
+    write_run_report(run)
+    assert "(code commit, torch, precision) was not recorded" in RunDir(run).report_md.read_text()
 
 
 def test_segments_trained_again_are_dropped(tmp_path: Path) -> None:
@@ -130,6 +143,9 @@ def test_without_git_the_run_trains_and_says_not_a_checkout(
     [record] = segments(tmp_path / "run")
     assert record["code"]["commit"] == NOT_GIT
     assert provenance_label([record]).startswith(NOT_GIT)
+    assert "by gankit 0 from a copy that is not a git checkout, torch" in (
+        RunDir(tmp_path / "run").report_md.read_text()
+    )
     assert provenance_label(None) == NOT_RECORDED
 
 

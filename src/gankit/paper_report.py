@@ -20,6 +20,7 @@ from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
 from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
+from gankit.provenance import NOT_RECORDED, precision, provenance_label, read_provenance
 from gankit.report.collect import collected_runs, read_collected
 from gankit.report.document import (
     Block,
@@ -49,6 +50,7 @@ class ReportRun:
     metrics: dict[str, Any]
     trial: dict[str, Any] = field(default_factory=dict)
     timing: dict[str, Any] = field(default_factory=dict)
+    provenance: list[dict[str, Any]] | None = None  # provenance.json's segments
     point: dict[str, Any] = field(default_factory=dict)  # set by place_in_experiments
 
     @property
@@ -73,7 +75,7 @@ def open_runs(run_dirs: list[Path]) -> list[ReportRun]:
         run = RunDir(Path(run_dir))
         config = load_config_file(run.config)
         runs.append(ReportRun(run, config, _read_json(run.metrics), _read_json(run.trial),
-                              _read_json(run.timing)))  # fmt: skip
+                              _read_json(run.timing), read_provenance(run.provenance)))  # fmt: skip
     return place_in_experiments(runs)
 
 
@@ -90,6 +92,14 @@ def _trained_on(run: ReportRun) -> str:
     if not run.trial:
         return "-"
     return " ".join(part for part in (str(run.trial.get("host", "")), when) if part) or "-"
+
+
+def _made_by(run: ReportRun) -> str:
+    """Commit, torch and precision from provenance.json; for a run trained before it was
+    recorded, the precision its config.yaml resolved."""
+    if run.provenance:
+        return provenance_label(run.provenance)
+    return f"code {NOT_RECORDED}, {precision(run.config)}"
 
 
 def _setup(config: Config) -> str:
@@ -159,19 +169,20 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     """Each run's headline metrics (as in metrics.json, rounded as the table above), then the
     real test data's values once per dataset and class subset."""
     metrics = report_metrics(paper)
-    header = ["run", "seed", "iterations", *(LABELS[m] for m in metrics), "trained on"]
+    header = ["run", "seed", "iterations", *(LABELS[m] for m in metrics), "trained on",
+              "code, torch, precision"]  # fmt: skip
     body, references = [], {}
     for r in runs:
         cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
-                     _trained_on(r)])  # fmt: skip
+                     _trained_on(r), _made_by(r)])  # fmt: skip
         if "reference" in r.metrics:
             data = r.config.data
             subset = f", classes {data.labels}" if data.labels else ""
             references[f"real test data ({data.dataset}{subset})"] = r.metrics["reference"]
     for label, ref in references.items():
         cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
-        body.append([label, "", "", *cells, ""])
+        body.append([label, "", "", *cells, "", ""])
     return Table(header, body)
 
 
@@ -300,7 +311,7 @@ def rebuild_report(folder: Path) -> tuple[Path, Path]:
     made = (
         f"Rebuilt by `gankit report build {folder}` on {date.today().isoformat()} from the "
         f"collected files of {len(run_dirs)} run{'s' if len(run_dirs) != 1 else ''} (config, "
-        "metrics, thinned losses, the figures' grids); where each run trained: the "
-        "[Per seed](#per-seed) table."
+        "metrics, thinned losses, the figures' grids); where each run trained, and the code, "
+        "torch and precision that made it: the [Per seed](#per-seed) table."
     )
     return write_document(build_paper_report(run_dirs, folder, title, made, paper), folder)

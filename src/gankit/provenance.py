@@ -11,6 +11,7 @@ not a git checkout. Looking up git never fails a run.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import gankit
 from gankit.config import Config, ConfigError, flatten, is_config_file, load_config
 from gankit.fileio import atomic_write_text
 from gankit.machine import machine_facts
+from gankit.rundir import PROVENANCE
 
 NOT_GIT = "not a git checkout"
 NOT_RECORDED = "not recorded"
@@ -202,10 +204,62 @@ def provenance_label(segments: list[dict[str, Any]] | None) -> str:
 
 
 def rerun_command(record: dict[str, Any]) -> str | None:
-    """The `gankit train` command that makes the segment's config again, or None when its
+    """The `gankit train` command that makes the segment's config again, its precision pinned
+    to the one it resolved (an `auto` could pick another on another machine); None when its
     source was not recorded."""
     source = record.get("source")
     if not source:
         return None
-    sets = " ".join(f"--set '{o}'" for o in record.get("overrides") or [])
-    return f"gankit train {source} {sets}".rstrip()
+    overrides = list(record.get("overrides") or [])
+    amp = {"fp32": "none", "bf16": "bf16"}.get(str(record.get("precision")))
+    if amp and not any(o.startswith("perf.amp=") for o in overrides):
+        overrides.append(f"perf.amp={amp}")
+    sets = [arg for o in overrides for arg in ("--set", o)]
+    return shlex.join(["gankit", "train", str(source), *sets])
+
+
+def _code_phrase(code: dict[str, Any]) -> str:
+    commit = str(code.get("commit", NOT_RECORDED))
+    if commit == NOT_GIT:
+        return "from a copy that is not a git checkout"
+    if commit.startswith("unknown") or commit == NOT_RECORDED:
+        return f"at an unknown commit ({commit})"
+    phrase = f"at commit {commit}"
+    if code.get("dirty"):
+        changed = code.get("changed") or []
+        count = code.get("changed_files", len(changed))
+        if 0 < count <= 3 and len(changed) == count:
+            phrase += f" with uncommitted changes to {', '.join(changed)}"
+        else:
+            phrase += f" with uncommitted changes to {count} files of the package ({PROVENANCE})"
+    return phrase
+
+
+def _made_from(record: dict[str, Any]) -> str:
+    source, overrides = record.get("source"), record.get("overrides")
+    if not source:
+        return "from a config given in Python (source not recorded)"
+    sets = f" with {' '.join(f'`{o}`' for o in overrides)}" if overrides else ""
+    return f"from `{source}`{sets}"
+
+
+def describe(segments: list[dict[str, Any]] | None) -> str:
+    """Sentences for a run's report: who trained which steps, with what code and settings."""
+    if not segments:
+        return (
+            f"What made this run (code commit, torch, precision) was {NOT_RECORDED}: it trained "
+            "before gankit recorded it."
+        )
+    sentences = []
+    first = segments[0].get("from_step", 0)
+    if first > 0:
+        sentences.append(f"Steps 0 to {first:,}: what made them was {NOT_RECORDED}.")
+    for s in segments:
+        step = s.get("from_step", 0)
+        lead = f"Resumed at step {step:,}" if step else "Trained"
+        code = s.get("code") or {}
+        sentences.append(
+            f"{lead} by gankit {code.get('gankit', '?')} {_code_phrase(code)}, torch "
+            f"{s.get('torch', '?')}, {s.get('precision', '?')}, {_made_from(s)}."
+        )
+    return " ".join(sentences)

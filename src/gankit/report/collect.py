@@ -2,8 +2,9 @@
 its report pages without checkpoints or TensorBoard events.
 
 DEST/<run folder name>/
-  config.yaml, metrics.json, metrics_history.csv, trial.json, timing.json   as the run
-                      wrote them, and metrics_best.json / metrics_step_NNNNNN.json if scored
+  config.yaml, metrics.json, metrics_history.csv, trial.json, timing.json, provenance.json
+                      as the run wrote them, and metrics_best.json / metrics_step_NNNNNN.json
+                      if scored
   losses.csv          every Nth row (all columns, the last row kept), to stay under a size cap
   samples/step_NNNNNN.png   the grids standing for the paper's figures (figure_steps.py)
   collected.json      what was thinned and left out
@@ -85,7 +86,7 @@ def _check(run_dirs: list[Path], dest: Path) -> None:
 def _write_collection(run: RunDir, folder: Path, max_losses_bytes: int) -> None:
     config = load_config_file(run.config)
     target = RunDir(folder)
-    for name in ("config", "metrics", "metric_history", "trial", "timing"):
+    for name in ("config", "metrics", "metric_history", "trial", "timing", "provenance"):
         source = getattr(run, name)
         if source.is_file():
             shutil.copyfile(source, getattr(target, name))

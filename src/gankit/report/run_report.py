@@ -10,6 +10,8 @@ from typing import Any
 from gankit.config import load_config_file
 from gankit.evaluation.table import ROWS, format_cell, per_class_table
 from gankit.papers import PAPERS, paper_score
+from gankit.provenance import describe as describe_provenance
+from gankit.provenance import read_provenance, rerun_command
 from gankit.report.document import (
     Code,
     Document,
@@ -125,6 +127,7 @@ def build_run_report(run_dir: Path) -> Document:
     timing = describe_timing(run.timing)
     if timing:
         doc.add(Paragraph(timing))
+    _add_provenance(doc, run)
     grids = _progression(run)
     if grids:
         doc.add(Heading("Samples over training (fixed noise)"))
@@ -142,6 +145,16 @@ def build_run_report(run_dir: Path) -> Document:
         )
     doc.add(Heading("Config"), Code(run.config.read_text(), "yaml"))
     return doc
+
+
+def _add_provenance(doc: Document, run: RunDir) -> None:
+    """What made the run (provenance.json), and the command that trains it again."""
+    segments = read_provenance(run.provenance)
+    doc.add(Paragraph(describe_provenance(segments)))
+    command = rerun_command(segments[-1]) if segments else None
+    if command:
+        doc.add(Paragraph("The same config again, into a new folder:"))
+        doc.add(Code(f"{command} --out NEW_RUN_DIR", "bash"))
 
 
 def machines_label(machines: list[dict[str, Any]]) -> str:
