@@ -82,6 +82,9 @@ CASES: dict[str, Case] = {
     "foreign-checkpoint": Case([*TRAIN, "--out", "{ws}/foreign"], "not a gankit checkpoint"),
     "out-is-a-file": Case([*TRAIN, "--out", "{ws}/a-file.txt"], "a file is in the way"),
     "run-in-use": Case([*TRAIN, "--out", "{ws}/locked"], "is being written by pid"),
+    "data-dir-missing": Case(
+        [*TRAIN, "--out", "{ws}/new", "--data-dir", "{ws}/no-such-folder"], "does not exist"
+    ),
     "truncated-idx": Case(
         [*TRAIN, "--out", "{ws}/new", "--data-dir", "{ws}/truncated-data"],
         "truncated or corrupt",
@@ -105,6 +108,10 @@ CASES: dict[str, Case] = {
     "sample-pickle": Case(["sample", "{ws}/pickled", "--out", "{ws}/g.png"], "not a readable"),
     "sample-mismatched-weights": Case(
         ["sample", "{ws}/mismatched", "--out", "{ws}/g.png"], "do not fit the model"
+    ),
+    "sample-unregistered-generator": Case(
+        ["sample", "{ws}/registered", "--out", "{ws}/g.png"],
+        "unknown generator 'my-own'",
     ),
     "sample-no-out": Case(["sample", "{ws}/run"], "Missing option '--out'"),
     "sample-n-not-int": Case(["sample", "{ws}/run", "--n", "x", "--out", "{ws}/g.png"], "'x'"),
@@ -249,6 +256,14 @@ CASES: dict[str, Case] = {
         ["sweep", "--preset", "dcgan", "--grid", "train.loss=hinge", "--out", "{ws}/new"],
         "a YAML list",
     ),
+    "sweep-negative-seeds": Case(
+        ["sweep", "--preset", "dcgan", "--seeds", "-1", "--out", "{ws}/new"],
+        "a count is at least 1",
+    ),
+    "sweep-label-out-of-range": Case(  # the second trial's: refused before the first trains
+        ["sweep", "--preset", "dcgan", "--grid", "data.labels=[[6], [12]]", "--out", "{ws}/new"],
+        "labels [12] out of range for mnist",
+    ),
     "sweep-missing-file": Case(["sweep", "{ws}/no-sweep.yaml"], "cannot read sweep file"),
     "sweep-malformed-yaml": Case(["sweep", "{ws}/bad-sweep.yaml", "--out", "{ws}/new"], "error:"),
     # classifier, bench, presets, the group
@@ -299,6 +314,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, gankit_data: Path) -> It
     state["ema"] = {"layer.weight": torch.zeros(2)}  # weights of some other network
     (ws / "mismatched" / "checkpoints").mkdir(parents=True)
     torch.save(state, ws / "mismatched" / "checkpoints" / "last.pt")
+    state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
+    state["config"]["model"]["generator"] = "my-own"  # as one registered from Python names it
+    (ws / "registered" / "checkpoints").mkdir(parents=True)
+    torch.save(state, ws / "registered" / "checkpoints" / "last.pt")
     (ws / "a-file.txt").write_text("not a folder")
     (ws / "bad-sweep.yaml").write_text("presets: [dcgan\n")
     (ws / "bad-config.yaml").write_text("base: dcgan\ntrain: {iterations: 5\n")
@@ -371,6 +390,18 @@ def test_force_writes_where_out_is_refused(workspace: Path, tmp_path: Path) -> N
         forced = CliRunner().invoke(main, [*argv, "--force"])
         assert forced.exit_code == 0, forced.output
         assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_gpu_asked_for_on_a_machine_without_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = CliRunner().invoke(main, [*TRAIN, "--out", str(tmp_path / "run"), "--device", "cuda"])
+    assert isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "device 'cuda' asked for, but PyTorch sees no CUDA device" in result.output
+    assert "use --device cpu" in result.output
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_the_table_covers_every_command() -> None:

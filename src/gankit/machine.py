@@ -12,6 +12,11 @@ import torch
 CPUINFO = Path("/proc/cpuinfo")
 
 
+class DeviceError(RuntimeError):
+    """A device was asked for that this machine's PyTorch cannot use; the message says which
+    to use instead."""
+
+
 def _first_cpu_fields() -> dict[str, str]:
     """The first processor's fields in /proc/cpuinfo; empty where there is none (not Linux)."""
     if not CPUINFO.exists():
@@ -77,5 +82,10 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} asked for but PyTorch sees no CUDA device; use cpu")
+        why = "a CPU-only build" if torch.version.cuda is None else "a CUDA build that finds no GPU"
+        raise DeviceError(
+            f"device {name!r} asked for, but PyTorch sees no CUDA device (torch "
+            f"{torch.__version__}, {why}); use --device cpu, or --device auto to take a GPU "
+            "when there is one"
+        )
     return torch.device(name)

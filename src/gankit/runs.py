@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
-from gankit.config import Config
+from gankit.config import Config, _format_errors
 from gankit.data import dataset_info
 from gankit.data.stacked import DATASETS as STACKED_DATASETS
 from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images, write_metrics
@@ -76,7 +77,15 @@ def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str = LAST) -
         raise CheckpointError(f"{path}: no such checkpoint; {_available(run)}")
     dev = resolve_device(device)
     state = load_checkpoint(path, dev)
-    config = Config.model_validate(state["config"])
+    try:
+        config = Config.model_validate(state["config"])
+    except ValidationError as exc:
+        raise CheckpointError(
+            f"{path}: the run's config is not valid here:\n{_format_errors(exc)}\nA model "
+            "registered from Python (register_generator, register_discriminator) is known only "
+            "where the module that registers it is imported: open the run from Python after "
+            "that import"
+        ) from None
     generator = build_generator(config).to(dev)
     try:
         generator.load_state_dict(state.get("ema") or state["generator"])

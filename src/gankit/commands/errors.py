@@ -26,6 +26,7 @@ USER_ERRORS = {
     "gankit.evaluation.features": "FeatureExtractorError",
     "gankit.fileio": "WriteError",
     "gankit.locks": "RunDirBusy",
+    "gankit.machine": "DeviceError",
     "gankit.training.trainer": "TrainingDiverged",
     "gankit.report.collect": "CollectError",
     "gankit.provenance": "ProvenanceError",

@@ -21,7 +21,7 @@ run_dirs_argument = click.argument(
 
 data_dir_option = click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Look in DIR/<dataset>/ before $GANKIT_DATA, the user cache and system folders.",
 )
 

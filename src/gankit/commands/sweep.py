@@ -28,8 +28,10 @@ def _seeds(text: str | None) -> int | list[int] | None:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         value = None
-    if not isinstance(value, (int, list)) or isinstance(value, bool):
+    if not isinstance(value, (int, list)) or isinstance(value, bool) or value in (0, []):
         raise SweepError(f"--seeds {text!r} must be a count (3) or a list of seeds ([0, 7])")
+    if isinstance(value, int) and value < 0:
+        raise SweepError(f"--seeds {text!r}: a count is at least 1; for one seed N, --seeds '[N]'")
     return value
 
 
@@ -100,7 +102,13 @@ def sweep(
     from gankit.machine import describe_machine
     from gankit.sweep.executors import TrialSettings, make_executor
     from gankit.sweep.runner import run_trials, trial_rows
-    from gankit.sweep.spec import SweepSpec, load_sweep_file, parse_grid_option, plan_trials
+    from gankit.sweep.spec import (
+        SweepSpec,
+        load_sweep_file,
+        parse_grid_option,
+        parse_spec,
+        plan_trials,
+    )
     from gankit.sweep.summary import write_summary
     from gankit.sweep.trial import is_finished
 
@@ -113,7 +121,7 @@ def sweep(
     if seeds is not None:
         updates["seeds"] = _seeds(seeds)
     if updates:
-        spec = SweepSpec.model_validate({**spec.model_dump(by_alias=True), **updates})
+        spec = parse_spec({**spec.model_dump(by_alias=True), **updates}, "the command line")
     extra = [*overrides, *([f"train.iterations={iterations}"] if iterations else [])]
     trials = plan_trials(spec, extra)
     out = out or Path("runs") / (sweep_file.stem if sweep_file else "sweep")

@@ -120,6 +120,20 @@ def as_8_bit(images: torch.Tensor) -> torch.Tensor:
     return to_uint8(images).float() / 127.5 - 1.0
 
 
+def check_labels(name: str, labels: list[int] | None) -> None:
+    """Raise DataError unless `name` is a known dataset and every one of `labels` is among its
+    classes; reads no images, so a sweep checks every trial before the first one trains."""
+    if labels is None:
+        return
+    n_classes = len(dataset_info(name).classes)
+    bad = [c for c in labels if not 0 <= c < n_classes]
+    if bad:
+        raise DataError(
+            f"labels {bad} out of range for {name}: its classes are 0..{n_classes - 1}; "
+            f"fix data.labels, e.g. --set data.labels=[6]"
+        )
+
+
 def load_tensors(
     name: str,
     split: str = "train",
@@ -136,13 +150,7 @@ def load_tensors(
     images, targets = load_arrays(name, split, data_dir, download)
     keep = np.arange(len(targets))
     if labels is not None:
-        n_classes = len(dataset_info(name).classes)
-        bad = [c for c in labels if not 0 <= c < n_classes]
-        if bad:
-            raise DataError(
-                f"labels {bad} out of range for {name}: its classes are 0..{n_classes - 1}; "
-                f"fix data.labels, e.g. --set data.labels=[6]"
-            )
+        check_labels(name, labels)
         keep = keep[np.isin(targets, labels)]
     if limit is not None:
         if limit <= 0:

@@ -27,6 +27,7 @@ from gankit.config import (
     is_config_file,
     load_config,
 )
+from gankit.data.load import check_labels
 
 
 class SweepError(ConfigError):
@@ -180,7 +181,8 @@ def plan_trials(
     extra: list[str] | tuple[str, ...] = (),
     per_preset: Callable[[str], list[str]] = lambda preset: [],
 ) -> list[Trial]:
-    """Every trial of the sweep, each config validated; raises ConfigError naming the problem.
+    """Every trial of the sweep, each config validated; raises ConfigError (or DataError, for
+    an unknown dataset or a class it lacks) naming the problem.
 
     Overrides apply in this order: per_preset(preset) (reproduce's scaling), the sweep's
     `set:`, `extra` (the command line's --set), the grid point, the seed."""
@@ -201,6 +203,7 @@ def plan_trials(
                     f"train.seed={seed}",
                 ]
                 config = load_config(preset, overrides)
+                check_labels(config.data.dataset, config.data.labels)  # before any trial trains
                 # The values as the config holds them: '1e-4' (a string to YAML) is 0.0001.
                 flat = flatten(config.to_dict())
                 point = {k: flat[k] for k in point}
