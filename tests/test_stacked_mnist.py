@@ -82,7 +82,7 @@ def test_stacked_models_take_three_channels_and_packs() -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [(["model.conditional=true"], "unconditional"), (["log.eval_every=100"], "eval_every=0")],
+    [(["model.conditional=true"], "unconditional"), (["log.eval_every=100"], "keep_best=false")],
 )
 def test_stacked_mnist_refuses_what_it_cannot_score(overrides: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -117,5 +117,34 @@ def test_the_128k_set_draws_each_channel_from_mnist_train_and_test_pooled() -> N
 
 
 def test_the_128k_set_refuses_what_it_cannot_score() -> None:
-    with pytest.raises(ConfigError, match="stacked-mnist-128k is scored by mode counting"):
+    with pytest.raises(ConfigError, match="stacked-mnist-128k's periodic evaluation counts"):
         load_config("stacked-dcgan", ["data.dataset=stacked-mnist-128k", "log.eval_every=100"])
+
+
+def test_the_periodic_evaluation_counts_modes(tmp_path) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from gankit.cli import main
+    from gankit.evaluation.modes import quick_mode_metrics
+    from gankit.runs import load_run
+    from gankit.sampling import EVAL_SEED
+
+    out = tmp_path / "run"
+    args = ["train", "stacked-dcgan", "--out", str(out), "--iterations", "2", "--no-eval",
+            "--quiet", "--set", "train.batch_size=8", "--set", "log.eval_every=1",
+            "--set", "log.keep_best=false", "--set", "log.eval_samples=300",
+            "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
+            "--set", "perf.subpixel_conv=none"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with open(out / "metrics_history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["step", "modes_covered", "kl_to_uniform", "n_samples"]
+    assert [(r["step"], r["n_samples"]) for r in rows] == [("1", "300"), ("2", "300")]
+    # the last row scores the last checkpoint's generator on the evaluation seed's draw
+    last = quick_mode_metrics(load_run(out).generate(300, seed=EVAL_SEED))
+    assert int(rows[-1]["modes_covered"]) == last["modes_covered"] >= 1
+    assert float(rows[-1]["kl_to_uniform"]) == pytest.approx(last["kl_to_uniform"])
+    assert (out / "plots" / "metrics.png").is_file() and not (out / "checkpoints/best.pt").exists()

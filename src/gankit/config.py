@@ -272,12 +272,17 @@ class LogConfig(Strict):
         "since the last save, so a machine that stops without warning loses at most that; 0 = off",
     )
     milestones: list[int] = Field(default_factory=list, description="checkpoints kept forever")
-    eval_every: int = Field(default=0, ge=0, description="cheap periodic evaluation; 0 = off")
+    eval_every: int = Field(
+        default=0,
+        ge=0,
+        description="cheap periodic evaluation (IS and FID; Stacked MNIST: modes and KL); 0 = off",
+    )
     eval_samples: int = Field(default=2000, gt=0)
     keep_best: bool = Field(
         default=True,
         description="with eval_every: also keep checkpoints/best.pt, the state at the periodic "
-        "evaluation with the lowest FID (a run can be past its best at the end)",
+        "evaluation with the lowest FID (a run can be past its best at the end; not for "
+        "Stacked MNIST, whose periodic evaluation has no FID)",
     )
     grid_size: int = Field(default=64, gt=0, description="images in each sample grid")
     tensorboard: bool = Field(

@@ -173,7 +173,7 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             "model.conditional=false",
         )
         rules.require(
-            not config.log.eval_every,
-            f"{name} is scored by mode counting at the end, not by the periodic IS/FID of "
-            "1-channel images: set log.eval_every=0",
+            not (config.log.eval_every and config.log.keep_best),
+            f"{name}'s periodic evaluation counts modes, with no FID to keep a best.pt by: "
+            "set log.keep_best=false, or log.eval_every=0",
         )

@@ -20,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from gankit.config import Config
+from gankit.data import dataset_info
 from gankit.figures.curves import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -160,16 +161,21 @@ class SampleGrids(Callback):
 
 
 class PeriodicEval(Callback):
-    """IS and FID on log.eval_samples images every log.eval_every iterations, to
-    metrics_history.csv (with the sample count: these are not the final evaluation's numbers)
-    and its plot. It never touches the training RNG: scoring must not change the run."""
+    """IS and FID (for Stacked MNIST: modes covered and KL to uniform) on log.eval_samples
+    images every log.eval_every iterations, to metrics_history.csv (with the sample count:
+    these are not the final evaluation's numbers) and its plot. It never touches the training
+    RNG: scoring must not change the run."""
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
+        self.keys: tuple[str, ...] = ()
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
-        columns = ["step", "is_mean", "fid", "n_samples"]
-        self.history = CSVLog(trainer.run.metric_history, columns)
+        from gankit.evaluation.modes import PERIODIC_KEYS
+
+        stacked = dataset_info(trainer.config.data.dataset).kind == "stacked"
+        self.keys = PERIODIC_KEYS if stacked else ("is_mean", "fid")
+        self.history = CSVLog(trainer.run.metric_history, ["step", *self.keys, "n_samples"])
         self.history.start(resumed_from)
 
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
@@ -179,6 +185,7 @@ class PeriodicEval(Callback):
 
     def evaluate(self, trainer: Trainer) -> None:
         from gankit.evaluation.evaluate import quick_metrics
+        from gankit.evaluation.modes import PERIODIC_KEYS, quick_mode_metrics
 
         assert self.history is not None, "on_start opens the history"
         config, device = trainer.config, trainer.device
@@ -186,9 +193,14 @@ class PeriodicEval(Callback):
             images = generate(
                 trainer.gan.sampling_generator, config.log.eval_samples, seed=EVAL_SEED
             )
-            scores = quick_metrics(images, config.data.dataset, target_labels=config.data.labels)
-        is_mean, fid = scores.get("is_mean", math.nan), scores.get("fid", math.nan)
-        self.history.append([(trainer.step, is_mean, fid, len(images))])
+            if self.keys == PERIODIC_KEYS:
+                scores = quick_mode_metrics(images, str(device))
+            else:
+                scores = quick_metrics(
+                    images, config.data.dataset, target_labels=config.data.labels
+                )
+        values = [scores.get(key, math.nan) for key in self.keys]
+        self.history.append([(trainer.step, *values, len(images))])
         plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
         trainer.publish("on_eval", scores)
 

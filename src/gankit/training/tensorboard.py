@@ -3,7 +3,8 @@ tensorboardX (numpy and protobuf only, no TensorFlow or tensorboard needed to wr
 
 Scalars carry the names of the CSV columns they copy, under the file's name: `losses/d_loss`,
 `losses/d_real`, `losses/d_grad_norm`, ... from losses.csv and `metrics_history/is_mean`,
-`metrics_history/fid` from the periodic evaluation; the fixed-noise grid is the image
+`metrics_history/fid` (Stacked MNIST: `metrics_history/modes_covered`,
+`metrics_history/kl_to_uniform`) from the periodic evaluation; the fixed-noise grid is the image
 `samples`. The CSV files stay the record: nothing needs TensorBoard to be read.
 """
 
@@ -46,7 +47,7 @@ class TensorBoardLog(Callback):
 
     def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None:
         writer = self._writer(trainer)
-        for name in ("is_mean", "fid"):
+        for name in ("is_mean", "fid", "modes_covered", "kl_to_uniform"):
             if name in scores:
                 writer.add_scalar(f"metrics_history/{name}", scores[name], trainer.step)
 
