@@ -13,7 +13,12 @@ from torch import nn
 from gankit.config import Config, _format_errors
 from gankit.data import dataset_info
 from gankit.data.stacked import DATASETS as STACKED_DATASETS
-from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images, write_metrics
+from gankit.evaluation.evaluate import (
+    DEFAULT_N,
+    check_feature_space,
+    evaluate_images,
+    write_metrics,
+)
 from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
 from gankit.rundir import BEST, LAST, RunDir, step_of
@@ -157,6 +162,7 @@ def evaluate_run(
 ) -> dict[str, Any]:
     """Score a run's checkpoint (score_run) and write the run's metrics.json; another
     checkpoint than the last is scored into its own file (RunDir.metrics_of)."""
+    check_feature_space(features, inception_weights)  # before any sampling or loading
     device = str(resolve_device(device))
     run = load_run(run_dir, device=device, checkpoint=checkpoint)
     result = score_run(

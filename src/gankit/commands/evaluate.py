@@ -13,6 +13,7 @@ from gankit.commands.options import checkpoint_option, data_dir_option, device_o
 from gankit.data.folder import imported_names
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS
+from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
 
 
 def _parse_labels(text: str | None) -> list[int] | None:
@@ -36,10 +37,12 @@ def _parse_labels(text: str | None) -> list[int] | None:
 @device_option()
 @click.option(
     "--features",
-    type=click.Choice(sorted(FEATURE_EXTRACTORS)),
+    type=click.Choice(sorted([*FEATURE_EXTRACTORS, INCEPTION])),
     default="classifier",
     show_default=True,
-    help="Feature space of IS, FID, KID, PRDC and memorisation.",
+    help="Feature space of IS, FID, KID, PRDC and memorisation. inception: the classifier's "
+    "suite plus FID and KID in the standard FID Inception network's space (fid_inception, "
+    "kid_inception), on the scale of published FIDs; needs `pip install 'gankit[inception]'`.",
 )
 @click.option(
     "--inception-weights",
@@ -91,7 +94,7 @@ def eval_command(
 ) -> None:
     """Evaluate RUN_DIR's generator (or --images) and write metrics.json (another
     --checkpoint than the last: metrics_best.json or metrics_step_NNNNNN.json)."""
-    from gankit.evaluation.evaluate import evaluate_images, write_metrics
+    from gankit.evaluation.evaluate import check_feature_space, evaluate_images, write_metrics
     from gankit.evaluation.images import load_images
     from gankit.evaluation.table import format_table
     from gankit.rundir import METRICS, RunDir
@@ -121,6 +124,7 @@ def eval_command(
         "real_split": real_split,
     }
     with _user_errors():
+        check_feature_space(features, inception_weights)  # before any sampling or loading
         if run_dir is not None:
             metrics = evaluate_run(run_dir, n_samples, device, checkpoint=checkpoint, **options)
             written = RunDir(run_dir).metrics_of(checkpoint)

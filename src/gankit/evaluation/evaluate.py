@@ -19,6 +19,9 @@ from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import get_classifier_spec
 from gankit.evaluation.features import FeatureExtractor, get_extractor
+from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
+from gankit.evaluation.inception import check_available as check_inception
+from gankit.evaluation.inception_fid import inception_metrics
 from gankit.evaluation.real import (
     Embedding,
     RealSide,
@@ -56,6 +59,19 @@ def check_images(images: torch.Tensor) -> None:
         raise ValueError(
             f"images span [{lo:.3g}, {hi:.3g}]; expected [-1, 1] (a tanh generator's range)"
         )
+
+
+def check_feature_space(features: str, inception_weights: str | Path | None = None) -> None:
+    """Refuse, before any work, a feature space whose network cannot be used: the Inception
+    FID without its extra installed, or with a network file that fails its checksum."""
+    if features != INCEPTION:
+        return
+    if inception_weights is not None:
+        raise ValueError(
+            "--inception-weights goes with --features inception-v3; --features inception uses "
+            "the network of the inception extra and checks it itself"
+        )
+    check_inception()
 
 
 def _random_rows(n_rows: int, n: int) -> torch.Tensor:
@@ -199,7 +215,8 @@ def evaluate_images(
 ) -> dict[str, Any]:
     """The full metric suite for images (N, 1, 28, 28) in [-1, 1] from `dataset`'s domain.
     `per_class` (a conditional model's samples, with `requested_labels`): intra-class FID and
-    per-class precision / recall too.
+    per-class precision / recall too. `features="inception"`: the classifier suite plus FID
+    and KID in the standard Inception network's space (fid_inception, kid_inception).
 
     The images are rounded to 8 bits first, as a saved PNG of them would be, so a run and its
     exported samples score the same. They are compared with `real_split`'s images (training
@@ -207,11 +224,15 @@ def evaluate_images(
     reference row scores the other split's images the same way.
     """
     start = time.perf_counter()
+    check_feature_space(features, inception_weights)
     check_images(images)
     images = as_8_bit(images)
     held = held_out_split(real_split)
     device = str(resolve_device(device))
-    extractor = get_extractor(features, dataset, device, inception_weights)
+    inception = features == INCEPTION
+    extractor = get_extractor(
+        "classifier" if inception else features, dataset, device, inception_weights
+    )
     emb = embed(images, extractor, dataset, device)
     real = real_side(dataset, extractor, target_labels, device, real_split)
     train = real_side(dataset, extractor, target_labels, device)
@@ -226,6 +247,17 @@ def evaluate_images(
         class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
     )
     out["inverted_share"] = M.inverted_share(images)
+    inception_reference: dict[str, Any] = {}
+    if inception:
+        scores, inception_reference = inception_metrics(
+            images,
+            dataset,
+            target_labels=target_labels,
+            real_split=real_split,
+            device=device,
+            reference=reference,
+        )
+        out |= scores
     out["eval_seconds"] = time.perf_counter() - start
     out["real_split"], out["reference_split"] = real_split, held
     out["dataset"] = dataset
@@ -233,9 +265,10 @@ def evaluate_images(
     out["classifier_sha256"] = get_classifier_spec(dataset).sha256
     out["target_labels"] = target_labels
     if reference:
-        out["reference"] = reference_metrics(
+        ref = reference_metrics(
             dataset, extractor, len(images), target_labels, device, real_split, per_class
         )
+        out["reference"] = ref | inception_reference  # a new dict: the cached one stays as is
     return out
 
 

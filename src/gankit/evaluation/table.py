@@ -11,6 +11,8 @@ ROWS: tuple[tuple[str, str, str | None, str], ...] = (
     ("  E[H(y|x)], confidence (0 is best)", "is_h_y_given_x", None, "{:.3f}"),
     ("FID (lower is better)", "fid", None, "{:.3f}"),
     ("KID (lower is better)", "kid", "kid_std", "{:.4f}"),
+    ("FID, Inception pool3 (papers' scale)", "fid_inception", None, "{:.2f}"),
+    ("KID, Inception pool3", "kid_inception", "kid_inception_std", "{:.4f}"),
     ("precision (k=5)", "precision", None, "{:.3f}"),
     ("recall (k=5)", "recall", None, "{:.3f}"),
     ("density (k=5)", "density", None, "{:.3f}"),
