@@ -13,5 +13,6 @@ echo "setup.sh: installing into .venv: pip, $torch_req, then gankit (editable) w
 # https://download.pytorch.org/whl/cpu for the CPU build where PyPI's default is a CUDA one.
 .venv/bin/python -m pip install "$torch_req" \
     ${GANKIT_TORCH_INDEX:+--index-url "$GANKIT_TORCH_INDEX"}
-# GANKIT_EXTRAS adds optional extras (CI sets dev,ray so the Ray executor's test runs).
+# GANKIT_EXTRAS adds optional extras (CI sets dev,ray,inception so the Ray executor's and the
+# Inception network's tests run).
 .venv/bin/python -m pip install -e ".[${GANKIT_EXTRAS:-dev}]"
