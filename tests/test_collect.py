@@ -14,7 +14,7 @@ import torch
 from click.testing import CliRunner
 
 from gankit.cli import main
-from gankit.config import load_config, load_config_file
+from gankit.config import dump_config, load_config, load_config_file
 from gankit.machine import cpu_id, cpu_model
 from gankit.papers import PAPERS, Paper
 from gankit.provenance import precision, provenance_label, read_provenance
@@ -364,3 +364,37 @@ def test_a_runs_heading_gives_its_presets_description_as_it_reads_now(tmp_path: 
     assert len(headings) == 2
     assert sum(h.endswith(": as recorded") for h in headings) == 1
     assert sum(h.endswith(f": {current}") for h in headings) == 1
+
+
+def test_reproduce_takes_each_runs_recorded_settings(
+    reproduced: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from gankit.reproduce import paper_trials
+
+    _, collected, _ = reproduced
+    study = tmp_path / "study"
+    shutil.copytree(collected, study)
+    # seed 1 trained with another learning rate for D and in fp32 (a per-seed --set)
+    config_file = study / f"{PRESET}-s1" / "config.yaml"
+    config = load_config_file(config_file)
+    config.optim.d.lr, config.perf.amp = 1e-3, "none"
+    config_file.write_text(dump_config(config))
+    resolved = load_config_file(study / f"{PRESET}-s0" / "config.yaml").perf.amp
+    paper = Paper("tiny", "A tiny paper", (PRESET,), {}, "")
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(PAPERS, "tiny", paper)
+        trials = paper_trials("tiny", SCALE, 3, (), study, lines.append)
+        overruled = paper_trials("tiny", SCALE, 2, ("perf.amp=auto",), study, lambda line: None)
+    s0, s1, s2 = trials
+    assert s0.config.train.batch_size == 8 and s0.config.perf.amp == resolved  # as recorded
+    assert (s1.config.optim.d.lr, s1.config.perf.amp) == (1e-3, "none")
+    assert s1.config.train.iterations == 4  # length follows --scale, not the recorded run
+    assert s2.config.train.batch_size == load_config(PRESET).train.batch_size  # no run: planned
+    taken = 'optim.d.lr=0.001 train.batch_size=8 perf.amp="none"'
+    assert lines[1] == f"{PRESET}-s1: {taken} as {study / s1.name} trained"
+    assert lines[2] == f"{PRESET}-s2: no run in {study}; as planned"
+    assert [t.config.perf.amp for t in overruled] == ["auto", "auto"]  # --set wins
+    code, output = invoke("reproduce", "liu2021", "--settings-from", str(tmp_path / "no"),
+                          "--print-config")  # fmt: skip
+    assert code == 2 and "--settings-from" in output and "no such folder" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from gankit.papers import PAPERS
 from gankit.report.collect import collect_runs
 from gankit.report.document import Paragraph, write_document
 from gankit.sweep.executors import Executor
+from gankit.sweep.recorded import overridden_keys, with_recorded_settings
 from gankit.sweep.runner import SweepResult, run_trials, trial_rows
 from gankit.sweep.spec import SweepSpec, Trial, plan_trials
 from gankit.sweep.summary import write_summary
@@ -36,13 +38,26 @@ def scaled_overrides(preset: str, scale: float) -> list[str]:
 
 
 def paper_trials(
-    paper_key: str, scale: float = 1.0, seeds: int = 3, extra_overrides: tuple[str, ...] = ()
+    paper_key: str,
+    scale: float = 1.0,
+    seeds: int = 3,
+    extra_overrides: tuple[str, ...] = (),
+    settings_from: Path | None = None,
+    echo: Callable[[str], None] = print,
 ) -> list[Trial]:
-    """Every experiment of the paper for seeds 0..seeds-1, named OUT/<preset>-s<seed>."""
+    """Every experiment of the paper for seeds 0..seeds-1, named OUT/<preset>-s<seed>. With
+    `settings_from` (a study's OUT or its collected folder), each trial takes the settings its
+    run there trained with (sweep.recorded), but for the keys `extra_overrides` set."""
     if paper_key not in PAPERS:
         raise ValueError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
     spec = SweepSpec(presets=list(PAPERS[paper_key].presets), seeds=seeds)
-    return plan_trials(spec, extra_overrides, per_preset=lambda p: scaled_overrides(p, scale))
+    trials = plan_trials(spec, extra_overrides, per_preset=lambda p: scaled_overrides(p, scale))
+    if settings_from is None:
+        return trials
+    trials, lines = with_recorded_settings(trials, settings_from, overridden_keys(extra_overrides))
+    for line in lines:
+        echo(line)
+    return trials
 
 
 def reproduce(
@@ -54,18 +69,22 @@ def reproduce(
     extra_overrides: tuple[str, ...] = (),
     echo: Callable[[str], None] = print,
     collect_to: Path | None = None,
+    settings_from: Path | None = None,
 ) -> tuple[SweepResult, tuple[Path, Path] | None]:
     """Run (or resume) every experiment for every seed through the sweep runner, then write
     OUT/report.md and report.html (mean ± sd over seeds beside the paper's numbers, each run,
     the paper's figures regenerated) and the sweep summary (summary.md, .html, .csv,
     trials.csv). The report covers the finished runs; it is None while none has finished.
     With `collect_to`, the finished runs' small files are collected there too and its report
-    rebuilt from them (gankit report collect)."""
+    rebuilt from them (gankit report collect). With `settings_from`, every trial takes the
+    settings its run there trained with (paper_trials)."""
     paper = PAPERS[paper_key]
-    trials = paper_trials(paper_key, scale, seeds, extra_overrides)
+    trials = paper_trials(paper_key, scale, seeds, extra_overrides, settings_from, echo)
     result = run_trials(trials, out, executor, echo)
     rows = trial_rows(trials, result, out)
     command = f"gankit reproduce {paper_key} --scale {scale} --seeds {seeds} --out {out}"
+    command += "".join(f" --set {shlex.quote(o)}" for o in extra_overrides)
+    command += f" --settings-from {settings_from}" if settings_from else ""
     made = f"Made by `{command}` on {date.today().isoformat()}, {describe_machine()}."
     write_summary(rows, out, f"Reproducing {paper.citation}: every run", made)
     finished = [out / row.name for row in rows if row.metrics]

@@ -52,11 +52,19 @@ from gankit.papers import PAPERS
     help="Also collect the finished runs' small files into this folder (e.g. "
     "docs/results/PAPER) and rebuild its report from them (gankit report collect).",
 )
+@click.option(
+    "--settings-from",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Give each run the settings its namesake in this folder trained with (a study's "
+    "OUT, or its collected folder such as docs/results/PAPER): every setting that changes "
+    "what training computes, precision as it was resolved included; --set still wins.",
+)
 @print_config_option
 def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: str,
               address: str | None, workers: int | None, threads: int, data_dir: Path | None,
               overrides: tuple[str, ...], eval_samples: int, quiet: bool,
-              collect_to: Path | None, print_config: bool) -> None:  # fmt: skip
+              collect_to: Path | None, settings_from: Path | None,
+              print_config: bool) -> None:  # fmt: skip
     """Run every experiment of PAPER for each seed into OUT/<preset>-s<seed> and write
     OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers, the
     paper's figures regenerated beside their captions) and the sweep summary; finished runs
@@ -67,12 +75,16 @@ def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: 
 
     out = out or Path("runs") / f"reproduce-{paper}"
     if print_config:
-        echo_trial_configs(repro.paper_trials(paper, scale, seeds, overrides), out)
+        to_stderr = lambda line: click.echo(line, err=True)  # noqa: E731  (stdout is YAML)
+        trials = repro.paper_trials(paper, scale, seeds, overrides, settings_from, to_stderr)
+        echo_trial_configs(trials, out)
         return
     settings = TrialSettings(threads, str(data_dir) if data_dir else None, eval_samples)
     runner = make_executor(executor, settings, workers, address)
     echo = (lambda line: None) if quiet else click.echo
-    result, report = repro.reproduce(paper, out, runner, scale, seeds, overrides, echo, collect_to)
+    result, report = repro.reproduce(
+        paper, out, runner, scale, seeds, overrides, echo, collect_to, settings_from
+    )
     if report is not None:
         click.echo(f"report: {report[0]}\n        {report[1]}")
     click.echo(f"every run: {out / 'summary.html'}")
