@@ -49,10 +49,17 @@ def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["presets"] == {}  # only the modes asked for run
-    q = doc["time_to_quality"]
-    assert q["reached"] and q["step"] == 2 and q["target_is"] == 0
+    [q] = doc["time_to_quality"]
+    assert q["target_is"] == 0 and q["step"] == 4
+    is_target, *fid_targets = q["targets"]
+    assert is_target["reached"] and is_target["step"] == 2  # any IS is >= 0
+    # 2 iterations are far from the real floor: the FID targets stay open, and say so
+    assert [t["target"] for t in fid_targets] == ["FID <= 3x floor", "FID <= 2x floor"]
+    assert not any(t["reached"] for t in fid_targets) and not q["reached"]
+    assert 0 < q["fid_floor"] < q["history"][0]["fid"] / 3
+    assert "NOT reached" in result.output
     assert q["train_seconds"] > 0 and q["wall_seconds"] >= q["train_seconds"] + q["eval_seconds"]
-    assert [h["step"] for h in q["history"]] == [2]
+    assert [h["step"] for h in q["history"]] == [2, 4]  # went on for the open targets
     e = doc["eval"]
     assert e["n_samples"] == 200 and len(e["suite_seconds"]) == 2
 

@@ -57,15 +57,23 @@ def format_table(doc: dict[str, Any]) -> str:
                 f"{name:<{width}} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
                 f"{r['speedup']:>7.2f}x  {chosen}"
             )
-    if "time_to_quality" in doc:
-        q = doc["time_to_quality"]
-        verdict = "reached" if q["reached"] else "NOT reached"
+    for q in doc.get("time_to_quality", []):
         lines += [
             "",
-            f"time to IS >= {q['target_is']} ({q['preset']}): {verdict} at step {q['step']} "
-            f"after {q['train_seconds']:.1f} s of training (evaluation excluded; "
-            f"{q['wall_seconds']:.1f} s wall with it); IS {q['is_mean']:.2f}, FID {q['fid']:.2f}",
+            f"time to quality ({q['preset']}; FID floor {q['fid_floor']:.2f}, real test images, "
+            f"{q['eval_samples']} samples; training seconds, evaluation excluded):",
         ]
+        for t in q["targets"]:
+            when = (
+                f"step {t['step']}, {t['train_seconds']:.1f} s"
+                if t["reached"]
+                else f"NOT reached in {q['step']} steps"
+            )
+            lines.append(f"  {t['target']:<22} {when}")
+        lines.append(
+            f"  last: step {q['step']}, IS {q['is_mean']:.2f}, FID {q['fid']:.2f} "
+            f"({q['wall_seconds']:.1f} s wall with evaluation)"
+        )
     if "eval" in doc:
         e = doc["eval"]
         calls = ", ".join(f"{s:.1f}" for s in e["suite_seconds"])
