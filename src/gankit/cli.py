@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from gankit import __version__
 from gankit.commands import COMMANDS
-from gankit.commands.errors import ReportingGroup, show_warnings
+from gankit.commands.errors import ReportingGroup, show_messages
+from gankit.commands.options import QUIET
 
 
 @click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gankit")
-def main() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Say more: what was decided and why (the speed probe's choices).",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Say less: results and errors; no warnings or progress."
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """Train, evaluate and compare GANs on MNIST-scale image data."""
-    show_warnings()
+    if verbose and quiet:
+        raise click.UsageError("-v and -q ask for opposite things; choose one")
+    show_messages(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+    ctx.meta[QUIET] = quiet
 
 
 for _command in COMMANDS:

@@ -56,13 +56,25 @@ class ReportingGroup(click.Group):
 
 
 class _EchoHandler(logging.Handler):
-    """Warnings of the package's loggers, as `warning: ...` on the current stderr."""
+    """The package's log records on the current stderr: `warning: ...` (and errors) flagged,
+    details (INFO, shown with -v) as they are."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            message = f"{record.levelname.lower()}: {message}"
+        click.echo(message, err=True)
 
 
-def show_warnings() -> None:
+def show_messages(level: int) -> None:
+    """Echo the package's log records from `level` up (INFO with -v, WARNING by default, ERROR
+    with -q). Only the echo is filtered: other handlers (a caller's, pytest's) still see
+    warnings."""
     logger = logging.getLogger("gankit")
-    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
-        logger.addHandler(_EchoHandler(logging.WARNING))
+    handler = next((h for h in logger.handlers if isinstance(h, _EchoHandler)), None)
+    if handler is None:
+        handler = _EchoHandler()
+        logger.addHandler(handler)
+    handler.setLevel(level)
+    # Records below the root logger's WARNING reach the handler only if the logger lets them.
+    logger.setLevel(logging.INFO if level <= logging.INFO else logging.NOTSET)

@@ -10,6 +10,7 @@ from gankit.commands.errors import UserError
 from gankit.rundir import CHECKPOINTS, RunDir
 
 DEVICES = ("auto", "cpu", "cuda")
+QUIET = "gankit.quiet"  # click's Context.meta key: `gankit -q` was given
 
 # One or more existing run folders (`report collect`, `compare`).
 run_dirs_argument = click.argument(

@@ -9,6 +9,7 @@ import click
 
 from gankit.commands.errors import UserError
 from gankit.commands.options import (
+    QUIET,
     data_dir_option,
     device_option,
     eval_samples_option,
@@ -96,7 +97,7 @@ def train(
             data_dir=data_dir,
             evaluate=not no_eval,
             eval_samples=eval_samples,
-            progress=not quiet,
+            progress=not (quiet or click.get_current_context().meta.get(QUIET, False)),
             on_resume=lambda step: click.echo(
                 f"resuming {out} from step {step} of {config.train.iterations}"
             ),

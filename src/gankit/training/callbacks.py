@@ -13,6 +13,7 @@ per-step scalars, after they reach the host), `on_samples` (a fixed-noise grid) 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -105,25 +106,51 @@ class StepLog(Callback):
 
 
 class ProgressBar(Callback):
+    """A progress bar on a terminal; anywhere else (a log file, a pipe, CI) one plain line per
+    twentieth of the run, since a redrawn bar fills a log with carriage returns."""
+
+    LINES = 20
+
     def __init__(self) -> None:
         self.bar: Any = None
+        self.every = 0  # iterations between plain lines; 0 while the bar is drawn
+        self.losses: dict[str, float] = {}
+        self.since: tuple[int, float] = (0, 0.0)  # step and time the loop (re)started at
 
     def on_loop(self, trainer: Trainer) -> None:
-        self.bar = tqdm(
-            total=trainer.until,
-            initial=trainer.step,
-            desc=trainer.config.name,
-            unit="it",
-            dynamic_ncols=True,
-        )
+        if getattr(sys.stderr, "isatty", lambda: False)():
+            self.bar = tqdm(
+                total=trainer.until,
+                initial=trainer.step,
+                desc=trainer.config.name,
+                unit="it",
+                dynamic_ncols=True,
+            )
+        else:
+            self.every = max(1, trainer.until // self.LINES)
+            self.since = (trainer.step, time.perf_counter())
 
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
-        self.bar.update(1)
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.every and due(trainer, self.every):
+            print(self._line(trainer), file=sys.stderr, flush=True)
+
+    def _line(self, trainer: Trainer) -> str:
+        start, started = self.since
+        rate = (trainer.step - start) / max(time.perf_counter() - started, 1e-9)
+        losses = "".join(f", {k} {v:.3f}" for k, v in self.losses.items())
+        percent = 100 * trainer.step // trainer.until
+        return (
+            f"{trainer.config.name}: step {trainer.step}/{trainer.until} ({percent}%), "
+            f"{rate:.2f} it/s{losses}"
+        )
 
     def on_log(self, trainer: Trainer, rows: list[LogRow]) -> None:
+        last = rows[-1][1]
+        self.losses = {k: float(last[k]) for k in ("d_loss", "g_loss")}
         if self.bar is not None:
-            last = rows[-1][1]
-            self.bar.set_postfix({k: f"{last[k]:.3f}" for k in ("d_loss", "g_loss")})
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in self.losses.items()})
 
     def close(self, trainer: Trainer) -> None:
         if self.bar is not None:

@@ -3,8 +3,8 @@ sample grids, periodic evaluation, checkpoints; see callbacks.py) observe it."""
 
 from __future__ import annotations
 
+import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +30,8 @@ from gankit.training.sampler import BatchSampler
 from gankit.training.timing import TrainingClock
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -97,9 +99,9 @@ class Trainer:
             if config.perf.threads:
                 torch.set_num_threads(config.perf.threads)
         config = resolve_fast_path(config, self.device, previous_perf(self.run))
-        if progress:  # what was decided for this machine, and why (also in config.yaml)
-            for key, why in config.perf.decisions.items():
-                print(f"perf.{key}: {why}", file=sys.stderr)
+        # What was decided for this machine, and why: `gankit -v` shows it; config.yaml keeps it.
+        for key, why in config.perf.decisions.items():
+            log.info("perf.%s: %s", key, why)
         self.config = config
         self.data_dir = data_dir
         self.gan: GAN = gan if gan is not None else build_gan(config, self.device)
