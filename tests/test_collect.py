@@ -134,6 +134,15 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
         made_by = provenance_label(read_provenance(RunDir(collected / name).provenance))
         assert re.search(rf"\| {name} \|[^\n]*\| {re.escape(made_by)} \|\n", md)
         assert f"torch {torch.__version__}" in made_by
+        # a trial records its preset and every setting laid over it (what differs from the preset)
+        [made] = read_provenance(RunDir(collected / name).provenance) or []
+        assert made["source"] == PRESET and made["from_step"] == 0
+        assert {"train.iterations=4", "train.batch_size=8"} <= set(made["overrides"])
+        recorded = load_config_file(RunDir(collected / name).config)
+        # with the precision it resolved pinned (the report's command does so), the same config
+        again = load_config(PRESET, [*made["overrides"], f"perf.amp={recorded.perf.amp}"])
+        assert again.train.seed == int(name[-1])
+        assert again.fingerprint() == recorded.fingerprint() == made["fingerprint"]
     images = _image_paths(md)
     assert len(images) >= 4 and all((collected / image).is_file() for image in images)
     page = (collected / "report.html").read_text()
