@@ -67,6 +67,23 @@ def test_run_report_puts_metrics_beside_reference_and_paper(tmp_path: Path) -> N
     assert "Liu, Lv, Fan, Luo, Zou (2021)" in md
 
 
+def test_eval_and_report_build_keep_a_runs_report_true(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert invoke("train", "dcgan", "--out", str(run), *TINY)[0] == 0
+    assert "Not evaluated" in (run / "report.md").read_text()
+    code, output = invoke("eval", str(run), "--n-samples", "40")
+    assert code == 0, output
+    fid = json.loads((run / "metrics.json").read_text())["fid"]
+    md = (run / "report.md").read_text()
+    assert "Not evaluated" not in md and f"FID {fid:.2f}" in md
+    assert f"FID {fid:.2f}" in (run / "report.html").read_text()
+    # report build takes one run directory too, and writes that run's own report again
+    (run / "report.md").unlink()
+    code, output = invoke("report", "build", str(run))
+    assert code == 0, output
+    assert (run / "report.md").read_text() == md
+
+
 def test_compare_command(two_runs: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     code, output = invoke("compare", *map(str, two_runs), "--out", str(out))

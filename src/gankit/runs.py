@@ -21,6 +21,7 @@ from gankit.evaluation.evaluate import (
 )
 from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
+from gankit.report.run_report import write_run_report
 from gankit.rundir import BEST, LAST, RunDir, step_of
 from gankit.sampling import BATCH, EVAL_SEED, check_labels, generate
 from gankit.training.build import build_generator
@@ -159,9 +160,11 @@ def evaluate_run(
     inception_weights: str | Path | None = None,
     real_split: str = "train",
     checkpoint: str = LAST,
+    report: bool = True,
 ) -> dict[str, Any]:
     """Score a run's checkpoint (score_run) and write the run's metrics.json; another
-    checkpoint than the last is scored into its own file (RunDir.metrics_of)."""
+    checkpoint than the last is scored into its own file (RunDir.metrics_of). `report`: then
+    rebuild the run's report.md and report.html, so they never show older scores."""
     check_feature_space(features, inception_weights)  # before any sampling or loading
     device = str(resolve_device(device))
     run = load_run(run_dir, device=device, checkpoint=checkpoint)
@@ -175,4 +178,6 @@ def evaluate_run(
     )
     result["checkpoint"] = checkpoint
     write_metrics(RunDir(Path(run.run_dir)).metrics_of(checkpoint), result)
+    if report:
+        write_run_report(Path(run.run_dir))
     return result

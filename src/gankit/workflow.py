@@ -60,7 +60,7 @@ def run_experiment(
                 from gankit.runs import evaluate_run
 
                 metrics = _current_metrics(Path(out), result.step, eval_samples) or evaluate_run(
-                    out, n_samples=eval_samples, device=config.perf.device
+                    out, n_samples=eval_samples, device=config.perf.device, report=False
                 )
             write_run_report(out)
     return ExperimentResult(result, resumed, metrics)

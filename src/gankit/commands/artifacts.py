@@ -57,9 +57,15 @@ def collect(
 @report_group.command()
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
 def build(folder: Path) -> None:
-    """Rebuild FOLDER/report.md and report.html (tables over seeds, the paper's figures, loss
-    panels) from the runs collected in FOLDER, without checkpoints."""
+    """Rebuild FOLDER/report.md and report.html: of the runs collected in FOLDER (tables over
+    seeds, the paper's figures, loss panels), without checkpoints; or, when FOLDER is one run
+    directory, that run's own report from its files."""
     from gankit.paper_report import rebuild_report
+    from gankit.report.run_report import write_run_report
+    from gankit.rundir import RunDir
 
-    md, page = rebuild_report(folder)
+    if RunDir(folder).config.is_file():
+        md, page = write_run_report(folder)
+    else:
+        md, page = rebuild_report(folder)
     click.echo(f"report: {md}\n        {page}")
