@@ -96,6 +96,13 @@ def test_segments_trained_again_are_dropped(tmp_path: Path) -> None:
         append_segment(path, {"from_step": step, "n": step})
     # killed after its checkpoint at 500: the process from 1000 trained nothing that was kept
     assert [s["from_step"] for s in append_segment(path, {"from_step": 500})] == [0, 500]
+    # a run resumed under gankit that records it: its first steps say they are not recorded
+    code = {"commit": "a" * 40, "dirty": False}
+    same = {"code": code, "torch": "2.5", "precision": "fp32"}
+    label = provenance_label([{"from_step": 500, **same}, {"from_step": 900, **same},
+                              {"from_step": 1000, **same, "precision": "bf16"}])  # fmt: skip
+    assert label == ("to step 500 not recorded; from step 500: aaaaaaa, torch 2.5, fp32; "
+                     "from step 1,000: aaaaaaa, torch 2.5, bf16")  # fmt: skip
     path.write_text("{not json")
     with pytest.raises(ProvenanceError, match="provenance.json cannot be read"):
         append_segment(path, {"from_step": 0})
