@@ -59,6 +59,7 @@ def test_real_test_images_score_like_their_reference(real_result: dict) -> None:
 
 def test_is_halves_explain_the_score(real_result: dict) -> None:
     assert real_result["is_h_y"] == pytest.approx(np.log(10), abs=0.02)  # balanced classes
+    assert real_result["is_classes"] == 10  # H(y) is at most ln 10
     assert real_result["is_h_y_given_x"] < 0.1  # confident classifier
 
 

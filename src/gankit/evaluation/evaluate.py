@@ -95,6 +95,7 @@ def metric_suite(
     out: dict[str, Any] = {}
     out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
     out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
+    out["is_classes"] = emb.is_probs.shape[1]  # H(y) is at most ln of it
     out["liu_isc_mean"], out["liu_isc_std"] = M.liu_isc(emb.is_probs)
     out["fid"] = M.frechet_distance(*M.gaussian_stats(emb.features), real.mu, real.sigma)
     out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
@@ -257,7 +258,8 @@ def evaluate_images(
             device=device,
             reference=reference,
         )
-        out |= scores
+        out |= scores | _kid_subsets(scores)
+        inception_reference = inception_reference | _kid_subsets(inception_reference)
     out["eval_seconds"] = time.perf_counter() - start
     out["real_split"], out["reference_split"] = real_split, held
     out["dataset"] = dataset
@@ -270,6 +272,14 @@ def evaluate_images(
         )
         out["reference"] = ref | inception_reference  # a new dict: the cached one stays as is
     return out
+
+
+def _kid_subsets(inception_scores: dict[str, Any]) -> dict[str, Any]:
+    """The subset size the Inception KID of these scores used (none for no scores)."""
+    if not inception_scores:
+        return {}
+    n_real, n_fake = inception_scores["inception_n_real"], inception_scores["inception_n_samples"]
+    return {"kid_inception_subset_size": M.kid_subset_size(n_real, n_fake)}
 
 
 def _class_side(

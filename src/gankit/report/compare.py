@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from gankit.config import Config, load_config_file
-from gankit.evaluation.table import ROWS, format_cell
+from gankit.evaluation.table import ROWS, column_labels, format_cell
 from gankit.figures.curves import plot_loss_comparison
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
@@ -15,7 +15,7 @@ from gankit.rundir import CONFIG, LOSS_PLOT, RunDir
 
 # the columns of the comparison table, a subset of a run report's rows
 COMPARE_KEYS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
-_ROWS = {key: (label.split(" (")[0].split(",")[0], spread, fmt) for label, key, spread, fmt in ROWS}
+_CELLS = {key: (spread, fmt) for _, key, spread, fmt in ROWS}
 
 
 def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
@@ -33,7 +33,7 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
 
 
 def _metric_cells(metrics: dict) -> list[str]:
-    return [format_cell(metrics, k, _ROWS[k][1], _ROWS[k][2]) for k in COMPARE_KEYS]
+    return [format_cell(metrics, k, *_CELLS[k]) for k in COMPARE_KEYS]
 
 
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
@@ -45,10 +45,12 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     grids_dir.mkdir(parents=True, exist_ok=True)
     doc = Document(title)
 
-    header = ["run", "iterations"] + [_ROWS[k][0] for k in COMPARE_KEYS] + ["paper"]
+    scores = [json.loads(run.metrics.read_text()) if run.metrics.exists() else {}
+              for _, run, _ in runs]  # fmt: skip
+    labels = column_labels(scores)
+    header = ["run", "iterations"] + [labels[k] for k in COMPARE_KEYS] + ["paper"]
     rows, references = [], {}
-    for label, run, config in runs:
-        metrics = json.loads(run.metrics.read_text()) if run.metrics.exists() else {}
+    for (label, _, config), metrics in zip(runs, scores, strict=True):
         if "reference" in metrics:
             subset = f", classes {config.data.labels}" if config.data.labels else ""
             references[f"real test data ({config.data.dataset}{subset})"] = metrics["reference"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import load_config_file
-from gankit.evaluation.table import ROWS, format_cell, per_class_table
+from gankit.evaluation.table import ROWS, format_cell, network, per_class_table, row_label
 from gankit.papers import PAPERS, paper_score
 from gankit.provenance import describe as describe_provenance
 from gankit.provenance import read_provenance, rerun_command
@@ -35,7 +35,7 @@ def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
         if key not in metrics:
             continue
         row = [
-            label.strip(),
+            row_label(label, metrics).strip(),
             format_cell(metrics, key, spread, fmt),
             format_cell(reference, key, spread, fmt),
         ]
@@ -83,6 +83,7 @@ def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
     for label, key, fmt in (
         ("IS", "is_mean", "{:.2f}"),
         ("FID", "fid", "{:.2f}"),
+        ("FID (Inception)", "fid_inception", "{:.2f}"),
         ("intra-class FID", "intra_fid", "{:.2f}"),
         ("modes covered", "modes_covered", "{}"),
     ):
@@ -99,6 +100,19 @@ def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
     return sentence
 
 
+def scored_with(metrics: dict[str, Any]) -> str:
+    """What the numbers were computed with, and what the real-data column is."""
+    spaces = f"in the {network(metrics)}'s features (IS, FID, KID, precision / recall, " \
+        "memorisation)"  # fmt: skip
+    if "fid_inception" in metrics:
+        spaces += ", the Inception rows in the standard FID Inception network's"
+    return (
+        f"{metrics.get('n_samples', '?')} samples scored {spaces}; the real-data column scores "
+        "real test images against the training set the same way, the best a generator can "
+        "hope for."
+    )
+
+
 def build_run_report(run_dir: Path) -> Document:
     """Verdict first (the metrics against the real-data floor), then the samples over
     training as a row of small grids, then the curves, the paper and the config."""
@@ -111,13 +125,7 @@ def build_run_report(run_dir: Path) -> Document:
     if run.metrics.exists():
         metrics = json.loads(run.metrics.read_text())
         doc.add(Paragraph(verdict(metrics, config.name)), metrics_table(metrics, config.name))
-        doc.add(
-            Paragraph(
-                f"{metrics.get('n_samples', '?')} samples scored with gankit's bundled "
-                f"{config.data.dataset} classifier; the real-data column scores real test "
-                "images against the training set the same way, the best a generator can hope for."
-            )
-        )
+        doc.add(Paragraph(scored_with(metrics)))
         if "per_class_fid" in metrics:
             header, *rows = per_class_table(metrics)
             doc.add(Heading("Per class (real data in brackets)", 3), Table(header, rows))

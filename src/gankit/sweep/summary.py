@@ -10,14 +10,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from gankit.evaluation.table import PAPER_ROWS, ROWS
+from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, scaled
 from gankit.figures.curves import plot_errorbar_panels
 from gankit.fileio import atomic_write_text
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
 
-LABELS = {key: label.split(" (")[0].split(",")[0] for label, key, _, _ in ROWS}
-LABELS |= {key: label.split(" (")[0] for label, key, _, _ in PAPER_ROWS}
+LABELS = column_labels([])  # the network unnamed; column_labels(metrics) names it
 FORMATS = {key: (fmt if fmt != "{}" else "{:.2f}") for _, key, _, fmt in ROWS + PAPER_ROWS}
 PLOT = "summary.png"
 
@@ -30,15 +29,17 @@ def knobs(rows: list[TrialRow]) -> list[str]:
     return list(seen)
 
 
+def value_cell(metric: str, value: float) -> str:
+    """A value as the tables show it (KID x10^3)."""
+    return FORMATS[metric].format(scaled(metric, value))
+
+
 def stat_cell(stat: Stat, metric: str) -> str:
     """'mean ± sd [low, high]'; one seed gives the value alone, no seed a dash."""
-    fmt = FORMATS[metric]
     if stat.n == 0:
         return "-"
-    if stat.n == 1:
-        return fmt.format(stat.mean)
-    return f"{fmt.format(stat.mean)} ± {fmt.format(stat.sd)} [{fmt.format(stat.low)}, " \
-        f"{fmt.format(stat.high)}]"  # fmt: skip
+    mean, sd, low, high = (value_cell(metric, v) for v in (stat.mean, stat.sd, stat.low, stat.high))
+    return mean if stat.n == 1 else f"{mean} ± {sd} [{low}, {high}]"
 
 
 def _point_cells(point: dict[str, Any], keys: list[str]) -> list[str]:
@@ -50,10 +51,11 @@ def seed_table(
     keys: list[str],
     extra: dict[str, str] | None = None,
     metrics: tuple[str, ...] = METRICS,
+    labels: dict[str, str] = LABELS,
 ) -> Table:
     """Per grid point: seeds and 'mean ± sd [95% interval]' of each of `metrics` (the groups
     must hold their statistics); `extra` adds a last column by preset (the paper's number)."""
-    header = ["preset", *keys, "seeds", *(LABELS[m] for m in metrics)]
+    header = ["preset", *keys, "seeds", *(labels[m] for m in metrics)]
     header += ["paper"] if extra else []
     rows = []
     for g in groups:
@@ -63,11 +65,11 @@ def seed_table(
     return Table(header, rows)
 
 
-def trial_table(rows: list[TrialRow], keys: list[str]) -> Table:
-    header = ["trial", "preset", *keys, "seed", "status", "seconds", *(LABELS[m] for m in METRICS)]
+def trial_table(rows: list[TrialRow], keys: list[str], labels: dict[str, str] = LABELS) -> Table:
+    header = ["trial", "preset", *keys, "seed", "status", "seconds", *(labels[m] for m in METRICS)]
     body = []
     for r in rows:
-        cells = [FORMATS[m].format(r.metrics[m]) if m in r.metrics else "-" for m in METRICS]
+        cells = [value_cell(m, r.metrics[m]) if m in r.metrics else "-" for m in METRICS]
         body.append([r.name, r.preset, *_point_cells(r.point, keys), str(r.seed), r.status,
                      f"{r.seconds:.0f}", *cells])  # fmt: skip
     return Table(header, body)
@@ -77,7 +79,9 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def plot_groups(groups: list[GroupRow], keys: list[str], out: Path) -> bool:
+def plot_groups(
+    groups: list[GroupRow], keys: list[str], out: Path, labels: dict[str, str] = LABELS
+) -> bool:
     """Each metric against the first grid key that varies (or the preset when none does), a
     line per preset and value of the other varying keys; bars are the 95% intervals."""
     if not groups:
@@ -97,9 +101,9 @@ def plot_groups(groups: list[GroupRow], keys: list[str], out: Path) -> bool:
             line = lines.setdefault(label, ([], [], []))
             stat = g.stats[metric]
             line[0].append(float(x) if numeric else ticks.index(str(x)))  # type: ignore[union-attr]
-            line[1].append(stat.mean)
-            line[2].append(stat.high - stat.mean if stat.n > 1 else math.nan)
-        panels[LABELS[metric]] = lines
+            line[1].append(scaled(metric, stat.mean))
+            line[2].append(scaled(metric, stat.high - stat.mean) if stat.n > 1 else math.nan)
+        panels[labels[metric]] = lines
     plot_errorbar_panels(panels, out, knob or "preset", xticks=ticks, log_x=log_x)
     return True
 
@@ -140,6 +144,7 @@ def trials_csv(rows: list[TrialRow], keys: list[str]) -> str:
 def write_summary(rows: list[TrialRow], out: Path, title: str, made_by: str) -> tuple[Path, Path]:
     keys = knobs(rows)
     groups = group_rows(rows)
+    labels = column_labels(r.metrics for r in rows)
     atomic_write_text(out / "summary.csv", summary_csv(groups, keys))
     atomic_write_text(out / "trials.csv", trials_csv(rows, keys))
     counts: dict[str, int] = {}
@@ -155,11 +160,11 @@ def write_summary(rows: list[TrialRow], out: Path, title: str, made_by: str) -> 
             f"{CONFIDENCE:.0%} Student-t interval for the mean; one seed shows its value alone; "
             "each trial's values: [Per seed](#per-seed), below."
         ),
-        seed_table(groups, keys),
+        seed_table(groups, keys, labels=labels),
     )
-    if plot_groups(groups, keys, out / PLOT):
+    if plot_groups(groups, keys, out / PLOT, labels):
         doc.add(Image(PLOT, f"each metric over seeds; bars: {CONFIDENCE:.0%} intervals"))
-    doc.add(Heading("Per seed"), trial_table(rows, keys))
+    doc.add(Heading("Per seed"), trial_table(rows, keys, labels))
     failed = [r for r in rows if r.error]
     if failed:
         doc.add(Heading("Errors"))

@@ -1,0 +1,64 @@
+"""Every table names the network that computed each metric, shows KID as x10^3 with its subset
+size, and bounds H(y) by the scored classifier's own class count."""
+
+from __future__ import annotations
+
+import math
+
+from gankit.evaluation.table import column_labels, format_table, network
+from gankit.report.run_report import metrics_table
+from gankit.sweep.aggregate import describe
+from gankit.sweep.summary import stat_cell
+
+SCORES = {
+    "is_mean": 2.5, "is_std": 0.01, "is_h_y": 1.05, "is_h_y_given_x": 0.1, "fid": 12.0,
+    "kid": 0.00123, "kid_std": 0.00045, "kid_subset_size": 958, "class_histogram": [5, 6, 9],
+    "n_samples": 20, "dataset": "my-letters", "features": "classifier",
+}  # fmt: skip
+
+
+def _rows(text: str) -> dict[str, str]:
+    lines = [line.split(" | ") for line in text.splitlines()[2:] if " | " in line]
+    return {cells[0].strip(): cells[1].strip() for cells in lines}
+
+
+def test_the_terminal_table_names_the_network_and_the_classes_it_counts() -> None:
+    rows = _rows(format_table(SCORES))
+    assert rows["Inception Score, my-letters classifier (10 splits)"] == "2.500 +- 0.010"
+    assert rows["H(y), diversity (max ln 3 = 1.099)"] == "1.050"  # three classes, not ten
+    assert rows["FID, my-letters classifier (lower is better)"] == "12.000"
+    # KID as it is usually printed, with the subset size it was averaged over
+    assert rows["KID x10^3, my-letters classifier, subsets of 958 (lower is better)"] == (
+        "1.23 +- 0.45"
+    )
+    mnist = _rows(format_table({**SCORES, "dataset": "mnist", "class_histogram": [1] * 10}))
+    assert "H(y), diversity (max ln 10 = 2.303)" in mnist
+    assert "FID, MNIST classifier (lower is better)" in mnist
+
+
+def test_inception_rows_say_inception_and_other_spaces_say_theirs() -> None:
+    scored = {**SCORES, "dataset": "fashion-mnist", "fid_inception": 31.2,
+              "kid_inception": 0.012, "kid_inception_std": 0.002,
+              "kid_inception_subset_size": 1000}  # fmt: skip
+    rows = _rows(format_table(scored))
+    assert rows["FID, Inception pool3 (papers' scale)"] == "31.20"
+    assert rows["KID x10^3, Inception, subsets of 1,000"] == "12.00 +- 2.00"
+    assert "FID, Fashion-MNIST classifier (lower is better)" in rows
+    assert network({**SCORES, "features": "classifier:mnist"}) == "MNIST classifier"
+    assert network({**SCORES, "features": "inception-v3"}) == "Inception-v3"
+    table = metrics_table(scored)
+    assert ["FID, Inception pool3 (papers' scale)", "31.20", "-"] in table.rows
+
+
+def test_tables_of_several_runs_name_the_network_in_their_headers() -> None:
+    mnist = {**SCORES, "dataset": "mnist"}
+    labels = column_labels([mnist, mnist, {}])
+    assert labels["is_mean"] == "IS (MNIST classifier)"
+    assert labels["fid"] == "FID (MNIST classifier)"
+    assert labels["kid"] == "KID x10^3 (MNIST classifier)"
+    assert labels["fid_inception"] == "FID (Inception)" and labels["precision"] == "precision"
+    mixed = column_labels([mnist, {**SCORES, "dataset": "fashion-mnist"}])
+    assert mixed["fid"] == "FID (each run's classifier)"
+    # over seeds, KID is scaled as in every other table
+    assert stat_cell(describe([0.001, 0.003]), "kid") == "2.00 ± 1.41 [-10.71, 14.71]"
+    assert math.isclose(describe([0.001, 0.003]).mean, 0.002)  # the statistics stay unscaled
