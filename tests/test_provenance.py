@@ -163,3 +163,16 @@ def test_a_trial_records_the_settings_laid_over_its_preset() -> None:
     assert sorted(origin.overrides or []) == ['optim.d.lr=0.0001', 'perf.amp="none"',
                                               "train.seed=2"]  # fmt: skip
     assert load_config("dcgan", origin.overrides).fingerprint() == config.fingerprint()
+
+
+def test_the_python_api_records_its_source_and_overrides(tmp_path: Path) -> None:
+    import gankit
+
+    tiny = {key: value for key, _, value in (o.partition("=") for o in TINY)}
+    gankit.train("dcgan-uncond", tmp_path / "run", overrides=tiny, iterations=1, evaluate=False,
+                 progress=False)  # fmt: skip
+    [record] = segments(tmp_path / "run")
+    assert record["source"] == "dcgan-uncond"
+    assert record["overrides"][0] == "train.iterations=1"
+    again = load_config("dcgan-uncond", record["overrides"])
+    assert again.fingerprint() == record["fingerprint"]

@@ -137,6 +137,7 @@ def train(
     default: the config's). `evaluate`: score `eval_samples` samples at the end into
     metrics.json (Run.metrics). Ctrl-C stops after the current iteration with a checkpoint
     and raises KeyboardInterrupt; calling train again resumes."""
+    from gankit.provenance import Origin, source_of
     from gankit.workflow import run_experiment
 
     values = {
@@ -148,7 +149,10 @@ def train(
         )
         if value is not None
     }
-    resolved = load_config(config, {**values, **(overrides or {})})
+    settings = {**values, **(overrides or {})}
+    resolved = load_config(config, settings)
+    # as `--set` takes them: JSON is YAML, so each value parses back unchanged
+    origin = Origin(source_of(config), [f"{k}={json.dumps(v)}" for k, v in settings.items()])
     out = Path(out) if out is not None else Path("runs") / config_label(config)
     result = run_experiment(
         resolved,
@@ -157,6 +161,7 @@ def train(
         evaluate=evaluate,
         eval_samples=eval_samples,
         progress=progress,
+        origin=origin,
     )
     if result.train.interrupted:
         raise KeyboardInterrupt(
