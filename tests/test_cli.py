@@ -4,6 +4,8 @@ test_bad_input's table of real bad inputs (which checks that top-level commands 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -21,7 +23,9 @@ Leaf = tuple[tuple[str, ...], click.Command]
 
 def _leaves(group: click.Group, path: tuple[str, ...] = ()) -> list[Leaf]:
     found: list[Leaf] = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             found += _leaves(command, (*path, name))
         else:
@@ -43,6 +47,30 @@ def _refused(args: list[str], message: str) -> None:
     assert result.exit_code == 2, result.output
     assert message in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_help_and_version_answer_without_loading_torch() -> None:
+    # the commands load when they run; the group's help lists them without importing them
+    code = (
+        "import sys\n"
+        "from gankit.cli import main\n"
+        "for args in (['--help'], ['--version']):\n"
+        "    try: main(args)\n"
+        "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for name in ("train", "reproduce", "report"):
+        assert f"  {name} " in done.stdout
+
+
+def test_every_listed_command_loads_under_its_name() -> None:
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+    assert main.get_command(ctx, "no-such-command") is None
 
 
 def test_the_walk_finds_every_command() -> None:

@@ -7,12 +7,12 @@ import logging
 import click
 
 from gankit import __version__
-from gankit.commands import COMMANDS
-from gankit.commands.errors import ReportingGroup, show_messages
+from gankit.commands import LazyGroup
+from gankit.commands.errors import show_messages
 from gankit.commands.options import QUIET
 
 
-@click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gankit")
 @click.option(
     "-v",
@@ -30,7 +30,3 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
         raise click.UsageError("-v and -q ask for opposite things; choose one")
     show_messages(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
     ctx.meta[QUIET] = quiet
-
-
-for _command in COMMANDS:
-    main.add_command(_command)
