@@ -10,6 +10,7 @@ reproduction's run directories and from their committed collection."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import Config, ConfigError, load_config, load_config_file
+from gankit.data import dataset_info
 from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
 from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
@@ -36,8 +38,8 @@ from gankit.report.figure_steps import experiment_figures, figure_grids
 from gankit.report.loss_levels import loss_level_table
 from gankit.report.run_report import duration_label, machines_label
 from gankit.rundir import RunDir
-from gankit.sweep.aggregate import CONFIDENCE, METRICS, TrialRow, group_rows
-from gankit.sweep.summary import LABELS, seed_table
+from gankit.sweep.aggregate import CONFIDENCE, METRICS, Stat, TrialRow, group_rows
+from gankit.sweep.summary import FORMATS, LABELS, seed_table
 
 FIGURES = "figures"  # the report's own images, beside report.md
 CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS + PAPER_ROWS}  # as metrics.json holds them
@@ -152,22 +154,80 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     ]
     keys = sorted({k for row in rows for k in row.point})
     scores = {
-        preset: f"{score[0]}: {score[1]:.2f}"
+        preset: reported
         for preset in {row.preset for row in rows}
-        if paper and (score := paper.score_of(preset)) is not None
+        if paper and (reported := paper.reported(preset)) is not None
     }
     metrics = report_metrics(paper)
     return seed_table(group_rows(rows, metrics), keys, scores or None, metrics)
 
 
 def report_metrics(paper: Paper | None) -> tuple[str, ...]:
-    """The headline metrics, then those the paper's own scores call for."""
-    return METRICS + (paper.metrics if paper else ())
+    """The headline metrics (the paper's own, where it names them), then those the paper's
+    own scores call for."""
+    if paper is None:
+        return METRICS
+    return (METRICS if paper.headline is None else paper.headline) + paper.metrics
+
+
+def _over_seeds_cell(stat: Stat, metric: str) -> str:
+    """'mean ± sd (s.e. x, n seeds)': the standard error to set beside a paper's."""
+    fmt = FORMATS[metric]
+    if stat.n == 0:
+        return "-"
+    if stat.n == 1:
+        return f"{fmt.format(stat.mean)} (1 seed)"
+    se = stat.sd / math.sqrt(stat.n)
+    return f"{fmt.format(stat.mean)} ± {fmt.format(stat.sd)} (s.e. {fmt.format(se)}, " \
+        f"{stat.n} seeds)"  # fmt: skip
+
+
+def paper_table_blocks(runs: list[ReportRun], paper: Paper | None) -> list[Block]:
+    """The paper's results table, row by row, each of its cells beside gankit's mean ± sd over
+    the seeds of the preset `gankit reproduce` runs for that row (a row it does not rerun: the
+    paper's cells alone)."""
+    if paper is None or paper.table is None:
+        return []
+    table = paper.table
+    header = ["row", "gankit preset"]
+    for label in table.columns.values():
+        header += [f"{label}: paper", f"{label}: gankit"]
+    body = []
+    for row in table.rows:
+        preset = paper.preset_of(row.experiment) if row.experiment else None
+        trials = [
+            TrialRow(r.name, r.config.name, r.point, r.seed, "finished", 0.0, "", r.metrics)
+            for r in runs
+            if r.metrics and r.config.name == preset
+        ]
+        groups = group_rows(trials, tuple(table.columns))
+        cells = [f"{row.model} (from {row.source})" if row.source else row.model,
+                 preset or "not rerun"]  # fmt: skip
+        for key in table.columns:
+            if len(groups) > 1:
+                ours = "several setups: see Over seeds"
+            elif groups:
+                ours = _over_seeds_cell(groups[0].stats[key], key)
+            else:
+                ours = "not run yet" if preset else ""
+            cells += [str(row.cells[key]) if key in row.cells else "-", ours]
+        body.append(cells)
+    trials_text = f" over {table.trials} trials" if table.trials else ""
+    return [
+        Heading(f"The paper's {table.number} beside gankit"),
+        Paragraph(
+            f"The paper's {table.number}: \u201c{table.caption}\u201d Its ± is the "
+            f"{table.spread}{trials_text}; gankit's is the standard deviation over its seeds, "
+            "with the standard error (sd / \u221an) in brackets."
+        ),
+        Table(header, body),
+    ]
 
 
 def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     """Each run's headline metrics (as in metrics.json, rounded as the table above), then the
-    real test data's values once per dataset and class subset."""
+    real data's values once per dataset and class subset (Stacked MNIST's are as many of its
+    training images as the run scored samples; other datasets' are the test split's)."""
     metrics = report_metrics(paper)
     header = ["run", "seed", "iterations", *(LABELS[m] for m in metrics), "trained on",
               "code, torch, precision"]  # fmt: skip
@@ -179,7 +239,9 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         if "reference" in r.metrics:
             data = r.config.data
             subset = f", classes {data.labels}" if data.labels else ""
-            references[f"real test data ({data.dataset}{subset})"] = r.metrics["reference"]
+            what = "real training images" if dataset_info(data.dataset).kind == "stacked" \
+                else "real test data"  # fmt: skip
+            references[f"{what} ({data.dataset}{subset})"] = r.metrics["reference"]
     for label, ref in references.items():
         cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([label, "", "", *cells, "", ""])
@@ -222,7 +284,7 @@ def experiment_blocks(
     seeds = {f"seed {r.seed}": r.run.losses for r in sorted(runs, key=lambda r: r.seed)}
     if plot_loss_panels(seeds, image, label):
         caption = f"the paper's {figures.losses.number}: \u201c{figures.losses.caption}\u201d; " \
-            if figures else ""  # fmt: skip
+            if figures and figures.losses else ""  # fmt: skip
         caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
         caption += f" (every {every}th logged row)" if every > 1 else ""
         blocks.append(Image(_relative(image, out), caption))
@@ -234,15 +296,19 @@ def experiment_blocks(
     return blocks
 
 
-def history_blocks(by_experiment: dict[str, list[ReportRun]], out: Path) -> list[Block]:
-    """The periodic IS and FID (metrics_history.csv) of every experiment in one figure."""
+def history_blocks(
+    by_experiment: dict[str, list[ReportRun]], out: Path, keys: tuple[str, ...] = ("is_mean", "fid")
+) -> list[Block]:
+    """The periodic evaluation's `keys` (metrics_history.csv) of every experiment in one
+    figure."""
     image = out / FIGURES / "metrics-during-training.png"
     histories = {e: [r.run.metric_history for r in runs] for e, runs in by_experiment.items()}
-    if not plot_history_panels(histories, image, ("is_mean", "fid")):
+    if not plot_history_panels(histories, image, keys):
         return []
     caption = (
-        "IS and FID during training (log.eval_every, on fewer samples than the final "
-        "evaluation): each experiment's seeds thin, their mean bold"
+        f"{' and '.join(LABELS[k] for k in keys)} during training (log.eval_every, on "
+        "log.eval_samples samples each, which metrics_history.csv records): each experiment's "
+        "seeds thin, their mean bold"
     )
     return [Heading("Metrics during training"), Image(_relative(image, out), caption)]
 
@@ -282,6 +348,7 @@ def build_paper_report(
         ),
         over_seeds_table(runs, paper),
     )
+    doc.add(*paper_table_blocks(runs, paper))
     doc.add(Heading("Per seed"), per_seed_table(runs, paper))
     experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
     for r in runs:
@@ -290,7 +357,8 @@ def build_paper_report(
     doc.add(Heading("The paper's figures, regenerated"))
     for preset, point, members in experiments.values():
         doc.add(*experiment_blocks(preset, point, members, out))
-    doc.add(*history_blocks({label: e[2] for label, e in experiments.items()}, out))
+    histories = {label: e[2] for label, e in experiments.items()}
+    doc.add(*history_blocks(histories, out, paper.history if paper else ("is_mean", "fid")))
     if paper:
         doc.add(Heading("The paper"), Paragraph(f"{paper.citation}. {paper.note}"))
     return doc

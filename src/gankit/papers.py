@@ -1,4 +1,4 @@
-"""What the two papers report, for printing beside gankit's own measurements."""
+"""What the papers report, for printing beside gankit's own measurements."""
 
 from __future__ import annotations
 
@@ -24,10 +24,54 @@ class PaperFigure:
 
 @dataclass(frozen=True)
 class ExperimentFigures:
-    """The paper's figures of one experiment: its samples over training and its loss curves."""
+    """The paper's figures of one experiment: its samples over training and its loss curves
+    (None where the paper shows none)."""
 
     samples: PaperFigure
-    losses: PaperFigure
+    losses: PaperFigure | None
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A number as the paper prints it, its digits kept, with the ± it prints beside it."""
+
+    value: str
+    spread: str | None = None
+
+    @property
+    def mean(self) -> float:
+        return float(self.value)
+
+    def __str__(self) -> str:
+        return self.value if self.spread is None else f"{self.value} ± {self.spread}"
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of the paper's results table: the model as it names it, its cells by
+    metrics.json key, and the experiment (preset) that reruns it, None for a row gankit does
+    not rerun (a baseline the paper copies from another)."""
+
+    model: str
+    cells: dict[str, Reported]
+    experiment: str | None = None
+    source: str = ""  # where the paper took the row from, when not from its own runs
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    """The paper's results table: its number and caption as printed, its columns (metrics.json
+    key -> the paper's heading), what its ± is, and its rows in its order."""
+
+    number: str
+    caption: str
+    columns: dict[str, str]
+    spread: str  # what its ± is
+    rows: tuple[TableRow, ...]
+    trials: int | None = None  # runs behind each mean, where the paper says
+
+    def row_of(self, experiment: str) -> TableRow | None:
+        return next((row for row in self.rows if row.experiment == experiment), None)
 
 
 @dataclass(frozen=True)
@@ -37,29 +81,61 @@ class Paper:
     # the presets `gankit reproduce` runs, one per experiment: where the paper's text reads
     # two ways, the reading the investigation settled on (docs/results/<key>.md)
     presets: tuple[str, ...]
-    # experiment -> (the paper's name for the score, value); only Liu 2021 reports numbers.
-    # An experiment is keyed by the preset that first ran it; experiment_of maps a reading
-    # (a preset inheriting from it) to it.
+    # experiment -> (the paper's name for the score, value), for a paper that reports one
+    # score per experiment. An experiment is keyed by the preset that first ran it;
+    # experiment_of maps a reading (a preset inheriting from it) to it.
     scores: dict[str, tuple[str, float]]
     note: str
     # experiment -> the figures the report regenerates for it
     figures: dict[str, ExperimentFigures] = field(default_factory=dict)
     # metrics.json keys the report's tables add after the headline metrics (PAPER_ROWS)
     metrics: tuple[str, ...] = ()
+    # the paper's results table, its rows keyed by experiment, for a paper that reports one
+    table: PaperTable | None = None
+    # the metrics the report's tables show first; None: gankit's headline metrics
+    headline: tuple[str, ...] | None = None
+    # the periodic evaluation's columns (metrics_history.csv) the report plots
+    history: tuple[str, ...] = ("is_mean", "fid")
+
+    @property
+    def experiments(self) -> set[str]:
+        """Every experiment this paper keys figures, a score or a table row by."""
+        rows = self.table.rows if self.table else ()
+        named = {row.experiment for row in rows if row.experiment is not None}
+        return {*self.figures, *self.scores, *named}
 
     def experiment_of(self, preset: str) -> str | None:
         """The experiment `preset` runs: the nearest preset in its `base:` chain that this
-        paper keys figures or a score by. A reading of an experiment inherits from the preset
-        that first ran it (liu2021-dcgan-3groups from liu2021-dcgan), so it is shown beside the
-        same figure and score."""
+        paper keys figures, a score or a table row by. A reading of an experiment inherits from
+        the preset that first ran it (liu2021-dcgan-3groups from liu2021-dcgan), so it is shown
+        beside the same figure and score."""
+        experiments = self.experiments
         for name in preset_lineage(preset):
-            if name in self.figures or name in self.scores:
+            if name in experiments:
                 return name
         return None
+
+    def preset_of(self, experiment: str) -> str | None:
+        """The preset `gankit reproduce` runs for `experiment` (itself, or a reading of it)."""
+        return next((p for p in self.presets if self.experiment_of(p) == experiment), None)
 
     def score_of(self, preset: str) -> tuple[str, float] | None:
         experiment = self.experiment_of(preset)
         return self.scores.get(experiment) if experiment else None
+
+    def reported(self, preset: str) -> str | None:
+        """What the paper reports for the experiment `preset` runs, as one cell: its score,
+        or its table row's cells."""
+        experiment = self.experiment_of(preset)
+        if experiment is None:
+            return None
+        if (score := self.scores.get(experiment)) is not None:
+            return f"{score[0]}: {score[1]:.2f}"
+        row = self.table.row_of(experiment) if self.table else None
+        if row is None or self.table is None:
+            return None
+        cells = ", ".join(f"{self.table.columns[k]} {v}" for k, v in row.cells.items())
+        return f"{self.table.number}: {cells}"
 
 
 def _liu(
@@ -104,6 +180,71 @@ def _xiao(
         ),
         PaperFigure(f"Figure {samples + 1}", loss_caption),
     )
+
+
+_PACGAN_FIGURE3 = (
+    "True distribution (left), DCGAN generated samples (middle), and PacDCGAN2 generated "
+    "samples (right) from the stacked-MNIST dataset show PacDCGAN2 captures more diversity "
+    "while producing sharper images."
+)
+
+
+def _pacgan(panel: str) -> ExperimentFigures:
+    """Figure 3's panel of a trained generator (the trials end at 100,000 iterations)."""
+    return ExperimentFigures(
+        PaperFigure(
+            "Figure 3",
+            _PACGAN_FIGURE3,
+            (100_000,),
+            source=f"its {panel} panel, samples of a trained generator (50 epochs of 2,000 "
+            "iterations in the authors' code)",
+        ),
+        None,  # the paper shows no loss curves
+    )
+
+
+def _modes_kl(modes: tuple[str, ...], kl: tuple[str, ...]) -> dict[str, Reported]:
+    return {"modes_covered": Reported(*modes), "kl_to_uniform": Reported(*kl)}
+
+
+_VEEGAN = "VEEGAN's Table 2 (Srivastava et al. 2017)"
+
+PACGAN_TABLE2 = PaperTable(
+    number="Table 2",
+    caption="Two measures of mode collapse proposed in [44] for the stacked MNIST dataset: "
+    "number of modes captured by the generator and reverse KL divergence over the generated "
+    "mode distribution. The PacDCGAN results are averaged over 10 trials, with standard error "
+    "reported.",
+    columns={"modes_covered": "Modes (Max 1000)", "kl_to_uniform": "KL"},
+    spread="standard error",
+    trials=10,
+    rows=(
+        TableRow("DCGAN [38]", _modes_kl(("99.0",), ("3.40",)), source=_VEEGAN),
+        TableRow("ALI [12]", _modes_kl(("16.0",), ("5.40",)), source=_VEEGAN),
+        TableRow("Unrolled GAN [33]", _modes_kl(("48.7",), ("4.32",)), source=_VEEGAN),
+        TableRow("VEEGAN [44]", _modes_kl(("150.0",), ("2.95",)), source=_VEEGAN),
+        TableRow(
+            "DCGAN (our implementation)",
+            _modes_kl(("78.9", "6.46"), ("4.50", "0.127")),
+            "pacgan2018-dcgan",
+        ),
+        TableRow(
+            "PacDCGAN2 (ours)",
+            _modes_kl(("1000.0", "0.00"), ("0.06", "0.003")),
+            "pacgan2018-pacdcgan2",
+        ),
+        TableRow(
+            "PacDCGAN3 (ours)",
+            _modes_kl(("1000.0", "0.00"), ("0.06", "0.003")),
+            "pacgan2018-pacdcgan3",
+        ),
+        TableRow(
+            "PacDCGAN4 (ours)",
+            _modes_kl(("1000.0", "0.00"), ("0.07", "0.005")),
+            "pacgan2018-pacdcgan4",
+        ),
+    ),
+)
 
 
 PAPERS: dict[str, Paper] = {
@@ -211,6 +352,39 @@ PAPERS: dict[str, Paper] = {
                 "generated images of the model of GAN+RNN)",
             ),
         },
+    ),
+    "pacgan2018": Paper(
+        key="pacgan2018",
+        citation="Lin, Khetan, Fanti, Oh (2018), PacGAN: The power of two samples in "
+        "generative adversarial networks (NeurIPS 2018)",
+        presets=(
+            "pacgan2018-dcgan",
+            "pacgan2018-pacdcgan2",
+            "pacgan2018-pacdcgan3",
+            "pacgan2018-pacdcgan4",
+        ),
+        scores={},
+        note=(
+            "Table 2's \"VEEGAN setting\", rerun with the settings of the authors' TensorFlow "
+            "code (fjxmlzn/PacGAN, stacked_MNIST_experiments/VEEGAN_experiment): the DCGAN and "
+            "its discriminator packing 2, 3 and 4 images, 128,000 training images, 100,000 "
+            "iterations of one D and two G steps. Its first four rows are copied from VEEGAN's "
+            "Table 2, whose DCGAN the authors' own reached 78.9 modes, not 99. The paper's ± is "
+            "the standard error over 10 trials; gankit's tables give the standard deviation "
+            "over its seeds. Modes are read by gankit's bundled MNIST classifier, the paper's "
+            "by a Keras CNN trained for 20 epochs; KL is KL(sample modes || uniform) in nats, "
+            "the paper's reverse KL. Where gankit differs from the code (its real images in "
+            "[0, 1] against a tanh generator, among others): docs/results/pacgan2018.md. The "
+            "state of the art on this benchmark: R3GAN (Huang et al., NeurIPS 2024, Table 3), "
+            "1,000 modes and KL 0.029."
+        ),
+        figures={
+            "pacgan2018-dcgan": _pacgan("middle (DCGAN)"),
+            "pacgan2018-pacdcgan2": _pacgan("right (PacDCGAN2)"),
+        },
+        table=PACGAN_TABLE2,
+        headline=("modes_covered", "kl_to_uniform"),
+        history=("modes_covered", "kl_to_uniform"),
     ),
 }
 
