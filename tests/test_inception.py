@@ -239,3 +239,41 @@ def test_eval_writes_inception_fid_beside_the_classifier_suite(
     again = E.evaluate_images(images, "mnist", features="inception")
     assert calls == [20]
     assert again["fid_inception"] == pytest.approx(written["fid_inception"], rel=1e-6)
+
+
+def test_a_stopped_first_embedding_resumes_from_its_saved_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real side is embedded a piece at a time, each piece saved: a run stopped after one
+    piece computes only the rest, and the whole file replaces the pieces. A stand-in network
+    (the pixels as features) keeps this test off the Inception network."""
+    monkeypatch.setattr(inception_fid, "REAL_PER_SPLIT", 30)
+    monkeypatch.setattr(inception_fid, "PIECE", 10)
+    embedded: list[int] = []
+    stop_at = [2]  # the call that fails: the second piece of the first run
+
+    def fake(images: torch.Tensor, device: str, what: str) -> torch.Tensor:
+        embedded.append(len(images))
+        if len(embedded) == stop_at[0]:
+            raise RuntimeError("stopped")  # during the second piece
+        return images.flatten(1)
+
+    monkeypatch.setattr(inception_fid, "_features", fake)
+    cache.clear_memory()
+    for piece in cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30*"):
+        piece.unlink()
+    with pytest.raises(RuntimeError, match="stopped"):
+        inception_fid.real_features("fashion-mnist", "test")
+    assert len(list(cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30.piece*"))) == 1
+
+    embedded.clear()
+    stop_at[0] = 0
+    features, labels = inception_fid.real_features("fashion-mnist", "test")
+    assert embedded == [10, 10]  # the saved piece was read back, not computed again
+    images, all_labels = load_tensors("fashion-mnist", "test")
+    index = torch.randperm(len(all_labels), generator=torch.Generator().manual_seed(0))[:30]
+    assert torch.equal(features, images[index].flatten(1)) and torch.equal(
+        labels, all_labels[index]
+    )
+    assert not list(cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30.piece*"))
+    assert len(list(cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30.safetensors"))) == 1
