@@ -21,9 +21,12 @@ step() {
     "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" || echo "=== step failed: rc $?"
 }
 # Liu Table 3 on all digits: the MLP GAN baseline under Keras' default beta1 and under the
-# text's learning rate, 2 seeds each at full length (100,000 iterations).
-step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds 2 --set perf.amp=none \
-    --out "$runs/liu2021-readings"
+# text's learning rate, 2 seeds each at full length (100,000 iterations); one seed of each
+# reading first.
+for seed in 0 1; do
+    step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds "[$seed]" \
+        --set perf.amp=none --out "$runs/liu2021-readings"
+done
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
     --set perf.amp=none --out "$runs/xiao2023-adam-sgd-lr"
