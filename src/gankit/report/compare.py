@@ -11,6 +11,13 @@ from gankit.evaluation.table import ROWS, column_labels, format_cell
 from gankit.figures.curves import plot_loss_comparison
 from gankit.papers import PAPERS, paper_score
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
+from gankit.report.sample_counts import (
+    SAMPLES,
+    count_cell,
+    mixed,
+    mixed_counts_warning,
+    reference_rows,
+)
 from gankit.rundir import CONFIG, LOSS_PLOT, RunDir
 
 # the columns of the comparison table, a subset of a run report's rows
@@ -37,8 +44,9 @@ def _metric_cells(metrics: dict) -> list[str]:
 
 
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
-    """A comparison document for `out`: the metrics table with the real-data floor first,
-    then each run's final grid in one row of small images (copied under out/grids), then the
+    """A comparison document for `out`: the metrics table with the real-data floor under it
+    (one row per reference size; runs scored on different sample counts are marked), then
+    each run's final grid in one row of small images (copied under out/grids), then the
     loss curves."""
     runs = _open_runs(run_dirs)
     grids_dir = out / "grids"
@@ -48,17 +56,25 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     scores = [json.loads(run.metrics.read_text()) if run.metrics.exists() else {}
               for _, run, _ in runs]  # fmt: skip
     labels = column_labels(scores)
-    header = ["run", "iterations"] + [labels[k] for k in COMPARE_KEYS] + ["paper"]
-    rows, references = [], {}
+    by_count = mixed(scores)  # then every row says its count, and a warning says why
+    header = ["run", "iterations", *([SAMPLES] if by_count else [])]
+    header += [labels[k] for k in COMPARE_KEYS] + ["paper"]
+    rows, data = [], []
     for (label, _, config), metrics in zip(runs, scores, strict=True):
-        if "reference" in metrics:
-            subset = f", classes {config.data.labels}" if config.data.labels else ""
-            references[f"real test data ({config.data.dataset}{subset})"] = metrics["reference"]
+        subset = f", classes {config.data.labels}" if config.data.labels else ""
+        data.append((f"real test data ({config.data.dataset}{subset})", metrics))
         paper = paper_score(config.name)
         paper_cell = f"{paper[0]}: {paper[1]:.2f}" if paper else ""
-        rows.append([label, str(config.train.iterations), *_metric_cells(metrics), paper_cell])
-    rows += [[label, "", *_metric_cells(ref), ""] for label, ref in references.items()]
-    doc.add(Heading("Verdict"), Table(header, rows))
+        count = [count_cell(metrics)] if by_count else []
+        rows.append([label, str(config.train.iterations), *count, *_metric_cells(metrics),
+                     paper_cell])  # fmt: skip
+    for label, ref in reference_rows(data):
+        rows.append([label, "", *([count_cell(ref)] if by_count else []), *_metric_cells(ref), ""])
+    doc.add(Heading("Verdict"))
+    warning = mixed_counts_warning(scores)
+    if warning:
+        doc.add(Paragraph(warning))
+    doc.add(Table(header, rows))
 
     images = []
     for label, run, _ in runs:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from gankit.report.sample_counts import sample_count
 from gankit.rundir import RunDir
 
 # the headline metrics, in the order the tables show them
@@ -63,6 +64,7 @@ class GroupRow:
     point: dict[str, Any]
     seeds: list[int]
     stats: dict[str, Stat]
+    samples: int | None = None  # the sample count its trials were scored on
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any]:
@@ -73,12 +75,13 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
 
 
 def group_rows(rows: list[TrialRow], metrics: tuple[str, ...] = METRICS) -> list[GroupRow]:
-    """Trials with scores, grouped by grid point in the order they first appear, with the
-    statistics of `metrics`."""
+    """Trials with scores, grouped by grid point and sample count (trials scored on different
+    counts are never pooled) in the order they first appear, with the statistics of
+    `metrics`."""
     groups: dict[str, list[TrialRow]] = {}
     for row in rows:
         if row.metrics:
-            key = json.dumps([row.preset, row.point], sort_keys=True)
+            key = json.dumps([row.preset, row.point, sample_count(row.metrics)], sort_keys=True)
             groups.setdefault(key, []).append(row)
     return [
         GroupRow(
@@ -86,6 +89,7 @@ def group_rows(rows: list[TrialRow], metrics: tuple[str, ...] = METRICS) -> list
             members[0].point,
             [m.seed for m in members],
             {k: describe([m.metrics.get(k, math.nan) for m in members]) for k in metrics},
+            sample_count(members[0].metrics),
         )
         for members in groups.values()
     ]

@@ -14,6 +14,7 @@ from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, scaled
 from gankit.figures.curves import plot_errorbar_panels
 from gankit.fileio import atomic_write_text
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
+from gankit.report.sample_counts import SAMPLES, count_cell, mixed, mixed_counts_warning
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
 
 LABELS = column_labels([])  # the network unnamed; column_labels(metrics) names it
@@ -54,22 +55,28 @@ def seed_table(
     labels: dict[str, str] = LABELS,
 ) -> Table:
     """Per grid point: seeds and 'mean ± sd [95% interval]' of each of `metrics` (the groups
-    must hold their statistics); `extra` adds a last column by preset (the paper's number)."""
-    header = ["preset", *keys, "seeds", *(labels[m] for m in metrics)]
-    header += ["paper"] if extra else []
+    must hold their statistics); `extra` adds a last column by preset (the paper's number).
+    Groups scored on different sample counts get a samples column."""
+    by_count = len({g.samples for g in groups}) > 1
+    header = ["preset", *keys, "seeds", *([SAMPLES] if by_count else [])]
+    header += [labels[m] for m in metrics] + (["paper"] if extra else [])
     rows = []
     for g in groups:
         row = [g.preset, *_point_cells(g.point, keys), str(len(g.seeds))]
+        row += [f"{g.samples:,}" if g.samples else "-"] if by_count else []
         row += [stat_cell(g.stats[m], m) for m in metrics]
         rows.append(row + ([extra.get(g.preset, "")] if extra else []))
     return Table(header, rows)
 
 
 def trial_table(rows: list[TrialRow], keys: list[str], labels: dict[str, str] = LABELS) -> Table:
-    header = ["trial", "preset", *keys, "seed", "status", "seconds", *(labels[m] for m in METRICS)]
+    by_count = mixed(r.metrics for r in rows)
+    header = ["trial", "preset", *keys, "seed", "status", "seconds"]
+    header += [SAMPLES] * by_count + [labels[m] for m in METRICS]
     body = []
     for r in rows:
-        cells = [value_cell(m, r.metrics[m]) if m in r.metrics else "-" for m in METRICS]
+        cells = [count_cell(r.metrics)] * by_count
+        cells += [value_cell(m, r.metrics[m]) if m in r.metrics else "-" for m in METRICS]
         body.append([r.name, r.preset, *_point_cells(r.point, keys), str(r.seed), r.status,
                      f"{r.seconds:.0f}", *cells])  # fmt: skip
     return Table(header, body)
@@ -117,13 +124,13 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def summary_csv(groups: list[GroupRow], keys: list[str]) -> str:
-    header = ["preset", *keys, "n_seeds", "seeds"]
+    header = ["preset", *keys, "n_seeds", "seeds", "n_samples"]
     for m in METRICS:
         header += [f"{m}_mean", f"{m}_sd", f"{m}_ci_low", f"{m}_ci_high"]
     rows = []
     for g in groups:
         row: list[Any] = [g.preset, *(g.point.get(k, "") for k in keys), len(g.seeds)]
-        row.append(" ".join(map(str, g.seeds)))
+        row += [" ".join(map(str, g.seeds)), "" if g.samples is None else g.samples]
         for m in METRICS:
             s = g.stats[m]
             row += [s.mean, s.sd, s.low, s.high]
@@ -132,10 +139,12 @@ def summary_csv(groups: list[GroupRow], keys: list[str]) -> str:
 
 
 def trials_csv(rows: list[TrialRow], keys: list[str]) -> str:
-    header = ["trial", "preset", *keys, "seed", "status", "seconds", "error", *METRICS]
+    header = ["trial", "preset", *keys, "seed", "status", "seconds", "error", "n_samples",
+              *METRICS]  # fmt: skip
     body = [
         [r.name, r.preset, *(r.point.get(k, "") for k in keys), r.seed, r.status,
-         round(r.seconds, 2), r.error, *(r.metrics.get(m, "") for m in METRICS)]
+         round(r.seconds, 2), r.error, r.metrics.get("n_samples", ""),
+         *(r.metrics.get(m, "") for m in METRICS)]
         for r in rows
     ]  # fmt: skip
     return _csv(header, body)
@@ -160,8 +169,11 @@ def write_summary(rows: list[TrialRow], out: Path, title: str, made_by: str) -> 
             f"{CONFIDENCE:.0%} Student-t interval for the mean; one seed shows its value alone; "
             "each trial's values: [Per seed](#per-seed), below."
         ),
-        seed_table(groups, keys, labels=labels),
     )
+    warning = mixed_counts_warning(r.metrics for r in rows)
+    if warning:
+        doc.add(Paragraph(warning))
+    doc.add(seed_table(groups, keys, labels=labels))
     if plot_groups(groups, keys, out / PLOT, labels):
         doc.add(Image(PLOT, f"each metric over seeds; bars: {CONFIDENCE:.0%} intervals"))
     doc.add(Heading("Per seed"), trial_table(rows, keys, labels))

@@ -1,0 +1,82 @@
+"""Tables that set runs side by side never pass scores on different sample counts off as
+comparable: they say so, show each count, never pool them over seeds, and give the real-data
+reference of every size instead of one run's for all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.report.sample_counts import mixed_counts_warning, reference_rows
+from gankit.sweep.aggregate import TrialRow, group_rows
+from gankit.sweep.summary import seed_table, write_summary
+
+TINY = ["--no-eval", "--quiet", "--iterations", "2", "--set", "log.sample_every=1"]
+
+
+def _scores(n: int, fid: float, real_fid: float) -> dict:
+    reference = {"fid": real_fid, "is_mean": 9.8, "n_samples": n}
+    return {"fid": fid, "is_mean": 8.0, "kid": 0.002, "n_samples": n, "reference": reference}
+
+
+BIG, SMALL = _scores(10_000, 3.1, 0.69), _scores(500, 7.4, 4.65)
+
+
+def test_references_are_given_per_size_largest_first() -> None:
+    rows = reference_rows([("real test data (mnist)", SMALL), ("real test data (mnist)", BIG),
+                           ("real test data (mnist)", SMALL)])  # fmt: skip
+    assert [(label, ref["fid"]) for label, ref in rows] == [
+        ("real test data (mnist), 10,000 images", 0.69),
+        ("real test data (mnist), 500 images", 4.65),
+    ]
+    assert mixed_counts_warning([BIG, BIG, {}]) is None
+    assert "different sample counts (10,000, 500)" in (mixed_counts_warning([SMALL, BIG]) or "")
+
+
+def test_compare_marks_runs_scored_on_different_counts(tmp_path: Path) -> None:
+    runs = [tmp_path / "big", tmp_path / "small"]
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", "dcgan", "--out", str(runs[0]), *TINY])
+    assert result.exit_code == 0, result.output
+    shutil.copytree(runs[0], runs[1])
+    for run, scores in zip(runs, (BIG, SMALL), strict=True):
+        (run / "metrics.json").write_text(json.dumps(scores))
+    out = tmp_path / "cmp"
+    result = runner.invoke(main, ["compare", *map(str, runs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    md = (out / "report.md").read_text()
+    assert "Warning: these runs were scored on different sample counts (10,000, 500)" in md
+    assert "| run | iterations | samples | IS (classifier) | FID (classifier) |" in md
+    assert "| dcgan (big) | 2 | 10,000 | 8.000 | 3.100 |" in md
+    assert "| dcgan (small) | 2 | 500 | 8.000 | 7.400 |" in md
+    # the real data at both sizes, not the small run's reference for both
+    assert "| real test data (mnist), 10,000 images |  | 10,000 | 9.800 | 0.690 |" in md
+    assert "| real test data (mnist), 500 images |  | 500 | 9.800 | 4.650 |" in md
+
+
+def test_seeds_scored_on_different_counts_are_never_pooled(tmp_path: Path) -> None:
+    rows = [TrialRow(f"p-s{i}", "p", {}, i, "finished", 1.0, "", scores)
+            for i, scores in enumerate([BIG, SMALL, BIG])]  # fmt: skip
+    groups = group_rows(rows)
+    assert [(g.samples, g.seeds, g.stats["fid"].mean) for g in groups] == [
+        (10_000, [0, 2], pytest.approx(3.1)),
+        (500, [1], pytest.approx(7.4)),
+    ]
+    table = seed_table(groups, [])
+    assert table.header[:3] == ["preset", "seeds", "samples"]
+    assert [row[:3] for row in table.rows] == [["p", "2", "10,000"], ["p", "1", "500"]]
+    md, _ = write_summary(rows, tmp_path, "sweep", "made by a test;")
+    text = md.read_text()
+    assert "different sample counts (10,000, 500)" in text
+    assert "| p-s1 | p | 1 | finished | 1 | 500 |" in text
+    summary = (tmp_path / "summary.csv").read_text().splitlines()
+    assert summary[0].startswith("preset,n_seeds,seeds,n_samples,")
+    assert summary[1].startswith("p,2,0 2,10000,") and summary[2].startswith("p,1,1,500,")
+    # one count: the tables stay as they were, without the column or the warning
+    same = group_rows(rows[::2])
+    assert len(same) == 1 and "samples" not in seed_table(same, []).header
