@@ -80,3 +80,28 @@ def test_seeds_scored_on_different_counts_are_never_pooled(tmp_path: Path) -> No
     # one count: the tables stay as they were, without the column or the warning
     same = group_rows(rows[::2])
     assert len(same) == 1 and "samples" not in seed_table(same, []).header
+
+
+def test_a_collected_report_marks_seeds_scored_on_different_counts(tmp_path: Path) -> None:
+    """The reproduction report (report collect / report build) of the user's case: a seed
+    scored on 10,000 samples beside one on 500, the real-data row of each size."""
+    from gankit.config import dump_config, load_config
+    from gankit.paper_report import rebuild_report
+
+    for seed, scores in enumerate((BIG, SMALL)):
+        run = tmp_path / f"xiao2023-sgd-s{seed}"
+        run.mkdir()
+        config = load_config("xiao2023-sgd", [f"train.seed={seed}"])
+        (run / "config.yaml").write_text(dump_config(config))
+        (run / "metrics.json").write_text(json.dumps({**scores, "dataset": "mnist"}))
+        (run / "losses.csv").write_text("step,d_loss,g_loss\n1,0.7,0.7\n2,0.6,0.8\n")
+    md = rebuild_report(tmp_path)[0].read_text()
+    assert md.count("different sample counts (10,000, 500)") == 1
+    over = md[md.index("## Over seeds") : md.index("## Per seed")]
+    assert "| preset | seeds | samples | IS (MNIST classifier) | FID (MNIST classifier) |" in over
+    assert "| xiao2023-sgd | 1 | 10,000 | 8.000 | 3.100 |" in over  # never pooled
+    assert "| xiao2023-sgd | 1 | 500 | 8.000 | 7.400 |" in over
+    per_seed = md[md.index("## Per seed") :]
+    assert "| xiao2023-sgd-s1 | 1 | 8000 | 500 | 8.000 | 7.400 | 2.00 |" in per_seed
+    assert "| real test data (mnist), 10,000 images |  |  | 10,000 | 9.800 | 0.690 |" in per_seed
+    assert "| real test data (mnist), 500 images |  |  | 500 | 9.800 | 4.650 |" in per_seed

@@ -19,7 +19,7 @@ from typing import Any
 
 from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.data import dataset_info
-from gankit.evaluation.table import PAPER_ROWS, ROWS, format_cell
+from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, format_cell
 from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
 from gankit.provenance import NOT_RECORDED, precision, provenance_label, read_provenance
@@ -37,9 +37,16 @@ from gankit.report.document import (
 from gankit.report.figure_steps import experiment_figures, figure_grids
 from gankit.report.loss_levels import loss_level_table
 from gankit.report.run_report import duration_label, machines_label
+from gankit.report.sample_counts import (
+    SAMPLES,
+    count_cell,
+    mixed,
+    mixed_counts_warning,
+    reference_rows,
+)
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, Stat, TrialRow, group_rows
-from gankit.sweep.summary import FORMATS, LABELS, seed_table
+from gankit.sweep.summary import LABELS, seed_table, value_cell
 
 FIGURES = "figures"  # the report's own images, beside report.md
 CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS + PAPER_ROWS}  # as metrics.json holds them
@@ -159,7 +166,8 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         if paper and (reported := paper.reported(preset)) is not None
     }
     metrics = report_metrics(paper)
-    return seed_table(group_rows(rows, metrics), keys, scores or None, metrics)
+    labels = column_labels(r.metrics for r in runs)
+    return seed_table(group_rows(rows, metrics), keys, scores or None, metrics, labels)
 
 
 def report_metrics(paper: Paper | None) -> tuple[str, ...]:
@@ -172,14 +180,13 @@ def report_metrics(paper: Paper | None) -> tuple[str, ...]:
 
 def _over_seeds_cell(stat: Stat, metric: str) -> str:
     """'mean ± sd (s.e. x, n seeds)': the standard error to set beside a paper's."""
-    fmt = FORMATS[metric]
     if stat.n == 0:
         return "-"
+    mean = value_cell(metric, stat.mean)
     if stat.n == 1:
-        return f"{fmt.format(stat.mean)} (1 seed)"
-    se = stat.sd / math.sqrt(stat.n)
-    return f"{fmt.format(stat.mean)} ± {fmt.format(stat.sd)} (s.e. {fmt.format(se)}, " \
-        f"{stat.n} seeds)"  # fmt: skip
+        return f"{mean} (1 seed)"
+    sd, se = value_cell(metric, stat.sd), value_cell(metric, stat.sd / math.sqrt(stat.n))
+    return f"{mean} ± {sd} (s.e. {se}, {stat.n} seeds)"
 
 
 def paper_table_blocks(runs: list[ReportRun], paper: Paper | None) -> list[Block]:
@@ -226,24 +233,27 @@ def paper_table_blocks(runs: list[ReportRun], paper: Paper | None) -> list[Block
 
 def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     """Each run's headline metrics (as in metrics.json, rounded as the table above), then the
-    real data's values once per dataset and class subset (Stacked MNIST's are as many of its
-    training images as the run scored samples; other datasets' are the test split's)."""
+    real data's values once per dataset, class subset and size (Stacked MNIST's are as many of
+    its training images as the run scored samples; other datasets' are the test split's). Runs
+    scored on different sample counts get a samples column (and the report a warning)."""
     metrics = report_metrics(paper)
-    header = ["run", "seed", "iterations", *(LABELS[m] for m in metrics), "trained on",
-              "code, torch, precision"]  # fmt: skip
-    body, references = [], {}
+    labels = column_labels(r.metrics for r in runs)
+    by_count = mixed(r.metrics for r in runs)
+    header = ["run", "seed", "iterations", *([SAMPLES] if by_count else []),
+              *(labels[m] for m in metrics), "trained on", "code, torch, precision"]  # fmt: skip
+    body, data = [], []
     for r in runs:
-        cells = [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in metrics]
+        cells = [count_cell(r.metrics)] if by_count else []
+        cells += [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
                      _trained_on(r), _made_by(r)])  # fmt: skip
-        if "reference" in r.metrics:
-            data = r.config.data
-            subset = f", classes {data.labels}" if data.labels else ""
-            what = "real training images" if dataset_info(data.dataset).kind == "stacked" \
-                else "real test data"  # fmt: skip
-            references[f"{what} ({data.dataset}{subset})"] = r.metrics["reference"]
-    for label, ref in references.items():
-        cells = [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
+        subset = f", classes {r.config.data.labels}" if r.config.data.labels else ""
+        what = "real training images" if dataset_info(r.config.data.dataset).kind == "stacked" \
+            else "real test data"  # fmt: skip
+        data.append((f"{what} ({r.config.data.dataset}{subset})", r.metrics))
+    for label, ref in reference_rows(data):
+        cells = [count_cell(ref)] if by_count else []
+        cells += [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
         body.append([label, "", "", *cells, "", ""])
     return Table(header, body)
 
@@ -349,7 +359,11 @@ def build_paper_report(
         over_seeds_table(runs, paper),
     )
     doc.add(*paper_table_blocks(runs, paper))
-    doc.add(Heading("Per seed"), per_seed_table(runs, paper))
+    doc.add(Heading("Per seed"))
+    warning = mixed_counts_warning(r.metrics for r in runs)
+    if warning:
+        doc.add(Paragraph(warning))
+    doc.add(per_seed_table(runs, paper))
     experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
     for r in runs:
         label = experiment_label(r.config.name, r.point)
