@@ -37,7 +37,7 @@ class FakeRun:
 def test_evaluate_run_writes_metrics_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run = FakeRun(tmp_path, conditional=True)
     monkeypatch.setattr(gankit.runs, "load_run", lambda run_dir, device="cpu", checkpoint="": run)
-    result = evaluate_run(tmp_path, n_samples=500)
+    result = evaluate_run(tmp_path, n_samples=500, report=False)  # a stand-in, not a run folder
     written = json.loads((tmp_path / "metrics.json").read_text())
     assert written == json.loads(json.dumps(result))
     assert {"is_mean", "fid", "kid", "precision", "reference"} <= set(written)
