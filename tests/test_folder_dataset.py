@@ -3,6 +3,7 @@ checksummed cache, its own evaluator trained, and the metric suite computed with
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Iterator
@@ -17,9 +18,12 @@ from PIL import Image
 from gankit.cli import main
 from gankit.config import load_config
 from gankit.data import DataError, dataset_info, load_arrays, load_tensors
-from gankit.data.folder import dataset_dir, split_indices
+from gankit.data.folder import classifier_record, dataset_dir, record_classifier, split_indices
+from gankit.evaluation import inception_fid, train_classifier
 from gankit.evaluation.classifier import ClassifierError, get_classifier_spec
 from gankit.evaluation.evaluate import evaluate_images
+from gankit.evaluation.inception import PACKAGE as INCEPTION_PACKAGE
+from gankit.evaluation.train_classifier import TrainedClassifier
 
 DIGITS = (0, 1, 7)
 PER_CLASS = 150
@@ -175,18 +179,127 @@ def test_own_evaluator_makes_every_metric_work(imported, tmp_path: Path) -> None
     assert code == 2 and f"choose one of fashion-mnist, mnist, {imported}" in output
 
 
-def test_unlabelled_folder_trains_but_has_no_evaluator(tmp_path: Path) -> None:
+def test_a_weak_classifier_and_a_small_real_side_are_flagged(
+    imported: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluator trained above, recorded as if it classified 44% of its test images: every
+    score computed with it carries the warning, as does the real side of 405 + 45 images."""
+    if classifier_record(imported) is None:
+        assert _invoke("classifier", "train", imported)[0] == 0
+    record = classifier_record(imported)
+    real, _ = load_tensors(imported, "test")
+    assert evaluate_images(real, imported, reference=False)["warnings"] == [
+        "the real side (the train images the samples are compared with) holds 405 images, "
+        "under the 500 FID and KID need to be stable: these scores and the real-data floor "
+        "are noisy. Import more images (the test split is a tenth of an imported folder), or "
+        "score more samples"
+    ]
+    record_classifier(imported, record["sha256"], 0.44, record["epochs"])
+    try:
+        saved = tmp_path / "real.npy"
+        np.save(saved, ((real.numpy() + 1) * 127.5).round().astype(np.uint8))
+        code, output = _invoke("eval", "--images", str(saved), "--dataset", imported)
+        assert code == 0, output
+        weak, small_real, small_reference = json.loads(
+            saved.with_suffix(".metrics.json").read_text()
+        )["warnings"]
+        assert weak.startswith(f"the {imported} classifier classifies only 44.0% of its test")
+        assert "below the 90% an evaluator needs" in weak
+        assert "405 images" in small_real and "holds 45 images" in small_reference
+        assert f"warning: {weak}" in output
+    finally:
+        record_classifier(imported, record["sha256"], record["test_accuracy"], record["epochs"])
+    # `classifier train` says so of a classifier under the threshold when it trains one
+    weak_result = TrainedClassifier(tmp_path / "w.safetensors", "0" * 64, 0.44, 1.0)
+    monkeypatch.setattr(train_classifier, "train_classifier", lambda *a, **k: weak_result)
+    code, output = _invoke("classifier", "train", imported, "--out", str(weak_result.path))
+    assert code == 0 and "warning: below the 90% an evaluator needs" in output
+    assert classifier_record(imported) == record  # another --out: the metrics' one is kept
+
+
+@pytest.fixture(scope="module")
+def unlabelled(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A folder without class sub-folders: 120 MNIST test digits, one class."""
+    root = tmp_path_factory.mktemp("unlabelled")
     images, _ = load_arrays("mnist", "test")
-    for i in range(12):
-        Image.fromarray(images[i]).save(tmp_path / f"{i}.png")
-    code, output = _invoke("data", "import", str(tmp_path), "--name", "unlabelled")
-    assert code == 0 and "1 class(es): all: 12" in output
-    code, output = _invoke("classifier", "train", "unlabelled")
-    assert code == 2 and "one class" in output
-    # training that would be scored with the missing evaluator stops before it starts
-    run = tmp_path / "run"
-    code, output = _invoke("train", "dcgan-uncond", "--set", "data.dataset=unlabelled",
-                           "--out", str(run))  # fmt: skip
-    assert code == 2 and "one class" in output and not run.exists()
+    for i in range(120):
+        Image.fromarray(images[i]).save(root / f"{i}.png")
+    code, output = _invoke("data", "import", str(root), "--name", "unlabelled")
+    assert code == 0 and "1 class(es): all: 120" in output
+    # no advice to train the classifier it cannot have; what scores it instead
+    assert "classifier train" not in output and "--features classifier:mnist" in output
+    return "unlabelled"
+
+
+TRAIN_TINY = ("--iterations", "2", "--quiet", "--set", "train.batch_size=16",
+              "--set", "log.sample_every=1", "--set", "log.tensorboard=false")  # fmt: skip
+
+
+def test_unlabelled_folder_trains_without_flags_and_is_scored_without_a_classifier(
+    unlabelled: str, tmp_path: Path
+) -> None:
+    code, output = _invoke("classifier", "train", unlabelled)
+    assert code == 2 and "one class" in output and "--features inception" in output
+    # dcgan-uncond evaluates every 500 iterations; here that is off, and said so, not refused
+    assert load_config("dcgan-uncond").log.eval_every > 0
+    for flags in ((), ("--no-eval",)):
+        run = tmp_path / f"run{len(flags)}"
+        code, output = _invoke("train", "dcgan-uncond", "--set", f"data.dataset={unlabelled}",
+                               "--out", str(run), *TRAIN_TINY, *flags)  # fmt: skip
+        assert code == 0, output
+        assert "warning: unlabelled has one class" in output
+        assert load_config(str(run / "config.yaml")).log.eval_every == 0
+        assert not (run / "metrics.json").exists()
+        report = (run / "report.md").read_text()
+        assert f"Not evaluated: {unlabelled} has one class" in report
+        assert "--features classifier:mnist" in report
+    # the default feature space needs the data's own classifier: refused with the ways out
+    code, output = _invoke("eval", str(run), "--n-samples", "20")
+    assert code == 2 and "--features inception" in output and "Traceback" not in output
+    code, output = _invoke("eval", str(run), "--n-samples", "20", "--features", "classifier:cifar")
+    assert code == 2 and "no evaluator classifier for dataset 'cifar'" in output
+    # another dataset's classifier's features: the metrics that need no classes of the data
+    code, output = _invoke("eval", str(run), "--n-samples", "20", "--features", "classifier:mnist")
+    assert code == 0, output
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["features"] == "classifier:mnist"
+    assert metrics["classifier_sha256"] == get_classifier_spec("mnist").sha256
+    assert all(math.isfinite(metrics[k]) for k in ("fid", "kid", "precision", "recall"))
+    assert math.isfinite(metrics["memorisation_ratio"]) and math.isfinite(
+        metrics["reference"]["fid"]
+    )
+    assert not {"is_mean", "class_histogram", "modes_covered"} & set(metrics)
+    assert metrics["n_real"] == 108 and metrics["reference"]["n_samples"] == 12
+    # too few real images on both sides: flagged in metrics.json, the table and the report
+    assert len(metrics["warnings"]) == 2
+    assert "holds 108 images, under the 500" in metrics["warnings"][0]
+    assert "holds 12 images" in metrics["warnings"][1]
+    assert "warning: the real side" in output and "FID, MNIST classifier" in output
+    report = (run / "report.md").read_text()
+    assert "| FID, MNIST classifier (lower is better) |" in report
+    assert "scored in the MNIST classifier's features" in report
+    assert report.count("Warning: ") == 2
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec(INCEPTION_PACKAGE) is None, reason="needs the inception extra"
+)
+def test_unlabelled_folder_gets_the_inception_fid_alone(
+    unlabelled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inception_fid, "REAL_PER_SPLIT", 20)  # a few images through the network
+    images, _ = load_tensors("mnist", "test")
+    metrics = evaluate_images(images[200:220], unlabelled, features="inception")
+    assert metrics["features"] == "inception" and metrics["classifier_sha256"] is None
+    assert metrics["inception_n_samples"] == metrics["inception_n_real"] == 20
+    assert math.isfinite(metrics["fid_inception"]) and math.isfinite(metrics["kid_inception"])
+    assert metrics["kid_inception_subset_size"] == 20
+    ref = metrics["reference"]
+    assert ref["inception_n_samples"] == 12 and math.isfinite(ref["fid_inception"])
+    assert not {"fid", "is_mean", "precision", "class_histogram"} & set(metrics)
+    assert [w.split(" holds ")[1][:3] for w in metrics["warnings"]] == ["20 ", "12 "]
+
+
+def test_an_unknown_dataset_has_no_evaluator() -> None:
     code, output = _invoke("classifier", "train", "cifar10")
     assert code == 2 and "no evaluator classifier for dataset 'cifar10'" in output

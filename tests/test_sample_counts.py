@@ -1,6 +1,7 @@
 """Tables that set runs side by side never pass scores on different sample counts off as
 comparable: they say so, show each count, never pool them over seeds, and give the real-data
-reference of every size instead of one run's for all."""
+reference of every size instead of one run's for all; and they repeat what an evaluation
+warned of."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _scores(n: int, fid: float, real_fid: float) -> dict:
     return {"fid": fid, "is_mean": 8.0, "kid": 0.002, "n_samples": n, "reference": reference}
 
 
-BIG, SMALL = _scores(10_000, 3.1, 0.69), _scores(500, 7.4, 4.65)
+BIG = _scores(10_000, 3.1, 0.69)
+SMALL = _scores(500, 7.4, 4.65) | {"warnings": ["the my-data classifier is weak"]}
 
 
 def test_references_are_given_per_size_largest_first() -> None:
@@ -57,6 +59,8 @@ def test_compare_marks_runs_scored_on_different_counts(tmp_path: Path) -> None:
     # the real data at both sizes, not the small run's reference for both
     assert "| real test data (mnist), 10,000 images |  | 10,000 | 9.800 | 0.690 |" in md
     assert "| real test data (mnist), 500 images |  | 500 | 9.800 | 4.650 |" in md
+    # what the evaluation warned of, repeated under the table
+    assert "Warning (dcgan (small)): the my-data classifier is weak." in md
 
 
 def test_seeds_scored_on_different_counts_are_never_pooled(tmp_path: Path) -> None:
@@ -74,6 +78,7 @@ def test_seeds_scored_on_different_counts_are_never_pooled(tmp_path: Path) -> No
     text = md.read_text()
     assert "different sample counts (10,000, 500)" in text
     assert "| p-s1 | p | 1 | finished | 1 | 500 |" in text
+    assert "Warning (p-s1): the my-data classifier is weak." in text
     summary = (tmp_path / "summary.csv").read_text().splitlines()
     assert summary[0].startswith("preset,n_seeds,seeds,n_samples,")
     assert summary[1].startswith("p,2,0 2,10000,") and summary[2].startswith("p,1,1,500,")
@@ -105,3 +110,4 @@ def test_a_collected_report_marks_seeds_scored_on_different_counts(tmp_path: Pat
     assert "| xiao2023-sgd-s1 | 1 | 8000 | 500 | 8.000 | 7.400 | 2.00 |" in per_seed
     assert "| real test data (mnist), 10,000 images |  |  | 10,000 | 9.800 | 0.690 |" in per_seed
     assert "| real test data (mnist), 500 images |  |  | 500 | 9.800 | 4.650 |" in per_seed
+    assert "Warning (xiao2023-sgd-s1): the my-data classifier is weak." in per_seed

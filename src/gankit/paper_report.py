@@ -23,6 +23,7 @@ from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, format_cell
 from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
 from gankit.provenance import NOT_RECORDED, precision, provenance_label, read_provenance
+from gankit.report.caveats import warning_paragraphs
 from gankit.report.collect import collected_runs, read_collected
 from gankit.report.document import (
     Block,
@@ -364,6 +365,7 @@ def build_paper_report(
     if warning:
         doc.add(Paragraph(warning))
     doc.add(per_seed_table(runs, paper))
+    doc.add(*warning_paragraphs((r.name, r.metrics) for r in runs))
     experiments: dict[str, tuple[str, dict[str, Any], list[ReportRun]]] = {}
     for r in runs:
         label = experiment_label(r.config.name, r.point)

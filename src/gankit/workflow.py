@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gankit.config import Config
+from gankit.data.folder import single_class
 from gankit.fileio import remove_interrupted_writes
 from gankit.locks import run_lock
 from gankit.provenance import Origin
@@ -16,6 +18,8 @@ from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import World, distribute
 from gankit.training.trainer import Trainer, TrainResult
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,8 +44,12 @@ def run_experiment(
     report.md / report.html. An interrupted run is checkpointed and neither evaluated nor
     reported. With `world` (torchrun), this process is one rank of a data-parallel run: rank 0
     does all of the above, the other ranks only train. `origin` (the preset or config file and
-    the overrides `config` was made from) goes into provenance.json."""
-    if evaluate or config.log.eval_every:
+    the overrides `config` was made from) goes into provenance.json. Data that can have no
+    classifier (a folder of one class) trains without periodic evaluation and is not scored at
+    the end: `gankit eval` scores it with metrics that need none."""
+    if single_class(config.data.dataset):
+        config, evaluate = _unscored(config, evaluate, world is None or world.is_main)
+    elif evaluate or config.log.eval_every:
         _check_evaluator(config.data.dataset)
     if world is not None and not world.is_main:
         return _follow(config, out, data_dir, world)
@@ -87,6 +95,23 @@ def _check_evaluator(dataset: str) -> None:
         from gankit.evaluation.classifier import get_classifier_spec
 
         get_classifier_spec(dataset)
+
+
+def _unscored(config: Config, evaluate: bool, main: bool) -> tuple[Config, bool]:
+    """`config` without periodic evaluation, and no evaluation after training: both need a
+    classifier of the data's own. Says so when either was asked for."""
+    if (evaluate or config.log.eval_every) and main:
+        from gankit.evaluation.classifier import WITHOUT_CLASSIFIER
+
+        log.warning(
+            "%s has one class, so no classifier of its own: periodic evaluation is off "
+            "(log.eval_every=0) and the run is not scored after training. Score it with "
+            "`gankit eval RUN_DIR` and %s",
+            config.data.dataset,
+            WITHOUT_CLASSIFIER,
+        )
+    log_config = config.log.model_copy(update={"eval_every": 0})
+    return config.model_copy(update={"log": log_config}), False
 
 
 def _current_metrics(out: Path, step: int, n_samples: int) -> dict[str, Any] | None:

@@ -169,7 +169,8 @@ def download(dataset: str | None, dest: Path | None) -> None:
     help="Convert FOLDER, 28x28 images in one sub-folder per class (or none, for unlabelled "
     "images), into the dataset NAME: grey-level IDX files with their SHA-256 in the user "
     "cache, a seeded tenth of each class held out as its test split. Then train on it with "
-    "`--set data.dataset=NAME` and give it an evaluator with `gankit classifier train NAME`.",
+    "`--set data.dataset=NAME`; with classes, give it an evaluator with `gankit classifier "
+    "train NAME`.",
 )
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", required=True, help="Dataset name (lower-case letters, digits, . _ -).")
@@ -190,8 +191,16 @@ def import_(folder: Path, name: str, test_fraction: float, replace: bool) -> Non
     if result.skipped:
         click.echo(f"  skipped {result.skipped} file(s) that are not images")
     click.echo(f"  content sha256 {result.content_sha256}")
-    if not result.unchanged:
-        click.echo(
-            f"next: `gankit classifier train {name}` (the metrics' evaluator), then "
-            f"`gankit train dcgan-uncond --set data.dataset={name}`"
-        )
+    if result.unchanged:
+        return
+    from gankit.evaluation.classifier import WITHOUT_CLASSIFIER
+
+    train = f"`gankit train dcgan-uncond --set data.dataset={name}`"
+    if len(result.classes) > 1:
+        click.echo(f"next: `gankit classifier train {name}` (the metrics' evaluator), then {train}")
+        return
+    click.echo(
+        f"one class (no class sub-folders): no classifier can be learnt from it, so train with "
+        f"{train} (no periodic evaluation) and score the run with `gankit eval RUN_DIR` and "
+        f"{WITHOUT_CLASSIFIER}"
+    )

@@ -12,8 +12,18 @@ from gankit.commands.errors import UserError
 from gankit.commands.options import checkpoint_option, data_dir_option, device_option
 from gankit.data.folder import imported_names
 from gankit.evaluation.classifier import CLASSIFIERS
-from gankit.evaluation.features import FEATURE_EXTRACTORS
+from gankit.evaluation.features import FEATURE_EXTRACTORS, OTHER_CLASSIFIER
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
+
+
+def _feature_space(value: str) -> str:
+    choices = sorted([*FEATURE_EXTRACTORS, INCEPTION])
+    if value in choices or (value.startswith(OTHER_CLASSIFIER) and value != OTHER_CLASSIFIER):
+        return value
+    raise click.BadParameter(
+        f"{value!r}: choose one of {', '.join(choices)}, or {OTHER_CLASSIFIER}NAME for dataset "
+        "NAME's classifier (e.g. classifier:mnist)"
+    )
 
 
 def _parse_labels(text: str | None) -> list[int] | None:
@@ -37,12 +47,17 @@ def _parse_labels(text: str | None) -> list[int] | None:
 @device_option()
 @click.option(
     "--features",
-    type=click.Choice(sorted([*FEATURE_EXTRACTORS, INCEPTION])),
     default="classifier",
     show_default=True,
+    callback=lambda ctx, param, value: _feature_space(value),
+    metavar="|".join([*sorted([*FEATURE_EXTRACTORS, INCEPTION]), f"{OTHER_CLASSIFIER}NAME"]),
     help="Feature space of IS, FID, KID, PRDC and memorisation. inception: the classifier's "
     "suite plus FID and KID in the standard FID Inception network's space (fid_inception, "
-    "kid_inception), on the scale of published FIDs; needs `pip install 'gankit[inception]'`.",
+    "kid_inception), on the scale of published FIDs; needs `pip install 'gankit[inception]'` "
+    "(data of one class, with no classifier of its own, gets those two alone). "
+    "classifier:NAME: dataset NAME's classifier's features (e.g. classifier:mnist for data "
+    "without a classifier of its own): FID, KID, precision / recall and memorisation, no IS or "
+    "class statistics.",
 )
 @click.option(
     "--inception-weights",
@@ -179,6 +194,7 @@ def classifier_train(
     from gankit.data.folder import record_classifier
     from gankit.evaluation.classifier import classifier_recipe, load_classifier
     from gankit.evaluation.train_classifier import train_classifier
+    from gankit.evaluation.trust import MIN_ACCURACY
 
     try:
         recipe = classifier_recipe(dataset)
@@ -189,6 +205,12 @@ def classifier_train(
     result = train_classifier(dataset, out, seed=seed, epochs=epochs, data_dir=data_dir)
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
     click.echo(f"test accuracy {result.test_accuracy:.4f}")
+    if result.test_accuracy < MIN_ACCURACY:
+        click.echo(
+            f"warning: below the {MIN_ACCURACY:.0%} an evaluator needs; every evaluation "
+            "computed with it says so (metrics.json's warnings, the tables and reports)",
+            err=True,
+        )
     click.echo(f"sha256 {result.sha256}")
     if imported:
         if out != recipe.path:

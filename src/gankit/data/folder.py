@@ -285,6 +285,13 @@ def folder_arrays(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     return arrays[0], arrays[1]
 
 
+def single_class(name: str) -> bool:
+    """An imported folder of one class (no class sub-folders): no classifier can be learnt
+    from it, so it is scored only with metrics that need none of its own."""
+    manifest = read_manifest(name)
+    return manifest is not None and len(manifest["classes"]) < 2
+
+
 def classifier_weights(name: str) -> Path:
     return dataset_dir(name) / CLASSIFIER_WEIGHTS
 

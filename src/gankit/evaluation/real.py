@@ -6,21 +6,32 @@ from dataclasses import dataclass
 
 import torch
 
-from gankit.data import load_tensors
+from gankit.data import dataset_info, load_tensors
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json, cached_tensors, memo
-from gankit.evaluation.classifier import classify, get_classifier_spec, load_classifier
-from gankit.evaluation.features import FeatureExtractor
+from gankit.evaluation.classifier import (
+    ClassifierError,
+    classify,
+    get_classifier_spec,
+    load_classifier,
+)
+from gankit.evaluation.features import OTHER_CLASSIFIER, FeatureExtractor
 
 
 @dataclass(frozen=True)
 class Embedding:
+    """Images in a feature space. Another dataset's classifier ('classifier:NAME') gives
+    features alone: its classes are not the data's, so no IS or class statistics."""
+
     features: torch.Tensor  # (N, D) in the extractor's space: FID, KID, PRDC, memorisation
-    is_probs: torch.Tensor  # (N, C') the extractor's class probabilities: IS
-    class_probs: torch.Tensor  # (N, C) the dataset classifier's: class statistics
+    is_probs: torch.Tensor | None  # (N, C') the extractor's class probabilities: IS
+    class_probs: torch.Tensor | None  # (N, C) the dataset classifier's: class statistics
 
     def select(self, index: torch.Tensor) -> Embedding:
-        return Embedding(self.features[index], self.is_probs[index], self.class_probs[index])
+        def pick(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t[index]
+
+        return Embedding(self.features[index], pick(self.is_probs), pick(self.class_probs))
 
 
 SPLITS = ("train", "test")
@@ -47,9 +58,25 @@ def subset_tag(target_labels: list[int] | None) -> str:
     return "all" if target_labels is None else "labels-" + "-".join(map(str, sorted(target_labels)))
 
 
+def own_classifier_sha256(dataset: str) -> str | None:
+    """The checksum of `dataset`'s own classifier; None for data without one (a folder of one
+    class, or an imported folder whose classifier is not trained yet)."""
+    try:
+        return get_classifier_spec(dataset).sha256
+    except ClassifierError:
+        return None
+
+
+def _other_space(extractor: FeatureExtractor) -> bool:
+    return extractor.name.startswith(OTHER_CLASSIFIER)
+
+
 def cache_key(dataset: str, extractor: FeatureExtractor) -> str:
-    clf = get_classifier_spec(dataset).sha256
-    return f"{dataset}-{extractor.name}-{extractor.identity[:16]}-clf-{clf[:16]}"
+    # the dataset's own classifier gives the class statistics of every space but another
+    # dataset's classifier, whose embeddings hold none
+    clf = "none" if _other_space(extractor) else get_classifier_spec(dataset).sha256
+    name = extractor.name.replace(":", "-")  # a file name on every platform
+    return f"{dataset}-{name}-{extractor.identity[:16]}-clf-{clf[:16]}"
 
 
 def label_mask(labels: torch.Tensor, target_labels: list[int] | None) -> torch.Tensor:
@@ -64,6 +91,8 @@ def embed(
     features, is_probs = extractor(images)
     if extractor.name == "classifier":
         return Embedding(features, is_probs, is_probs)
+    if _other_space(extractor):
+        return Embedding(features, None, None)
     _, class_probs = classify(load_classifier(dataset, device), images)
     return Embedding(features, is_probs, class_probs)
 
@@ -76,14 +105,17 @@ def real_embedding(
     def compute() -> dict[str, torch.Tensor]:
         images, labels = load_tensors(dataset, split)
         e = embed(images, extractor, dataset, device)
-        tensors = {"features": e.features, "is_probs": e.is_probs, "labels": labels}
+        tensors = {"features": e.features, "labels": labels}
+        if e.is_probs is not None:
+            tensors["is_probs"] = e.is_probs
         if e.class_probs is not e.is_probs:  # the classifier's own space stores them once
             tensors["class_probs"] = e.class_probs
         return tensors
 
     t = cached_tensors(f"{cache_key(dataset, extractor)}-{split}.safetensors", compute)
-    class_probs = t.get("class_probs", t["is_probs"])
-    return Embedding(t["features"], t["is_probs"], class_probs), t["labels"]
+    is_probs = t.get("is_probs")
+    class_probs = t.get("class_probs", is_probs)
+    return Embedding(t["features"], is_probs, class_probs), t["labels"]
 
 
 def real_side(
@@ -100,7 +132,7 @@ def real_side(
         real, labels = real_embedding(dataset, split, extractor, device)
         mask = label_mask(labels, target_labels)
         features = real.features[mask]
-        counts = torch.bincount(labels[mask], minlength=real.class_probs.shape[1])
+        counts = torch.bincount(labels[mask], minlength=len(dataset_info(dataset).classes))
         return RealSide(features, *M.gaussian_stats(features), counts)
 
     subset = subset_tag(target_labels)

@@ -148,6 +148,7 @@ def format_table(metrics: dict[str, Any]) -> str:
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
         lines += ["", "per class (reference in brackets):"]
         lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in table]
+    lines += [f"warning: {warning}" for warning in metrics.get("warnings") or ()]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from gankit.config import Config, load_config_file
 from gankit.evaluation.table import ROWS, column_labels, format_cell
 from gankit.figures.curves import plot_loss_comparison
 from gankit.papers import PAPERS, paper_score
+from gankit.report.caveats import warning_paragraphs
 from gankit.report.document import Document, Heading, Image, ImageRow, Paragraph, Table
 from gankit.report.sample_counts import (
     SAMPLES,
@@ -75,6 +76,7 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     if warning:
         doc.add(Paragraph(warning))
     doc.add(Table(header, rows))
+    doc.add(*warning_paragraphs((label, m) for (label, _, _), m in zip(runs, scores, strict=True)))
 
     images = []
     for label, run, _ in runs:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from gankit.config import load_config_file
+from gankit.data.folder import single_class
 from gankit.evaluation.table import ROWS, format_cell, network, per_class_table, row_label
 from gankit.papers import PAPERS, paper_score
 from gankit.provenance import describe as describe_provenance
 from gankit.provenance import read_provenance, rerun_command
+from gankit.report.caveats import warning_paragraphs
 from gankit.report.document import (
     Code,
     Document,
@@ -61,6 +63,7 @@ def _add_earlier_checkpoints(doc: Document, run: RunDir, preset: str) -> None:
         which = metrics.get("checkpoint", path.stem.removeprefix("metrics_"))
         doc.add(
             Heading(f"Checkpoint {which} (step {metrics.get('step', '?')})", 3),
+            *warning_paragraphs([("", metrics)]),
             Paragraph(verdict(metrics, preset)),
             metrics_table(metrics, preset),
         )
@@ -113,6 +116,19 @@ def scored_with(metrics: dict[str, Any]) -> str:
     )
 
 
+def not_evaluated(run_dir: Path, dataset: str) -> str:
+    """What to run for the metrics; for data of one class, which metrics it can have."""
+    if not single_class(dataset):
+        return f"Not evaluated: run `gankit eval {run_dir}` for the metrics."
+    from gankit.evaluation.classifier import WITHOUT_CLASSIFIER
+
+    return (
+        f"Not evaluated: {dataset} has one class, so no classifier of its own to compute IS, "
+        f"FID and the class statistics with. Score it with `gankit eval {run_dir}` and "
+        f"{WITHOUT_CLASSIFIER}."
+    )
+
+
 def build_run_report(run_dir: Path) -> Document:
     """Verdict first (the metrics against the real-data floor), then the samples over
     training as a row of small grids, then the curves, the paper and the config."""
@@ -124,13 +140,14 @@ def build_run_report(run_dir: Path) -> Document:
     doc.add(Heading("Verdict"))
     if run.metrics.exists():
         metrics = json.loads(run.metrics.read_text())
+        doc.add(*warning_paragraphs([("", metrics)]))
         doc.add(Paragraph(verdict(metrics, config.name)), metrics_table(metrics, config.name))
         doc.add(Paragraph(scored_with(metrics)))
         if "per_class_fid" in metrics:
             header, *rows = per_class_table(metrics)
             doc.add(Heading("Per class (real data in brackets)", 3), Table(header, rows))
     else:
-        doc.add(Paragraph(f"Not evaluated: run `gankit eval {run.root}` for the metrics."))
+        doc.add(Paragraph(not_evaluated(run.root, config.data.dataset)))
     _add_earlier_checkpoints(doc, run, config.name)
     timing = describe_timing(run.timing)
     if timing:

@@ -13,6 +13,7 @@ from typing import Any
 from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, scaled
 from gankit.figures.curves import plot_errorbar_panels
 from gankit.fileio import atomic_write_text
+from gankit.report.caveats import warning_paragraphs
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
 from gankit.report.sample_counts import SAMPLES, count_cell, mixed, mixed_counts_warning
 from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
@@ -177,6 +178,7 @@ def write_summary(rows: list[TrialRow], out: Path, title: str, made_by: str) -> 
     if plot_groups(groups, keys, out / PLOT, labels):
         doc.add(Image(PLOT, f"each metric over seeds; bars: {CONFIDENCE:.0%} intervals"))
     doc.add(Heading("Per seed"), trial_table(rows, keys, labels))
+    doc.add(*warning_paragraphs((r.name, r.metrics) for r in rows))
     failed = [r for r in rows if r.error]
     if failed:
         doc.add(Heading("Errors"))
