@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from gankit.evaluation.table import column_labels, format_table, network
-from gankit.report.run_report import metrics_table
+from gankit.report.run_report import metrics_table, scored_with
 from gankit.sweep.aggregate import describe
 from gankit.sweep.summary import stat_cell
 
@@ -62,3 +62,22 @@ def test_tables_of_several_runs_name_the_network_in_their_headers() -> None:
     # over seeds, KID is scaled as in every other table
     assert stat_cell(describe([0.001, 0.003]), "kid") == "2.00 ± 1.41 [-10.71, 14.71]"
     assert math.isclose(describe([0.001, 0.003]).mean, 0.002)  # the statistics stay unscaled
+
+
+def test_the_run_report_says_which_spaces_its_numbers_come_from() -> None:
+    suite = {**SCORES, "dataset": "mnist", "precision": 0.5, "memorisation_ratio": 1.0}
+    assert scored_with(suite).startswith(
+        "20 samples scored in the MNIST classifier's features (IS, FID, KID, precision / "
+        "recall, memorisation); the real-data column"
+    )
+    other = {"features": "classifier:mnist", "dataset": "letters", "fid": 3.0, "n_samples": 20}
+    assert scored_with(other).startswith(
+        "20 samples scored in the MNIST classifier's features (FID, KID); another dataset's "
+        "classifier, so no IS or class statistics;"
+    )
+    alone = {"features": "inception", "dataset": "letters", "fid_inception": 30.0,
+             "n_samples": 20}  # fmt: skip
+    assert network(alone) == "Inception"
+    assert scored_with(alone).startswith(
+        "20 samples scored in the standard FID Inception network's features (its FID and KID);"
+    )

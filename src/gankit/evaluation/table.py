@@ -56,15 +56,17 @@ SHORT = {
 }
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+SPACE_NAMES = {"inception-v3": "Inception-v3", "inception": "Inception"}
 
 
 def network(metrics: dict[str, Any]) -> str:
     """The network IS, FID, KID, precision / recall and memorisation were computed with: the
     scored dataset's classifier unless metrics.json's `features` names another
-    (classifier:DATASET, inception-v3)."""
+    (classifier:DATASET, inception-v3; inception for data scored with the Inception FID
+    alone)."""
     features = str(metrics.get("features", "classifier"))
-    if features == "inception-v3":
-        return "Inception-v3"
+    if features in SPACE_NAMES:
+        return SPACE_NAMES[features]
     _, _, other = features.partition(":")
     dataset = other or metrics.get("dataset")
     return f"{DATASET_NAMES.get(dataset, dataset)} classifier" if dataset else "classifier"

@@ -103,12 +103,24 @@ def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
     return sentence
 
 
+# what the feature space of metrics.json's `features` gives, by key
+SPACE_METRICS = (
+    ("is_mean", "IS"),
+    ("fid", "FID, KID"),
+    ("precision", "precision / recall"),
+    ("memorisation_ratio", "memorisation"),
+)
+
+
 def scored_with(metrics: dict[str, Any]) -> str:
     """What the numbers were computed with, and what the real-data column is."""
-    spaces = f"in the {network(metrics)}'s features (IS, FID, KID, precision / recall, " \
-        "memorisation)"  # fmt: skip
+    measured = [name for key, name in SPACE_METRICS if key in metrics]
+    spaces = f"in the {network(metrics)}'s features ({', '.join(measured)})" if measured else ""
     if "fid_inception" in metrics:
-        spaces += ", the Inception rows in the standard FID Inception network's"
+        inception = "the standard FID Inception network's features (its FID and KID)"
+        spaces = f"{spaces}, and in {inception}" if spaces else f"in {inception}"
+    if ":" in str(metrics.get("features")):
+        spaces += "; another dataset's classifier, so no IS or class statistics"
     return (
         f"{metrics.get('n_samples', '?')} samples scored {spaces}; the real-data column scores "
         "real test images against the training set the same way, the best a generator can "
