@@ -14,7 +14,7 @@ import gankit
 
 ray = pytest.importorskip("ray")
 
-from gankit.sweep.executors import TrialSettings  # noqa: E402
+from gankit.sweep.executor_base import TrialSettings  # noqa: E402
 from gankit.sweep.ray_executor import RayExecutor  # noqa: E402
 from gankit.sweep.runner import run_trials  # noqa: E402
 from gankit.sweep.spec import SweepSpec, plan_trials  # noqa: E402

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from gankit.locks import ClaimBusy, DirClaim
 from gankit.machine import available_cores
-from gankit.sweep.executors import TrialSettings, counting_sigint
+from gankit.sweep.executor_base import TrialSettings, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from typing import Any
 from gankit.fileio import atomic_write_bytes
 from gankit.locks import ClaimBusy, DirClaim
 from gankit.rundir import METRICS, TRIAL
-from gankit.sweep.executors import TrialSettings, counting_sigint
+from gankit.sweep.executor_base import TrialSettings, counting_sigint
 from gankit.sweep.outcome import BUSY, FAILED, INTERRUPTED, SKIPPED, Outcome
 from gankit.sweep.spec import SweepError, Trial
 from gankit.sweep.trial import is_finished

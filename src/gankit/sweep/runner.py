@@ -11,7 +11,7 @@ from pathlib import Path
 from gankit.fileio import atomic_write_text
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import TrialRow, read_metrics
-from gankit.sweep.executors import Executor
+from gankit.sweep.executor_base import Executor
 from gankit.sweep.outcome import FAILED, NOT_STARTED, SKIPPED, Outcome
 from gankit.sweep.spec import Trial
 from gankit.sweep.trial import is_finished, read_record, write_record
