@@ -21,8 +21,8 @@ from gankit.cli import main
 from gankit.config import load_config, preset_names
 from gankit.machine import cpu_model
 from gankit.report.run_report import describe_timing, write_run_report
-from gankit.training.callbacks import Callback
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from gankit.training.hooks import Callback
 from gankit.training.trainer import Trainer, TrainingDiverged
 
 FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",

@@ -37,7 +37,7 @@ import torch.distributed as dist
 from torch import nn
 
 from gankit.config import Config, ConfigError
-from gankit.training.callbacks import Callback, due
+from gankit.training.hooks import Callback, due
 from gankit.training.trainer import STOP_SIGNALS, interrupts_at_once
 
 if TYPE_CHECKING:

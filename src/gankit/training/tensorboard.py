@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from gankit.training.callbacks import Callback, LogRow
+from gankit.training.hooks import Callback, LogRow
 
 if TYPE_CHECKING:
     from gankit.training.trainer import Trainer

@@ -23,8 +23,9 @@ from gankit.machine import resolve_device
 from gankit.provenance import Origin, append_segment, segment
 from gankit.rundir import RunDir
 from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
-from gankit.training.callbacks import Callback, TrainingDiverged, default_callbacks
+from gankit.training.callbacks import TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
+from gankit.training.hooks import Callback
 from gankit.training.resume import check_resumable, previous_perf
 from gankit.training.sampler import BatchSampler
 from gankit.training.timing import TrainingClock
