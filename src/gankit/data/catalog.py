@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
 
 from gankit.data import folder, stacked
 from gankit.data.errors import DataError
@@ -41,13 +38,3 @@ def dataset_info(name: str) -> DatasetInfo:
             f"`gankit data import DIR --name {name}`"
         )
     return DatasetInfo(name, tuple(manifest["classes"]), 1, "folder")
-
-
-def built_arrays(
-    name: str, split: str, data_dir: str | Path | None, download: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Images and labels of a dataset that is not an IDX download: Stacked MNIST, or a folder."""
-    if name in stacked.DATASETS:
-        return stacked.stacked_arrays(split, data_dir, download, name)
-    dataset_info(name)  # an unknown name fails here, with the list of known ones
-    return folder.folder_arrays(name, split)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gankit.data import idx
-from gankit.data.catalog import built_arrays, dataset_info
+from gankit.data import folder, idx, stacked
+from gankit.data.catalog import dataset_info
 from gankit.data.errors import DataError
 from gankit.data.locate import find_files, search_dirs
 from gankit.data.registry import DATASETS, DatasetSpec, get_spec
@@ -88,7 +88,7 @@ def load_arrays(
     and read and checked once per process per file version.
     """
     if name not in DATASETS:  # built from other files: Stacked MNIST, imported folders
-        return built_arrays(name, split, data_dir, download)
+        return _built_arrays(name, split, data_dir, download)
     spec = get_spec(name)
     if split not in spec.files:
         raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
@@ -157,3 +157,31 @@ def load_tensors(
             raise ValueError(f"limit must be positive, got {limit}")
         keep = keep[:limit]
     return to_unit_range(images[keep]), torch.as_tensor(targets[keep].astype(np.int64))
+
+
+def _built_arrays(
+    name: str, split: str, data_dir: str | Path | None, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images and labels of a dataset that is not an IDX download: Stacked MNIST, or a folder."""
+    if name in stacked.DATASETS:
+        return _stacked_arrays(name, split, data_dir, download)
+    dataset_info(name)  # an unknown name fails here, with the list of known ones
+    return folder.folder_arrays(name, split)
+
+
+def _stacked_arrays(
+    name: str, split: str, data_dir: str | Path | None, download: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split `split` of Stacked MNIST dataset `name` (one of stacked.DATASETS), stacked from
+    the verified MNIST digits."""
+    splits = stacked.SPLITS[name]
+    if split not in splits:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(splits)}")
+    spec = splits[split]
+    parts = [load_arrays("mnist", part, data_dir, download) for part in spec.pool]
+    if len(parts) == 1:
+        digits, labels = parts[0]
+    else:
+        digits = np.concatenate([images for images, _ in parts])
+        labels = np.concatenate([targets for _, targets in parts])
+    return stacked.stack(digits, labels, spec.size, spec.seed)

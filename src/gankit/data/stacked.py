@@ -16,7 +16,6 @@ images.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -51,25 +50,3 @@ def stack(
     and their modes (n,) int64."""
     picks = np.random.default_rng(seed).integers(0, len(images), size=(n, CHANNELS))
     return images[picks], labels[picks].astype(np.int64) @ _PLACE
-
-
-def stacked_arrays(
-    split: str,
-    data_dir: str | Path | None = None,
-    download: bool = True,
-    name: str = NAME,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split `split` of Stacked MNIST dataset `name` (one of DATASETS)."""
-    from gankit.data.load import load_arrays
-
-    splits = SPLITS[name]
-    if split not in splits:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(splits)}")
-    spec = splits[split]
-    parts = [load_arrays("mnist", part, data_dir, download) for part in spec.pool]
-    if len(parts) == 1:
-        digits, labels = parts[0]
-    else:
-        digits = np.concatenate([images for images, _ in parts])
-        labels = np.concatenate([targets for _, targets in parts])
-    return stack(digits, labels, spec.size, spec.seed)
