@@ -1,11 +1,9 @@
-"""gankit.rundir owns a run directory's file names, and the packages import only downward."""
+"""gankit.rundir owns a run directory's file names."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
-
-import pytest
 
 from gankit import rundir
 from gankit.rundir import RunDir, step_of
@@ -58,35 +56,3 @@ def test_run_file_names_are_spelled_only_in_rundir() -> None:
         if isinstance(node, ast.Constant) and node.value in RUN_FILES
     ]
     assert spelled == []
-
-
-def _imports(tree: ast.Module) -> set[str]:
-    found = set()
-    for node in ast.walk(tree):  # function-level imports count too
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-    return found
-
-
-@pytest.mark.parametrize(
-    ("package", "above"),
-    [
-        ("evaluation", ("runs", "training", "workflow", "commands", "sweep", "report")),
-        ("report", ("runs", "training", "workflow", "commands", "sweep")),
-        ("training", ("runs", "workflow", "reproduce", "commands", "sweep", "report")),
-        ("figures", ("training", "evaluation", "report", "runs", "workflow", "commands")),
-        ("models", ("training", "runs", "evaluation", "commands")),
-        ("data", ("training", "runs", "evaluation", "models", "commands")),
-    ],
-)
-def test_no_upward_imports(package: str, above: tuple[str, ...]) -> None:
-    upward = [
-        f"{name} imports {module}"
-        for name, tree in _modules()
-        if name.startswith(f"gankit/{package}/")
-        for module in _imports(tree)
-        if any(module == f"gankit.{a}" or module.startswith(f"gankit.{a}.") for a in above)
-    ]
-    assert upward == []
