@@ -151,6 +151,7 @@ def features() -> dict[str, torch.Tensor]:
         "mnist_b": I.inception_features(mnist[N:], net),
         "fashion": I.inception_features(fashion, net),
         "again": I.inception_features(mnist[:4], net),  # another batch layout of the same images
+        "again_same_layout": I.inception_features(mnist[:4], net),
         "images": mnist[:4],
     }
 
@@ -163,7 +164,10 @@ def test_features_are_2048_d_pool_activations_and_deterministic(
     assert f.shape == (N, I.FEATURES) and f.dtype == torch.float32
     assert torch.isfinite(f).all() and (f >= 0).all()  # averages of ReLU outputs
     assert (f.std(0) > 0).sum() > 1000  # most features vary across digits
-    assert torch.equal(features["again"], f[:4])
+    # the same call gives the same bits; another batch layout may round differently (the
+    # convolution kernels' blocking depends on the batch), never by more than float noise
+    assert torch.equal(features["again"], features["again_same_layout"])
+    torch.testing.assert_close(features["again"], f[:4], rtol=1e-4, atol=1e-5)
 
 
 @needs_extra
