@@ -87,3 +87,14 @@ def test_bench_refuses_an_unbenchable_preset_before_measuring_any(tmp_path: Path
 def test_bench_rejects_an_unknown_preset() -> None:
     result = CliRunner().invoke(main, ["bench", "--presets", "nope", *TINY])
     assert result.exit_code == 2 and "unknown preset 'nope'" in result.output
+
+
+def test_bench_refuses_a_json_path_over_a_checkpoint_before_measuring(tmp_path: Path) -> None:
+    checkpoint = tmp_path / "run" / "checkpoints" / "last.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"weights")
+    result = CliRunner().invoke(main, ["bench", "--json", str(checkpoint), *TINY])
+    assert result.exit_code == 2, result.output
+    assert "checkpoints" in result.output and "--force" in result.output
+    assert "measuring" not in result.output  # refused before any preset ran
+    assert checkpoint.read_bytes() == b"weights"

@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import data_dir_option, device_option, set_option
+from gankit.commands.options import (
+    check_out,
+    data_dir_option,
+    device_option,
+    force_option,
+    set_option,
+)
 from gankit.config import DEFAULT_PRESET, ConfigError, load_config
 from gankit.fileio import atomic_write_text
 
@@ -69,6 +75,7 @@ DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
 @data_dir_option
 @set_option("Config override (repeatable).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write results here.")
+@force_option
 def bench(
     presets: str,
     iterations: int | None,
@@ -86,6 +93,7 @@ def bench(
     data_dir: Path | None,
     overrides: tuple[str, ...],
     json_path: Path | None,
+    force: bool,
 ) -> None:
     """Iterations per second of gankit's trainer and of a plain eager PyTorch loop of the same
     algorithm (same models, hyper-parameters, batches and passes), measured in this process."""
@@ -96,6 +104,8 @@ def bench(
     from gankit.data import DataError
     from gankit.machine import resolve_device
 
+    if json_path is not None:  # refused before minutes of measuring, not after
+        check_out(json_path, force, ".json", "--json")
     if throughput is None:
         throughput = not (quality or evaluation)
     names = [p.strip() for p in presets.split(",") if p.strip()]
