@@ -410,3 +410,26 @@ def test_the_table_covers_every_command() -> None:
     used = {case.argv[0] for case in CASES.values()}
     listed = set(main.list_commands(click.Context(main)))
     assert len(listed) >= 12 and listed <= used  # a new command brings its bad inputs here
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "--images", "IMAGES", "--dataset", "mnist", "--out", "CHECKPOINT"],
+        ["classifier", "train", "mnist", "--out", "CHECKPOINT"],
+    ],
+    ids=["eval --out", "classifier train --out"],
+)
+def test_outputs_over_a_checkpoint_are_refused_before_any_work(
+    args: list[str], tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "run" / "checkpoints" / "last.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"weights")
+    images = tmp_path / "images.npy"
+    np.save(images, np.zeros((4, 28, 28), dtype=np.uint8))
+    argv = [{"CHECKPOINT": str(checkpoint), "IMAGES": str(images)}.get(arg, arg) for arg in args]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 2, result.output
+    assert "checkpoints" in result.output and "--force" in result.output
+    assert checkpoint.read_bytes() == b"weights"

@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from gankit.commands.errors import UserError
-from gankit.commands.options import checkpoint_option, data_dir_option, device_option
+from gankit.commands.options import (
+    check_out,
+    checkpoint_option,
+    data_dir_option,
+    device_option,
+    force_option,
+)
 from gankit.data.folder import imported_names
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS, OTHER_CLASSIFIER
@@ -80,6 +86,7 @@ def _parse_labels(text: str | None) -> list[int] | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="With --images: metrics file [default: beside the images].",
 )
+@force_option
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
@@ -106,6 +113,7 @@ def eval_command(
     threads: int | None,
     real_split: str,
     checkpoint: str,
+    force: bool,
 ) -> None:
     """Evaluate RUN_DIR's generator (or --images) and write metrics.json (another
     --checkpoint than the last: metrics_best.json or metrics_step_NNNNNN.json)."""
@@ -119,6 +127,8 @@ def eval_command(
         raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
     if run_dir is not None and (dataset or target_labels or out):
         raise click.UsageError("--dataset, --target-labels and --out go with --images only")
+    if out is not None:
+        check_out(out, force, ".json")
     if images is not None and checkpoint != "last":
         raise click.UsageError("--checkpoint goes with RUN_DIR, not --images")
     if images is not None:
@@ -181,13 +191,19 @@ def classifier() -> None:
     help="Weights file to write [default: ./DATASET.safetensors; for an imported folder, its "
     "cache, where every metric then finds it].",
 )
+@force_option
 @click.option("--seed", type=int, help="Seed [default: the bundled classifier's].")
 @click.option(
     "--epochs", type=click.IntRange(min=1), help="Epochs [default: the bundled classifier's]."
 )
 @data_dir_option
 def classifier_train(
-    dataset: str, out: Path | None, seed: int | None, epochs: int | None, data_dir: Path | None
+    dataset: str,
+    out: Path | None,
+    force: bool,
+    seed: int | None,
+    epochs: int | None,
+    data_dir: Path | None,
 ) -> None:
     """Train the evaluator for DATASET: mnist or fashion-mnist (with the defaults it reproduces
     the bundled file), or a folder imported with `gankit data import`."""
@@ -201,6 +217,8 @@ def classifier_train(
     except KeyError as exc:
         raise UserError(exc.args[0]) from exc
     imported = dataset not in CLASSIFIERS
+    if out is not None:
+        check_out(out, force, ".safetensors")
     out = out or (recipe.path if imported else Path(f"{dataset}.safetensors"))
     result = train_classifier(dataset, out, seed=seed, epochs=epochs, data_dir=data_dir)
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
