@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_collect import InProcess  # trials in this process, so the test's settings reach them
 
 from gankit.config import load_config
 from gankit.papers import PAPERS
@@ -63,19 +64,6 @@ def test_the_paper_is_declared_as_printed() -> None:
     )
     # the existing Stacked MNIST presets are gankit's own recipes, no paper's experiment
     assert paper.experiment_of("stacked-pacgan2") is None
-
-
-class InProcess:
-    """Trials one after another in this process, so the test's settings reach them."""
-
-    def describe(self) -> str:
-        return "in-process"
-
-    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
-        from gankit.sweep.trial import execute_trial
-
-        for trial in trials:
-            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
 
 
 @pytest.fixture(scope="module")
