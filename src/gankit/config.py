@@ -190,6 +190,12 @@ class TrainConfig(Strict):
     ema: float | None = Field(
         default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
     )
+    ema_start: int = Field(
+        default=0,
+        ge=0,
+        description="the iteration the average starts at; until then it is a copy of the "
+        "generator, so the randomly initialised weights never enter it (BigGAN's ema_start)",
+    )
     seed: int = 0
 
 

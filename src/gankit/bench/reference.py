@@ -104,9 +104,10 @@ def reference_iteration(
     gan: ReferenceGAN,
     next_real: Callable[[], torch.Tensor | tuple[torch.Tensor, torch.Tensor]],
     noise: Callable[[int], torch.Tensor],
+    step: int | None = None,
 ) -> tuple[float, float]:
     """k D updates, then g G updates (and the EMA); returns the last D loss and the last G
-    loss."""
+    loss. `step`: the iteration this is, counted from 1, for train.ema_start (None: past it)."""
     G, d_net, cfg = gan.G, gan.D, gan.cfg
     criterion = nn.BCEWithLogitsLoss()
     classes = G.num_classes
@@ -198,7 +199,7 @@ def reference_iteration(
         gan.sched_g.step()
 
     if gan.ema is not None:
-        decay = cfg.ema
+        decay = 0.0 if step is not None and step < cfg.ema_start else cfg.ema
         with torch.no_grad():
             for avg, p in zip(gan.ema.parameters(), G.parameters(), strict=True):
                 avg.mul_(decay).add_(p, alpha=1 - decay)

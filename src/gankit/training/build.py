@@ -136,5 +136,5 @@ def build_gan(config: Config, device: torch.device) -> GAN:
         d_decay=o.d.decay,
         fast=fast,
     )
-    ema = EMA(generator, config.train.ema) if config.train.ema else None
+    ema = EMA(generator, config.train.ema, config.train.ema_start) if config.train.ema else None
     return GAN(generator, discriminator, steps, ema)

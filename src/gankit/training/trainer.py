@@ -197,9 +197,9 @@ class Trainer:
         (gradient norms on the steps losses.csv logs, every log.every-th)."""
         measure = (self.step + 1) % self.config.log.every == 0
         stats = self.gan.steps.iteration(self.sampler, grad_norms=measure)
-        if self.gan.ema is not None:
-            self.gan.ema.update(self.gan.generator)
         self.step += 1
+        if self.gan.ema is not None:
+            self.gan.ema.update(self.gan.generator, self.step)
         return stats
 
     def train(self, until: int | None = None) -> TrainResult:
