@@ -50,8 +50,8 @@ def test_import_gankit_loads_no_torch_and_lists_the_api() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     listed, public, torch_loaded = json.loads(out.stdout)
-    names = ["Run", "__version__", "classifier", "load", "load_config", "load_generator",
-             "metrics", "train"]  # fmt: skip
+    names = ["GankitError", "Run", "__version__", "classifier", "load", "load_config",
+             "load_generator", "metrics", "train"]  # fmt: skip
     assert listed == names and public == [n for n in names if n != "__version__"]
     assert not torch_loaded  # `import gankit` (and so `gankit --help`) stays cheap
     for name in gankit.__all__:

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("config", "config_rules"),
     ("models", "losses", "data"),
     ("rundir", "fileio", "locks"),
+    ("errors",),
     ("",),
 ]
 LAYER_OF = {name: depth for depth, names in enumerate(LAYERS) for name in names}

@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 # Each public name and the module defining it. They load on first use (PEP 562), so that
 # `import gankit`, and with it `gankit --help`, never loads torch.
 _LAZY = {
+    "GankitError": "gankit.errors",
     "Run": "gankit.api",
     "load": "gankit.api",
     "train": "gankit.api",
@@ -29,6 +30,7 @@ _LAZY = {
 _SUBMODULES = ("metrics",)
 
 __all__ = [
+    "GankitError",
     "Run",
     "__version__",
     "classifier",
@@ -43,6 +45,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors
     from gankit import metrics
     from gankit.api import Run, load, train
     from gankit.config import load_config
+    from gankit.errors import GankitError
     from gankit.export import load_generator
     from gankit.metrics import classifier
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config, config_label, load_config
+from gankit.errors import InputError
 from gankit.evaluation.evaluate import DEFAULT_N
 from gankit.export import WEIGHTS, load_generator
 from gankit.rundir import LAST, RunDir
@@ -70,7 +71,7 @@ class Run:
         images, as `gankit sample --seed` does. A conditional model draws the classes in turn
         unless `labels` names one class (7) or one per image."""
         if n <= 0:
-            raise ValueError(f"n must be positive, got {n}")
+            raise InputError(f"n must be positive, got {n}")
         if isinstance(labels, int):
             labels = torch.full((n,), labels, dtype=torch.long)
         elif labels is not None:
@@ -110,7 +111,7 @@ def load(path: str | Path, device: str = "cpu", checkpoint: str = LAST) -> Run:
     path = Path(path)
     if (path / WEIGHTS).is_file():
         if checkpoint != LAST:
-            raise ValueError(f"{path} is an export: it holds one generator, not checkpoints")
+            raise InputError(f"{path} is an export: it holds one generator, not checkpoints")
         return Run(load_generator(path, device), LAST, exported=True)
     return Run(load_run(path, device, checkpoint), checkpoint, exported=False)
 

@@ -10,6 +10,7 @@ from gankit import __version__
 from gankit.commands import LazyGroup
 from gankit.commands.errors import show_messages
 from gankit.commands.options import QUIET
+from gankit.errors import InputError
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,6 @@ from gankit.commands.options import QUIET
 def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """Train, evaluate and compare GANs on MNIST-scale image data."""
     if verbose and quiet:
-        raise click.UsageError("-v and -q ask for opposite things; choose one")
+        raise InputError("-v and -q ask for opposite things; choose one")
     show_messages(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
     ctx.meta[QUIET] = quiet

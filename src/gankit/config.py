@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gankit import config_rules
 from gankit.data.catalog import known_datasets
+from gankit.errors import GankitError
 from gankit.models import DISCRIMINATORS, GENERATORS
 
 DEFAULT_PRESET = "dcgan"
 
 
-class ConfigError(ValueError):
+class ConfigError(GankitError, ValueError):
     """A preset, override or config file is invalid; the message names the key and the fix."""
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from gankit.errors import GankitError
+
 _FIXES = {
     errno.ENOSPC: "free some disk space",
     errno.EDQUOT: "free some disk space (quota exceeded)",
@@ -53,7 +55,7 @@ def temporary_folder(parent: Path, prefix: str, suffix: str = "") -> Path:
     raise FileExistsError(errno.EEXIST, f"no unused temporary name in {parent}")
 
 
-class WriteError(RuntimeError):
+class WriteError(GankitError, RuntimeError):
     """A file could not be written; the message names the file, the cause and the fix."""
 
     def __init__(self, path: Path, cause: OSError) -> None:

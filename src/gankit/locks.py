@@ -30,6 +30,7 @@ from types import TracebackType
 
 from filelock import lock_descriptor
 
+from gankit.errors import GankitError
 from gankit.fileio import WriteError
 from gankit.rundir import RunDir
 
@@ -39,11 +40,11 @@ log = logging.getLogger(__name__)
 _OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
 
 
-class ClaimBusy(RuntimeError):
+class ClaimBusy(GankitError, RuntimeError):
     """Another live sweep holds the trial; the message names its pid and host."""
 
 
-class RunDirBusy(RuntimeError):
+class RunDirBusy(GankitError, RuntimeError):
     """Another live process writes the run directory; the message names its pid and host."""
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from gankit.errors import UnknownNameError
+
 Tensor = torch.Tensor
 
 
@@ -113,4 +115,6 @@ def get_loss(name: str) -> GANLoss:
     try:
         return LOSSES[name]
     except KeyError:
-        raise KeyError(f"unknown loss {name!r}; choose one of: {', '.join(LOSSES)}") from None
+        raise UnknownNameError(
+            f"unknown loss {name!r}; choose one of: {', '.join(LOSSES)}"
+        ) from None

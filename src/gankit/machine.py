@@ -9,10 +9,12 @@ from pathlib import Path
 
 import torch
 
+from gankit.errors import GankitError
+
 CPUINFO = Path("/proc/cpuinfo")
 
 
-class DeviceError(RuntimeError):
+class DeviceError(GankitError, RuntimeError):
     """A device was asked for that this machine's PyTorch cannot use; the message says which
     to use instead."""
 

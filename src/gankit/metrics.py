@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gankit.errors import InputError
 from gankit.evaluation.classifier import (
     FEATURE_DIM,
     EvaluatorCNN,
@@ -63,7 +64,7 @@ def score(
     x = as_images(images)
     requested = None if labels is None else torch.as_tensor(labels, dtype=torch.long)
     if requested is not None and requested.shape != (len(x),):
-        raise ValueError(f"labels must hold one class per image ({len(x)}), got {len(requested)}")
+        raise InputError(f"labels must hold one class per image ({len(x)}), got {len(requested)}")
     return evaluate_images(
         x,
         dataset,

@@ -22,6 +22,7 @@ import torch
 
 import gankit
 from gankit.config import Config, ConfigError, flatten, is_config_file, load_config
+from gankit.errors import GankitError
 from gankit.fileio import atomic_write_text
 from gankit.machine import machine_facts
 from gankit.rundir import PROVENANCE
@@ -32,7 +33,7 @@ MAX_CHANGED = 20  # changed files listed by name; the count is always recorded
 GIT_TIMEOUT_S = 10
 
 
-class ProvenanceError(RuntimeError):
+class ProvenanceError(GankitError, RuntimeError):
     """A run's provenance.json cannot be read, so a segment cannot be added to it."""
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from gankit.config import load_config
+from gankit.errors import InputError
 from gankit.machine import describe_machine
 from gankit.paper_report import build_paper_report, rebuild_report
 from gankit.papers import PAPERS
@@ -23,7 +24,7 @@ from gankit.sweep.summary import write_summary
 def scaled_overrides(preset: str, scale: float) -> list[str]:
     """Shorten (or lengthen) a preset by `scale`, keeping its logging cadence proportional."""
     if scale <= 0:
-        raise ValueError(f"--scale must be positive, got {scale}")
+        raise InputError(f"--scale must be positive, got {scale}")
     base = load_config(preset)
 
     def scaled(n: int) -> int:
@@ -49,7 +50,7 @@ def paper_trials(
     `settings_from` (a study's OUT or its collected folder), each trial takes the settings its
     run there trained with (sweep.recorded), but for the keys `extra_overrides` set."""
     if paper_key not in PAPERS:
-        raise ValueError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
+        raise InputError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
     spec = SweepSpec(presets=list(PAPERS[paper_key].presets), seeds=seeds)
     trials = plan_trials(spec, extra_overrides, per_preset=lambda p: scaled_overrides(p, scale))
     if settings_from is None:

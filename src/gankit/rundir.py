@@ -27,6 +27,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from gankit.errors import InputError
+
 CONFIG = "config.yaml"
 CHECKPOINTS = "checkpoints"
 LAST_CHECKPOINT = "last.pt"
@@ -57,7 +59,7 @@ def step_file(step: int, suffix: str) -> str:
 
 def checkpoint_step(which: str) -> int:
     if not which.isdigit():
-        raise ValueError(
+        raise InputError(
             f"checkpoint {which!r}: give {LAST}, {BEST} or a milestone's step (e.g. 10000)"
         )
     return int(which)

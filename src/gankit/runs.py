@@ -13,6 +13,7 @@ from torch import nn
 from gankit.config import Config, _format_errors
 from gankit.data import dataset_info
 from gankit.data.stacked import DATASETS as STACKED_DATASETS
+from gankit.errors import InputError
 from gankit.evaluation.evaluate import (
     DEFAULT_N,
     check_feature_space,
@@ -63,7 +64,7 @@ class TrainedRun:
         the same seed gives the same images; a conditional model draws every class equally
         often unless `labels` are given."""
         if labels is not None and not self.conditional:
-            raise ValueError(f"{self.run_dir} is an unconditional model; it takes no labels")
+            raise InputError(f"{self.run_dir} is an unconditional model; it takes no labels")
         if labels is not None:
             check_labels(labels, n, self.num_classes)
         return generate(self.generator, n, seed=seed, labels=labels, batch_size=batch_size)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from gankit.errors import InputError
+
 GRID_SEED = 1234  # the fixed-noise grid of every run, so grids compare across runs
 EVAL_SEED = 0  # scoring: periodic evaluation, `gankit eval`, bench
 BATCH = 500
@@ -35,7 +37,7 @@ def latent(
         return torch.randn(n, z_dim, device=device, generator=rng)
     if dist == "uniform":
         return torch.rand(n, z_dim, device=device, generator=rng).mul_(2).sub_(1)
-    raise ValueError(f"unknown noise distribution {dist!r}; choose one of: normal, uniform")
+    raise InputError(f"unknown noise distribution {dist!r}; choose one of: normal, uniform")
 
 
 def draw_noise(n: int, z_dim: int, seed: int, dist: str = "normal") -> torch.Tensor:
@@ -52,14 +54,14 @@ def check_labels(labels: torch.Tensor, n: int, num_classes: int) -> None:
     if labels.shape != (n,) or (
         n and not 0 <= int(labels.min()) <= int(labels.max()) < num_classes
     ):
-        raise ValueError(f"labels must be {n} class indices in 0..{num_classes - 1}")
+        raise InputError(f"labels must be {n} class indices in 0..{num_classes - 1}")
 
 
 def _labels_for(generator: nn.Module, n: int, labels: torch.Tensor | None) -> torch.Tensor | None:
     classes = getattr(generator, "num_classes", 0)
     if not classes:
         if labels is not None:
-            raise ValueError("this generator is unconditional; it takes no labels")
+            raise InputError("this generator is unconditional; it takes no labels")
         return None
     labels = cycle_labels(n, classes) if labels is None else labels.long().cpu()
     check_labels(labels, n, classes)

@@ -19,6 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from gankit.config import Config, OptimizerConfig, TrainConfig
+from gankit.errors import InputError
 from gankit.training.build import build_discriminator, build_generator
 from gankit.training.optim import build_decay
 
@@ -60,7 +61,7 @@ def unsupported(config: Config) -> str | None:
 def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
     reason = unsupported(config)
     if reason is not None:
-        raise ValueError(f"preset {config.name!r} cannot be benched: the reference loop {reason}")
+        raise InputError(f"preset {config.name!r} cannot be benched: the reference loop {reason}")
     torch.manual_seed(config.train.seed)
     G = build_generator(config).to(device)
     D = build_discriminator(config).to(device)

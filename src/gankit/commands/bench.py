@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import (
     check_out,
     data_dir_option,
@@ -16,7 +15,8 @@ from gankit.commands.options import (
     force_option,
     set_option,
 )
-from gankit.config import DEFAULT_PRESET, ConfigError, load_config
+from gankit.config import DEFAULT_PRESET, load_config
+from gankit.errors import InputError
 from gankit.fileio import atomic_write_text
 
 DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
@@ -101,7 +101,6 @@ def bench(
     from gankit.bench.reference import unsupported
     from gankit.bench.report import document, finish, format_table
     from gankit.bench.throughput import measure_throughput
-    from gankit.data import DataError
     from gankit.machine import resolve_device
 
     if json_path is not None:  # refused before minutes of measuring, not after
@@ -110,39 +109,33 @@ def bench(
         throughput = not (quality or evaluation)
     names = [p.strip() for p in presets.split(",") if p.strip()]
     flags = [f"perf.device={device}", *overrides]
-    try:
-        configs = {name: load_config(name, flags) for name in names} if throughput else {}
-        quality_configs = (
-            [load_config(name, flags) for name in quality_presets] if quality or evaluation else []
-        )
-    except ConfigError as exc:
-        raise UserError(str(exc)) from exc
+    configs = {name: load_config(name, flags) for name in names} if throughput else {}
+    quality_configs = (
+        [load_config(name, flags) for name in quality_presets] if quality or evaluation else []
+    )
     # Refused before anything is measured, not after minutes of other presets.
     refused = [f"{name}: the reference loop {why}" for name, config in configs.items()
                if (why := unsupported(config)) is not None]  # fmt: skip
     if refused:
-        raise UserError(
+        raise InputError(
             "cannot bench " + "; ".join(refused) + ". Leave these presets out of --presets"
         )
     doc = document(str(resolve_device(device)))
-    try:
-        for name, config in configs.items():
-            click.echo(f"measuring {name} ...", err=True)
-            doc["presets"][name] = measure_throughput(config, iterations, repeats, warmup, data_dir)
-        if quality:
-            doc["time_to_quality"] = []
-            for config in quality_configs:
-                click.echo(f"training {config.name} to its quality targets ...", err=True)
-                doc["time_to_quality"].append(
-                    time_to_quality(
-                        config, target_is, eval_every, eval_samples, data_dir, fid_multiples
-                    )
+    for name, config in configs.items():
+        click.echo(f"measuring {name} ...", err=True)
+        doc["presets"][name] = measure_throughput(config, iterations, repeats, warmup, data_dir)
+    if quality:
+        doc["time_to_quality"] = []
+        for config in quality_configs:
+            click.echo(f"training {config.name} to its quality targets ...", err=True)
+            doc["time_to_quality"].append(
+                time_to_quality(
+                    config, target_is, eval_every, eval_samples, data_dir, fid_multiples
                 )
-        if evaluation:
-            click.echo(f"timing the metric suite on {eval_samples} samples ...", err=True)
-            doc["eval"] = eval_throughput(quality_configs[0], eval_samples)
-    except (DataError, ValueError) as exc:
-        raise UserError(str(exc)) from exc
+            )
+    if evaluation:
+        click.echo(f"timing the metric suite on {eval_samples} samples ...", err=True)
+        doc["eval"] = eval_throughput(quality_configs[0], eval_samples)
     finish(doc)
     click.echo(format_table(doc))
     if json_path is not None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import data_dir_option
 from gankit.data import stacked
 from gankit.data.download import check_file, download_dataset
@@ -22,6 +21,7 @@ from gankit.data.folder import (
 )
 from gankit.data.locate import find_file, search_dirs
 from gankit.data.registry import DATASETS, DatasetSpec
+from gankit.errors import UnknownNameError
 
 _DATASET = click.argument("dataset", required=False, metavar="[DATASET]")
 _BUILT_IN = click.argument(
@@ -42,7 +42,7 @@ def _chosen(dataset: str | None) -> tuple[list[DatasetSpec], list[str]]:
         return _specs(dataset), []
     if dataset in imported:
         return [], [dataset]
-    raise click.UsageError(
+    raise UnknownNameError(
         f"unknown dataset {dataset!r}; choose one of {', '.join([*sorted(DATASETS), *imported])}"
         f" ({' and '.join(stacked.DATASETS)} are built from mnist's files)"
     )
@@ -137,7 +137,7 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
                      "--replace`")  # fmt: skip
     if fixes:
         count = len(failed) + len(failed_imports)
-        raise UserError(f"{count} file(s) failed. Fix: " + "; ".join(fixes) + ".")
+        raise DataError(f"{count} file(s) failed. Fix: " + "; ".join(fixes) + ".")
 
 
 @data.command(
@@ -155,11 +155,7 @@ def verify(dataset: str | None, data_dir: Path | None) -> None:
 def download(dataset: str | None, dest: Path | None) -> None:
     for spec in _specs(dataset):
         folder = None if dest is None else dest / spec.name
-        try:
-            paths = download_dataset(spec.name, folder)
-        except DataError as exc:
-            raise UserError(str(exc)) from exc
-        for path in paths:
+        for path in download_dataset(spec.name, folder):
             click.echo(f"OK    {_shown(path)}")
 
 

@@ -1,58 +1,35 @@
-"""One error path for every command: an error whose message names the problem and the fix is
-printed as `error: ...` and ends the command with exit code 2, without a traceback."""
+"""One error path for every command: a GankitError, whose message names the problem and the
+fix, is printed as `error: ...` and ends the command with exit code 2, without a traceback."""
 
 from __future__ import annotations
 
 import logging
-import sys
 from typing import IO, Any
 
 import click
 
+from gankit.errors import GankitError
 
-class UserError(click.ClickException):
+
+class ErrorMessage(click.ClickException):
+    """How click prints a GankitError: `error: ...`, exit code 2."""
+
     exit_code = 2
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True, file=file)
 
 
-# The package's error types that mean bad input or an unusable file, folder or run.
-USER_ERRORS = {
-    "gankit.config": "ConfigError",
-    "gankit.data.errors": "DataError",
-    "gankit.training.checkpoint": "CheckpointError",
-    "gankit.evaluation.classifier": "ClassifierError",
-    "gankit.evaluation.features": "FeatureExtractorError",
-    "gankit.fileio": "WriteError",
-    "gankit.locks": "RunDirBusy",
-    "gankit.machine": "DeviceError",
-    "gankit.training.trainer": "TrainingDiverged",
-    "gankit.report.collect": "CollectError",
-    "gankit.provenance": "ProvenanceError",
-}
-
-
-def user_error_types() -> tuple[type[Exception], ...]:
-    """The user error types loaded so far: an error can only come from a module that was
-    imported, so handling one never loads the training stack."""
-    return tuple(
-        getattr(sys.modules[module], name)
-        for module, name in USER_ERRORS.items()
-        if module in sys.modules
-    )
-
-
 class ReportingGroup(click.Group):
-    """A command group that turns the package's user errors into UserError."""
+    """A command group that shows a GankitError raised anywhere under it (in a command, a
+    subcommand, or the library code they call) as its message alone. Any other exception is a
+    bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except Exception as exc:
-            if isinstance(exc, click.ClickException) or not isinstance(exc, user_error_types()):
-                raise
-            raise UserError(str(exc)) from exc
+        except GankitError as exc:
+            raise ErrorMessage(str(exc)) from exc
 
 
 class _EchoHandler(logging.Handler):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import (
     check_out,
     checkpoint_option,
@@ -17,6 +14,7 @@ from gankit.commands.options import (
     force_option,
 )
 from gankit.data.folder import imported_names
+from gankit.errors import InputError
 from gankit.evaluation.classifier import CLASSIFIERS
 from gankit.evaluation.features import FEATURE_EXTRACTORS, OTHER_CLASSIFIER
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
@@ -80,7 +78,11 @@ def _parse_labels(text: str | None) -> list[int] | None:
     help="Dataset the --images imitate: mnist, fashion-mnist, or one imported with "
     "`gankit data import` (and given its classifier).",
 )
-@click.option("--target-labels", help="With --images: the classes they imitate, e.g. 6.")
+@click.option(
+    "--target-labels",
+    callback=lambda ctx, param, value: _parse_labels(value),
+    help="With --images: the classes they imitate, e.g. 6.",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -108,7 +110,7 @@ def eval_command(
     inception_weights: Path | None,
     images: Path | None,
     dataset: str | None,
-    target_labels: str | None,
+    target_labels: list[int] | None,
     out: Path | None,
     threads: int | None,
     real_split: str,
@@ -124,18 +126,18 @@ def eval_command(
     from gankit.runs import evaluate_run
 
     if (run_dir is None) == (images is None):
-        raise click.UsageError("give either RUN_DIR or --images PATH --dataset NAME")
+        raise InputError("give either RUN_DIR or --images PATH --dataset NAME")
     if run_dir is not None and (dataset or target_labels or out):
-        raise click.UsageError("--dataset, --target-labels and --out go with --images only")
+        raise InputError("--dataset, --target-labels and --out go with --images only")
     if out is not None:
         check_out(out, force, ".json")
     if images is not None and checkpoint != "last":
-        raise click.UsageError("--checkpoint goes with RUN_DIR, not --images")
+        raise InputError("--checkpoint goes with RUN_DIR, not --images")
     if images is not None:
         choices = [*sorted(CLASSIFIERS), *imported_names()]
         if dataset not in choices:
             given = "--images needs --dataset" if dataset is None else f"--dataset {dataset!r}"
-            raise click.UsageError(
+            raise InputError(
                 f"{given}: choose one of {', '.join(choices)} (a folder of your own becomes "
                 "one with `gankit data import DIR --name NAME`)"
             )
@@ -148,34 +150,19 @@ def eval_command(
         "inception_weights": inception_weights,
         "real_split": real_split,
     }
-    with _user_errors():
-        check_feature_space(features, inception_weights)  # before any sampling or loading
-        if run_dir is not None:
-            metrics = evaluate_run(run_dir, n_samples, device, checkpoint=checkpoint, **options)
-            written = RunDir(run_dir).metrics_of(checkpoint)
-        else:
-            x = load_images(images)[:n_samples]
-            labels = _parse_labels(target_labels)
-            metrics = evaluate_images(x, dataset, target_labels=labels, device=device, **options)
-            written = out or (
-                images / METRICS if images.is_dir() else images.with_suffix(f".{METRICS}")
-            )
-            write_metrics(written, metrics)
+    check_feature_space(features, inception_weights)  # before any sampling or loading
+    if run_dir is not None:
+        metrics = evaluate_run(run_dir, n_samples, device, checkpoint=checkpoint, **options)
+        written = RunDir(run_dir).metrics_of(checkpoint)
+    else:
+        x = load_images(images)[:n_samples]
+        metrics = evaluate_images(x, dataset, target_labels=target_labels, device=device, **options)
+        written = out or (
+            images / METRICS if images.is_dir() else images.with_suffix(f".{METRICS}")
+        )
+        write_metrics(written, metrics)
     click.echo(format_table(metrics))
     click.echo(f"wrote {written} ({metrics['eval_seconds']:.1f} s)")
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Errors whose message already names the problem and the fix print without a traceback."""
-    from gankit.data import DataError
-    from gankit.evaluation.classifier import ClassifierError
-    from gankit.evaluation.features import FeatureExtractorError
-
-    try:
-        yield
-    except (ClassifierError, FeatureExtractorError, DataError, ValueError) as err:
-        raise UserError(str(err)) from err
 
 
 @click.group()
@@ -212,10 +199,7 @@ def classifier_train(
     from gankit.evaluation.train_classifier import train_classifier
     from gankit.evaluation.trust import MIN_ACCURACY
 
-    try:
-        recipe = classifier_recipe(dataset)
-    except KeyError as exc:
-        raise UserError(exc.args[0]) from exc
+    recipe = classifier_recipe(dataset)
     imported = dataset not in CLASSIFIERS
     if out is not None:
         check_out(out, force, ".safetensors")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import (
     check_out,
     checkpoint_option,
@@ -15,6 +14,7 @@ from gankit.commands.options import (
     device_option,
     force_option,
 )
+from gankit.errors import InputError
 
 if TYPE_CHECKING:
     import torch
@@ -94,24 +94,24 @@ def sample(
 
     for name, value in (("--n", n), ("--steps", steps), ("--k", k)):
         if value <= 0:
-            raise UserError(f"{name} must be positive, got {value}")
+            raise InputError(f"{name} must be positive, got {value}")
     if interpolate and nearest:
-        raise UserError("--interpolate and --nearest make different pictures; choose one")
+        raise InputError("--interpolate and --nearest make different pictures; choose one")
     if (interpolate or nearest) and fmt != "grid":
-        raise UserError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
+        raise InputError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
     check_out(out, force, OUT_SUFFIX[fmt])
     exported = (run_dir / CONFIG).is_file() and not RunDir(run_dir).checkpoints.is_dir()
     if exported and checkpoint != "last":
-        raise UserError(f"{run_dir} is an exported generator: it has one state, no --checkpoint")
+        raise InputError(f"{run_dir} is an exported generator: it has one state, no --checkpoint")
     run = load_generator(run_dir, device) if exported else load_run(run_dir, device, checkpoint)
     labels = None
     if label is not None:
         if not run.conditional:
-            raise UserError(
+            raise InputError(
                 f"{run_dir} is unconditional: --label needs a conditional run (cgan presets)"
             )
         if not 0 <= label < run.num_classes:
-            raise UserError(f"--label must be in 0..{run.num_classes - 1}, got {label}")
+            raise InputError(f"--label must be in 0..{run.num_classes - 1}, got {label}")
         labels = torch.full((n,), label, dtype=torch.long)
     elif run.conditional and not (interpolate or nearest):
         nrow = nrow or run.num_classes  # one class per column
@@ -166,7 +166,7 @@ def _write_files(
     if fmt == "npz":
         return write_npz(out, batches, labels)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError(f"{out} exists and is not an empty folder; choose a new --out")
+        raise InputError(f"{out} exists and is not an empty folder; choose a new --out")
     return write_png_dir(out, batches, labels)
 
 

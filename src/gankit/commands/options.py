@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
+from gankit.errors import InputError
 from gankit.rundir import CHECKPOINTS, RunDir
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -135,9 +135,9 @@ def check_out(out: Path, force: bool, suffix: str | None, option: str = "--out")
     writes (a grid over a checkpoint or a config). --force lets those through; a folder where
     a file goes, or a file where a folder goes, is refused always."""
     if suffix is None and out.exists() and not out.is_dir():
-        raise UserError(f"{option} {out} is a file; {option} names a folder to write into")
+        raise InputError(f"{option} {out} is a file; {option} names a folder to write into")
     if suffix is not None and out.is_dir():
-        raise UserError(
+        raise InputError(
             f"{option} {out} is a folder; {option} names the {suffix} file to write, e.g. "
             f"{out / ('samples' + suffix)}"
         )
@@ -145,17 +145,17 @@ def check_out(out: Path, force: bool, suffix: str | None, option: str = "--out")
         return
     checkpoints = _checkpoints_above(out)
     if checkpoints is not None:
-        raise UserError(
+        raise InputError(
             f"{option} {out} is in {checkpoints}, the checkpoints a run resumes and samples "
             f"from; write somewhere else, or add --force to write there anyway"
         )
     if suffix is None and RunDir(out).checkpoints.is_dir():
-        raise UserError(
+        raise InputError(
             f"{option} {out} is a run's folder, whose own files (config.yaml, report.md) this "
             "would replace; write somewhere else, or add --force to write there anyway"
         )
     if suffix is not None and out.is_file() and out.suffix.lower() != suffix:
-        raise UserError(
+        raise InputError(
             f"{option} {out} exists and is not a {suffix} file; writing would replace it. "
             f"Choose another {option}, or add --force to replace it"
         )

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import (
     check_out,
     data_dir_option,
@@ -18,6 +17,7 @@ from gankit.commands.options import (
     set_option,
 )
 from gankit.commands.train import print_config_option
+from gankit.errors import InputError
 from gankit.papers import PAPERS
 
 
@@ -107,6 +107,6 @@ def compare(run_dirs: tuple[Path, ...], out: Path, title: str, force: bool) -> N
     check_out(out, force, None)
     try:
         md, page = write_document(build_comparison(list(run_dirs), out, title), out)
-    except FileNotFoundError as exc:
-        raise UserError(str(exc)) from exc
+    except FileNotFoundError as exc:  # build_comparison's word for a folder that is not a run
+        raise InputError(str(exc)) from exc
     click.echo(f"report: {md}\n        {page}")

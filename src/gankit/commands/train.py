@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from gankit.commands.errors import UserError
 from gankit.commands.options import (
     QUIET,
     data_dir_option,
@@ -17,13 +16,13 @@ from gankit.commands.options import (
 )
 from gankit.config import (
     DEFAULT_PRESET,
-    ConfigError,
     config_label,
     dump_config,
     load_config,
     preset_names,
     read_preset,
 )
+from gankit.errors import InputError
 
 print_config_option = click.option(
     "--print-config",
@@ -66,12 +65,9 @@ def train(
     """Train PRESET (default: the fast CPU preset) or a config file of one's own (a YAML file
     that may name a `base:` preset and list what differs); resumes when --out holds a
     checkpoint."""
-    from gankit.data import DataError
     from gankit.machine import resolve_device
     from gankit.provenance import Origin, source_of
     from gankit.training import distributed
-    from gankit.training.checkpoint import CheckpointError
-    from gankit.training.trainer import TrainingDiverged
     from gankit.workflow import run_experiment
 
     world = distributed.world_from_env()  # torchrun's ranks, if it started this process
@@ -79,11 +75,8 @@ def train(
     flags += [f"train.seed={seed}"] if seed is not None else []
     flags += [f"perf.device={device}"] if device is not None else []
     flags += [f"world_size={world.size}"] if world else []
-    try:
-        config = load_config(preset, [*flags, *overrides])
-        distributed.check_config(config, world)
-    except ConfigError as exc:
-        raise UserError(str(exc)) from exc
+    config = load_config(preset, [*flags, *overrides])
+    distributed.check_config(config, world)
     if print_config:
         click.echo(dump_config(config), nl=False)
         return
@@ -104,8 +97,6 @@ def train(
             world=world,
             origin=Origin(source_of(preset), [*flags, *overrides]),
         )
-    except (DataError, CheckpointError, TrainingDiverged) as exc:
-        raise UserError(str(exc)) from exc
     finally:
         if world is not None:
             distributed.shutdown()
@@ -156,7 +147,7 @@ def _print_outputs(out: Path) -> None:
 def presets(show: str | None, overrides: tuple[str, ...]) -> None:
     """List the presets, one line each."""
     if overrides and show is None:
-        raise click.UsageError("--set goes with --show NAME")
+        raise InputError("--set goes with --show NAME")
     if show is not None:
         click.echo(dump_config(load_config(show, overrides)), nl=False)
         return

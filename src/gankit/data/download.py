@@ -36,6 +36,7 @@ from gankit.data import idx
 from gankit.data.errors import DataError
 from gankit.data.locate import ENV_VAR, user_cache_dir
 from gankit.data.registry import DatasetSpec, get_spec
+from gankit.errors import InputError
 from gankit.fileio import temporary_file
 
 MIRRORS_ENV_VAR = "GANKIT_MIRRORS"
@@ -170,7 +171,7 @@ def download_file(
             f"{spec.name} has no file {filename!r}; its files are: {', '.join(spec.sha256)}"
         )
     if retries < 1:
-        raise ValueError(f"retries must be at least 1, got {retries}")
+        raise InputError(f"retries must be at least 1, got {retries}")
     dest = Path(dest_dir).expanduser() if dest_dir is not None else user_cache_dir() / spec.name
     dest.mkdir(parents=True, exist_ok=True)
     final = dest / f"{filename}.gz"

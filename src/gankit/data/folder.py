@@ -26,6 +26,7 @@ import numpy as np
 from gankit.data import idx
 from gankit.data.errors import DataError
 from gankit.data.locate import user_cache_dir
+from gankit.errors import InputError
 from gankit.fileio import atomic_write_bytes, atomic_write_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -272,7 +273,7 @@ def folder_arrays(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Verified uint8 images (N, 28, 28) and labels (N,) of an imported dataset's split."""
     manifest = require_manifest(name)
     if split not in FILES:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(FILES)}")
+        raise InputError(f"unknown split {split!r}; choose one of: {', '.join(FILES)}")
     arrays = []
     for filename in FILES[split]:
         path = dataset_dir(name) / filename

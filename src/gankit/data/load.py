@@ -14,6 +14,7 @@ from gankit.data.catalog import dataset_info
 from gankit.data.errors import DataError
 from gankit.data.locate import find_files, search_dirs
 from gankit.data.registry import DATASETS, DatasetSpec, get_spec
+from gankit.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def load_arrays(
         return _built_arrays(name, split, data_dir, download)
     spec = get_spec(name)
     if split not in spec.files:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
+        raise InputError(f"unknown split {split!r}; choose one of: {', '.join(spec.files)}")
     names = spec.files[split]
     x, y = (read_first_good(spec, f, data_dir, download) for f in names)
     if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
@@ -154,7 +155,7 @@ def load_tensors(
         keep = keep[np.isin(targets, labels)]
     if limit is not None:
         if limit <= 0:
-            raise ValueError(f"limit must be positive, got {limit}")
+            raise InputError(f"limit must be positive, got {limit}")
         keep = keep[:limit]
     return to_unit_range(images[keep]), torch.as_tensor(targets[keep].astype(np.int64))
 
@@ -176,7 +177,7 @@ def _stacked_arrays(
     the verified MNIST digits."""
     splits = stacked.SPLITS[name]
     if split not in splits:
-        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(splits)}")
+        raise InputError(f"unknown split {split!r}; choose one of: {', '.join(splits)}")
     spec = splits[split]
     parts = [load_arrays("mnist", part, data_dir, download) for part in spec.pool]
     if len(parts) == 1:

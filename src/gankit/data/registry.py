@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gankit.errors import UnknownNameError
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -74,6 +76,6 @@ def get_spec(name: str) -> DatasetSpec:
     try:
         return DATASETS[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown dataset {name!r}; choose one of: {', '.join(sorted(DATASETS))}"
         ) from None

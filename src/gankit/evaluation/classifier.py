@@ -14,13 +14,14 @@ from safetensors.torch import load_file, safe_open
 from torch import nn
 
 from gankit.data import folder
+from gankit.errors import GankitError, InputError, UnknownNameError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 ARCH = "gankit-cnn-v1"
 FEATURE_DIM = 128
 
 
-class ClassifierError(RuntimeError):
+class ClassifierError(GankitError, RuntimeError):
     """Classifier weights are missing, altered or foreign; the message names the fix."""
 
 
@@ -53,7 +54,7 @@ class EvaluatorCNN(nn.Module):
     def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Penultimate features (N, 128), the space of FID/KID/PRDC, and class logits."""
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images of shape (N, 1, 28, 28), got {tuple(x.shape)}")
+            raise InputError(f"expected images of shape (N, 1, 28, 28), got {tuple(x.shape)}")
         features = self.trunk(x)
         return features, self.head(self.dropout(features))
 
@@ -106,12 +107,13 @@ IMPORTED_SEED, IMPORTED_EPOCHS = 0, 8
 
 def classifier_recipe(dataset: str) -> ClassifierSpec:
     """How `gankit classifier train DATASET` trains; for an imported folder the checksum is
-    not known before training (empty). An unknown dataset is a KeyError naming the choices."""
+    not known before training (empty). An unknown dataset is an UnknownNameError naming the
+    choices."""
     if dataset in CLASSIFIERS:
         return CLASSIFIERS[dataset]
     manifest = folder.read_manifest(dataset)
     if manifest is None:
-        raise KeyError(
+        raise UnknownNameError(
             f"no evaluator classifier for dataset {dataset!r}: the bundled ones are "
             f"{', '.join(sorted(CLASSIFIERS))}, or import a folder with `gankit data import DIR "
             f"--name {dataset}` (stacked-mnist is scored with the mnist one, per channel)"

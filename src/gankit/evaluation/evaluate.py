@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from gankit.data.load import as_8_bit
+from gankit.errors import InputError, InputTypeError, UnknownNameError
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import get_classifier_spec
@@ -51,14 +52,16 @@ MIN_PER_CLASS = 10  # fewer samples of a class: its per-class numbers are left o
 
 def check_images(images: torch.Tensor) -> None:
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        raise TypeError("images must be a float tensor in [-1, 1]; convert uint8 with x/127.5 - 1")
+        raise InputTypeError(
+            "images must be a float tensor in [-1, 1]; convert uint8 with x/127.5 - 1"
+        )
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
-        raise ValueError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
+        raise InputError(f"images must have shape (N, 1, 28, 28), got {tuple(images.shape)}")
     if len(images) < MIN_SAMPLES:
-        raise ValueError(f"need at least {MIN_SAMPLES} images to evaluate, got {len(images)}")
+        raise InputError(f"need at least {MIN_SAMPLES} images to evaluate, got {len(images)}")
     lo, hi = images.min().item(), images.max().item()
     if lo < -1.01 or hi > 1.01:
-        raise ValueError(
+        raise InputError(
             f"images span [{lo:.3g}, {hi:.3g}]; expected [-1, 1] (a tanh generator's range)"
         )
 
@@ -71,13 +74,13 @@ def check_feature_space(features: str, inception_weights: str | Path | None = No
     if other is not None:
         try:
             get_classifier_spec(other)
-        except KeyError as exc:
-            raise ValueError(f"--features {features}: {exc.args[0]}") from None
+        except UnknownNameError as exc:
+            raise InputError(f"--features {features}: {exc.args[0]}") from None
         return
     if features != INCEPTION:
         return
     if inception_weights is not None:
-        raise ValueError(
+        raise InputError(
             "--inception-weights goes with --features inception-v3; --features inception uses "
             "the network of the inception extra and checks it itself"
         )

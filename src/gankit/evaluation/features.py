@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from gankit.errors import GankitError, InputError, UnknownNameError
 from gankit.evaluation.classifier import (
     classify,
     file_sha256,
@@ -32,7 +33,7 @@ INCEPTION_ENV = "GANKIT_INCEPTION_WEIGHTS"
 OTHER_CLASSIFIER = "classifier:"  # + the name of the dataset whose classifier it is
 
 
-class FeatureExtractorError(RuntimeError):
+class FeatureExtractorError(GankitError, RuntimeError):
     """A feature extractor cannot be built; the message says what to install or download."""
 
 
@@ -53,7 +54,7 @@ def other_classifier(features: str) -> str | None:
         return None
     name = features.removeprefix(OTHER_CLASSIFIER)
     if not name:
-        raise ValueError(
+        raise InputError(
             f"{features!r}: name the dataset whose classifier to use, e.g. classifier:mnist"
         )
     return name
@@ -63,7 +64,7 @@ def classifier_extractor(
     dataset: str, device: str = "cpu", weights: str | Path | None = None, name: str = "classifier"
 ) -> FeatureExtractor:
     if weights is not None:
-        raise ValueError("the classifier's weights are bundled; a weights path is for inception-v3")
+        raise InputError("the classifier's weights are bundled; a weights path is for inception-v3")
     model = load_classifier(dataset, device)
     sha = get_classifier_spec(dataset).sha256
     return FeatureExtractor(name, sha, lambda images: classify(model, images))
@@ -134,7 +135,7 @@ def get_extractor(
     try:
         factory = FEATURE_EXTRACTORS[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownNameError(
             f"unknown feature extractor {name!r}; choose one of: {', '.join(FEATURE_EXTRACTORS)}"
         ) from None
     return factory(dataset, device, inception_weights)

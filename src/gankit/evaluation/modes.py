@@ -14,6 +14,7 @@ import torch
 from gankit.data import load_arrays, to_unit_range
 from gankit.data.load import as_8_bit
 from gankit.data.stacked import CHANNELS, MODES, NAME
+from gankit.errors import InputError
 from gankit.evaluation.cache import cached_json
 from gankit.evaluation.classifier import classify, get_classifier_spec, load_classifier
 
@@ -25,7 +26,7 @@ _PLACE = torch.tensor([100, 10, 1])
 def channel_digits(images: torch.Tensor, device: str = "cpu") -> torch.Tensor:
     """(N, 3, 28, 28) in [-1, 1] -> (N, 3) digits, the MNIST classifier's call per channel."""
     if images.dim() != 4 or tuple(images.shape[1:]) != (CHANNELS, 28, 28):
-        raise ValueError(f"expected Stacked MNIST images (N, 3, 28, 28), got {tuple(images.shape)}")
+        raise InputError(f"expected Stacked MNIST images (N, 3, 28, 28), got {tuple(images.shape)}")
     _, probs = classify(load_classifier("mnist", device), images.reshape(-1, 1, 28, 28))
     return probs.argmax(1).view(-1, CHANNELS)
 
@@ -61,7 +62,7 @@ def real_reference(n: int, device: str = "cpu", dataset: str = NAME) -> dict[str
     def compute() -> dict[str, Any]:
         images, _ = load_arrays(dataset, "train")
         if n > len(images):
-            raise ValueError(f"at most {len(images)} real {dataset} images, asked for {n}")
+            raise InputError(f"at most {len(images)} real {dataset} images, asked for {n}")
         return mode_metrics(modes_of(channel_digits(to_unit_range(images[:n]), device)))
 
     sha = get_classifier_spec("mnist").sha256
@@ -75,7 +76,7 @@ def evaluate_stacked(
     images of `dataset` beside it."""
     start = time.perf_counter()
     if not images.is_floating_point() or not -1.01 <= images.min() <= images.max() <= 1.01:
-        raise ValueError("images must be a float tensor in [-1, 1]")
+        raise InputError("images must be a float tensor in [-1, 1]")
     # rounded to 8 bits as a saved PNG is, like every other evaluation (evaluate.py)
     out = mode_metrics(modes_of(channel_digits(as_8_bit(images), device)))
     out["eval_seconds"] = time.perf_counter() - start

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from gankit.data import dataset_info, load_tensors
+from gankit.errors import InputError
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_json, cached_tensors, memo
 from gankit.evaluation.classifier import (
@@ -40,7 +41,7 @@ SPLITS = ("train", "test")
 def held_out_split(real_split: str) -> str:
     """The split whose images score the real-data reference row: the one not compared with."""
     if real_split not in SPLITS:
-        raise ValueError(f"unknown real split {real_split!r}; choose train or test")
+        raise InputError(f"unknown real split {real_split!r}; choose train or test")
     return "test" if real_split == "train" else "train"
 
 

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.errors import InputError
 from gankit.models.registry import ImageShape
 from gankit.models.shapes import check_shape
 
@@ -15,12 +16,12 @@ from gankit.models.shapes import check_shape
 def check_labels(labels: torch.Tensor | None, batch: int, num_classes: int, what: str) -> None:
     if num_classes == 0:
         if labels is not None:
-            raise ValueError(f"{what} is unconditional; it takes no labels")
+            raise InputError(f"{what} is unconditional; it takes no labels")
         return
     if labels is None:
-        raise ValueError(f"{what} is conditional on {num_classes} classes; pass labels")
+        raise InputError(f"{what} is conditional on {num_classes} classes; pass labels")
     if labels.shape != (batch,) or labels.dtype != torch.long:
-        raise ValueError(
+        raise InputError(
             f"{what}: labels must be int64 of shape ({batch},), got "
             f"{labels.dtype} {tuple(labels.shape)}"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.errors import InputError
 from gankit.models.base import Discriminator, Generator
 from gankit.models.layers import init_dcgan_weights, keras_batchnorm1d, keras_batchnorm2d
 from gankit.models.projection import ProjectionHead
@@ -134,7 +135,7 @@ def _norm2d(kind: str, channels: int, size: int) -> nn.Module:
         return nn.LayerNorm([channels, size, size])
     if kind == "none":
         return nn.Identity()
-    raise ValueError(f"unknown norm {kind!r}; choose one of: batch, layer, none")
+    raise InputError(f"unknown norm {kind!r}; choose one of: batch, layer, none")
 
 
 class RadfordDiscriminator(Discriminator):

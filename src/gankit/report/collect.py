@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from gankit.config import load_config_file
+from gankit.errors import GankitError
 from gankit.fileio import WriteError, temporary_folder
 from gankit.report.figure_steps import figure_grids
 from gankit.rundir import CONFIG, METRICS, RunDir
@@ -28,7 +29,7 @@ MAX_LOSSES_BYTES = 100_000
 COLLECTED = "collected.json"
 
 
-class CollectError(ValueError):
+class CollectError(GankitError, ValueError):
     """A run that cannot be collected, or a folder with nothing to report."""
 
 

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from gankit.config import Config
 from gankit.data import dataset_info
+from gankit.errors import GankitError
 from gankit.figures.curves import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from gankit.training.trainer import Trainer
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(GankitError, RuntimeError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
 

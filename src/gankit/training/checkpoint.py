@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from gankit.errors import GankitError
 from gankit.fileio import atomic_write_bytes
 
 FORMAT = "gankit-checkpoint"
@@ -15,7 +16,7 @@ VERSION = 1
 REQUIRED_KEYS = ("format", "version", "step", "config", "fingerprint", "generator")
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(GankitError, RuntimeError):
     """A checkpoint cannot be used; the message names the file and what to do."""
 
 

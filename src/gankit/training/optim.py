@@ -9,6 +9,7 @@ import torch
 from torch.optim.lr_scheduler import LambdaLR
 
 from gankit.config import OptimizerConfig
+from gankit.errors import InputError
 from gankit.fast.adam import FlatViewAdam
 from gankit.fast.torch_private import available
 
@@ -30,7 +31,7 @@ def build_optimizer(
     elif cfg.name == "sgd":
         opt = make(torch.optim.SGD, params, lr=cfg.lr, momentum=cfg.momentum)
     else:
-        raise ValueError(f"unknown optimizer {cfg.name!r}; choose one of: adam, rmsprop, sgd")
+        raise InputError(f"unknown optimizer {cfg.name!r}; choose one of: adam, rmsprop, sgd")
     opt.register_load_state_dict_post_hook(_match_parameter_layouts)
     return opt
 
