@@ -10,9 +10,9 @@ import torch
 class FlatViewAdam(torch.optim.Adam):
     """torch's Adam, with each channels-last tensor handed to the fused kernel as its flat memory.
 
-    The fused CPU kernel copies a tensor that is not contiguous to a contiguous one and back, so
-    on the NHWC weights of the fast path it ran 2.5 times slower (6.6 ms against 2.7 ms per step
-    of Liu 2021's discriminator, one thread). Adam is elementwise: viewing a parameter, its
+    The fused CPU kernel copies a tensor that is not contiguous to a contiguous one and back, on
+    every step, for each NHWC weight of the fast path (docs/results/performance.md measures what
+    that costs). Adam is elementwise: viewing a parameter, its
     gradient and its moments alike as one flat run of memory updates the same elements with the
     same arithmetic. State, state dicts and hyper-parameters stay torch's own.
     """

@@ -1,9 +1,10 @@
 """Dropout with the same distribution as `nn.Dropout`, drawn faster on the CPU.
 
-`nn.Dropout` draws its mask with `bernoulli_`, which on this CPU build costs about 9 ns per
-element: in Liu 2021's discriminator (dropout after each of its four conv blocks) it was a fifth
-of the whole training step. Comparing uniform draws with the keep probability gives a mask with
-the same Bernoulli(1 - p) law at a third of the cost. Only the random stream differs.
+`nn.Dropout` draws its mask with `bernoulli_`, whose CPU kernel is slow per element; in a
+discriminator with dropout after every block (Liu 2021's) it is a large share of the training
+step (docs/results/performance.md measures it). Comparing uniform draws with the keep
+probability gives a mask with the same Bernoulli(1 - p) law for less. Only the random stream
+differs.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from torch import nn
 
 from gankit.fast.swap import swap_layers
 
-# Output maps up to 2x2: where the measured GEMMs beat oneDNN (at 4x4 they tie).
+# Output maps up to 2x2 train as GEMMs: the sizes where they beat oneDNN's kernels
+# (docs/results/performance.md, per layer).
 SMALL_MAP = 4
 
 

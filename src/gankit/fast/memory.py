@@ -14,11 +14,10 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 def keep_freed_memory() -> bool:
     """Ask glibc's malloc to keep freed memory for reuse. By default it returns every block over
     its mmap threshold to the kernel on free, so each training step's large short-lived tensors
-    (weight casts, activations, patches) come back as fresh pages, one page fault per 4 KiB:
-    about 5,000 faults per liu2021-dcgan iteration, and 5 to 10% of its time on a 2-core CPU
-    (docs/results/performance.md). Blocks up to 32 MiB (glibc's limit) now come from the heap,
-    and up to 1 GiB of freed heap is kept. Returns False where the C library has no mallopt
-    (not glibc), which changes nothing."""
+    (weight casts, activations, patches) come back as fresh pages, one page fault per 4 KiB
+    (docs/results/performance.md counts them and their cost). Blocks up to 32 MiB (glibc's
+    limit) now come from the heap, and up to 1 GiB of freed heap is kept. Returns False where
+    the C library has no mallopt (not glibc), which changes nothing."""
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
     if libc is None or not hasattr(libc, "mallopt"):
