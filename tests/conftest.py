@@ -16,7 +16,7 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
 
 import ipaddress  # noqa: E402
 import socket  # noqa: E402
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +77,13 @@ def _no_internet() -> Iterator[None]:
         mp.setattr(socket.socket, "connect", connect)
         mp.setattr(socket, "getaddrinfo", getaddrinfo)
         yield
+
+
+@pytest.fixture
+def register_metric(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """register_metric(Metric(...)): a metric registered for one test only; the registry is as
+    it was after the test."""
+    from gankit.evaluation import registry
+
+    monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
+    return registry.register

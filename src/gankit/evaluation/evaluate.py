@@ -16,7 +16,7 @@ import torch
 
 from gankit.data.load import as_8_bit
 from gankit.evaluation import metrics as M
-from gankit.evaluation.cache import cached_json
+from gankit.evaluation.cache import cached_reference
 from gankit.evaluation.classifier import get_classifier_spec
 from gankit.evaluation.features import FeatureExtractor, get_extractor, other_classifier
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
@@ -221,10 +221,8 @@ def reference_metrics(
         return result
 
     kind = "-per-class" if per_class else ""
-    name = (
-        f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference{kind}-n{n}.json"
-    )
-    return cached_json(name, compute)
+    stem = f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference{kind}-n{n}"
+    return cached_reference(stem, compute)
 
 
 def evaluate_images(
