@@ -81,9 +81,18 @@ def _no_internet() -> Iterator[None]:
 
 @pytest.fixture
 def register_metric(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """register_metric(Metric(...)): a metric registered for one test only; the registry is as
-    it was after the test."""
-    from gankit.evaluation import registry
+    """register_metric(Metric(...), compute=None): a metric registered for one test only, with
+    `compute(generated, real)` as its feature-metric function; the registry and the functions
+    are as they were after the test."""
+    from gankit.evaluation import metrics, registry
 
     monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
-    return registry.register
+    monkeypatch.setattr(metrics, "FEATURE_METRICS", dict(metrics.FEATURE_METRICS))
+
+    def register(metric: registry.Metric, compute: Callable[..., float] | None = None) -> Any:
+        registry.register(metric)
+        if compute is not None:
+            metrics.feature_metric(metric.key)(compute)
+        return metric
+
+    return register

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from gankit.evaluation import cache
+from gankit.evaluation.metrics import feature_metric
 from gankit.evaluation.modes import mode_metrics
 from gankit.evaluation.registry import (
     Metric,
@@ -64,6 +65,16 @@ def test_a_declaration_gankit_cannot_use_is_refused(register_metric: Callable[..
     with pytest.raises(ValueError, match="periodic must be"):
         register_metric(Metric("odd", "odd", "{}", None, periodic="hourly"))  # type: ignore[arg-type]
     assert "odd" not in {m.key for m in registered()}
+
+
+def test_a_feature_metric_names_a_registered_metric_once(
+    register_metric: Callable[..., Any],
+) -> None:
+    with pytest.raises(KeyError, match="no metric 'unregistered' is registered"):
+        feature_metric("unregistered")
+    register_metric(Metric("spread", "spread", "{:.2f}", None), compute=lambda fake, real: 0.0)
+    with pytest.raises(ValueError, match="'spread' already has a function"):
+        feature_metric("spread")
 
 
 def test_each_metric_ranks_the_right_way() -> None:

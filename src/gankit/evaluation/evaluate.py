@@ -35,6 +35,7 @@ from gankit.evaluation.real import (
     real_side,
     subset_tag,
 )
+from gankit.evaluation.registry import metric
 from gankit.evaluation.trust import classifier_warning, size_warning
 from gankit.fileio import atomic_write_bytes
 from gankit.machine import resolve_device
@@ -98,8 +99,9 @@ def metric_suite(
     train_features: torch.Tensor | None = None,
     class_side: Callable[[int], RealSide] | None = None,
 ) -> dict[str, Any]:
-    """Every metric of one set of embedded images against the real side; memorisation is
-    always measured against `train_features` (default: the real side's). With `class_side`
+    """Every metric of one set of embedded images against the real side (those of
+    metrics.FEATURE_METRICS included); memorisation is always measured against
+    `train_features` (default: the real side's). With `class_side`
     (the real side of one class) and `requested_labels`, per-class quality too. An embedding
     without class probabilities (another dataset's classifier's features) gets the metrics of
     the features alone."""
@@ -122,6 +124,8 @@ def metric_suite(
     out["memorisation_nn_median"] = nn_median
     out["memorisation_test_nn_median"] = test_nn
     out["memorisation_ratio"] = nn_median / test_nn
+    for key, compute in M.FEATURE_METRICS.items():
+        out[key] = compute(emb.features, real.features)
     out["n_samples"] = len(emb.features)
     if class_side is not None and requested_labels is not None:
         out |= per_class_metrics(emb.features, requested_labels, class_side, real.class_counts)
@@ -349,7 +353,8 @@ def quick_metrics(
     target_labels: list[int] | None = None,
     device: str = "cpu",
 ) -> dict[str, float]:
-    """IS mean, FID (and the target share for subset runs): cheap enough to log in training."""
+    """IS mean, FID (and the target share for subset runs), and the feature metrics the
+    registry marks as the classifier's periodic ones: cheap enough to log in training."""
     check_images(images)
     extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
     features, probs = extractor(as_8_bit(images))
@@ -360,6 +365,9 @@ def quick_metrics(
     }
     if target_labels is not None:
         out["target_share"] = M.target_share(probs, target_labels)
+    for key, compute in M.FEATURE_METRICS.items():
+        if metric(key).periodic == "classifier":
+            out[key] = compute(features, real.features)
     return out
 
 

@@ -4,7 +4,8 @@ the periodic evaluation's columns, TensorBoard's scalars, the best-checkpoint ru
 of the cached real-data reference all read this module. It imports nothing beyond the standard
 library, so report code that only formats numbers loads no torch.
 
-Adding a metric: its function (evaluation/metrics.py, called from `metric_suite`) and its
+Adding a metric: its function (evaluation/metrics.py, marked `@feature_metric(key)` when it
+compares the generated and the real features, else called from `metric_suite`) and its
 `register(Metric(...))` below."""
 
 from __future__ import annotations
