@@ -16,7 +16,7 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
 
 import ipaddress  # noqa: E402
 import socket  # noqa: E402
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +77,22 @@ def _no_internet() -> Iterator[None]:
         mp.setattr(socket.socket, "connect", connect)
         mp.setattr(socket, "getaddrinfo", getaddrinfo)
         yield
+
+
+@pytest.fixture
+def register_metric(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """register_metric(Metric(...), compute=None): a metric registered for one test only, with
+    `compute(generated, real)` as its feature-metric function; the registry and the functions
+    are as they were after the test."""
+    from gankit.evaluation import metrics, registry
+
+    monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
+    monkeypatch.setattr(metrics, "FEATURE_METRICS", dict(metrics.FEATURE_METRICS))
+
+    def register(metric: registry.Metric, compute: Callable[..., float] | None = None) -> Any:
+        registry.register(metric)
+        if compute is not None:
+            metrics.feature_metric(metric.key)(compute)
+        return metric
+
+    return register

@@ -4,7 +4,9 @@ copies of the training set, one-class sets, subsets, conditional labels and the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from gankit.evaluation import cache, real
 from gankit.evaluation import evaluate as E
 from gankit.evaluation import features as F
 from gankit.evaluation.images import load_images
+from gankit.evaluation.registry import Metric
 
 SUITE_KEYS = {
     "is_mean", "is_std", "is_h_y", "is_h_y_given_x", "fid", "kid", "kid_std", "precision",
@@ -111,6 +114,21 @@ def test_quick_metrics_agree_with_the_full_suite(
     assert quick["fid"] == pytest.approx(real_result["fid"], rel=1e-6)
     sixes = E.quick_metrics(test_images[0], "mnist", target_labels=[6])
     assert sixes["target_share"] == pytest.approx(0.1, abs=0.03)
+
+
+def test_a_feature_metric_is_computed_for_samples_reference_and_training(
+    test_images: tuple[torch.Tensor, torch.Tensor], register_metric: Callable[..., Any]
+) -> None:
+    """A function marked @feature_metric is given (generated features, real features): here it
+    returns their row counts' ratio, which says which set went where."""
+    ratio = Metric("rows_ratio", "rows ratio", "{:.4f}", None, periodic="classifier")
+    register_metric(ratio, compute=lambda fake, real: len(fake) / len(real))
+    images = test_images[0][:500]
+    result = E.evaluate_images(images, "mnist")
+    assert result["rows_ratio"] == 500 / 60_000  # against the 60,000 training images
+    # 500 test images scored as samples: the reference is computed anew, under a new name
+    assert result["reference"]["rows_ratio"] == 500 / 60_000
+    assert E.quick_metrics(images, "mnist")["rows_ratio"] == 500 / 60_000
 
 
 def test_real_data_is_read_from_the_disk_cache_once_computed(

@@ -19,7 +19,8 @@ from typing import Any
 
 from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.data import dataset_info
-from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, format_cell
+from gankit.evaluation.registry import headline_keys, periodic_keys
+from gankit.evaluation.table import column_labels, format_cell
 from gankit.figures.curves import plot_history_panels, plot_loss_panels
 from gankit.papers import PAPERS, Paper
 from gankit.provenance import NOT_RECORDED, precision, provenance_label, read_provenance
@@ -46,11 +47,10 @@ from gankit.report.sample_counts import (
     reference_rows,
 )
 from gankit.rundir import RunDir
-from gankit.sweep.aggregate import CONFIDENCE, METRICS, Stat, TrialRow, group_rows
-from gankit.sweep.summary import LABELS, seed_table, value_cell
+from gankit.sweep.aggregate import CONFIDENCE, Stat, TrialRow, group_rows
+from gankit.sweep.summary import seed_table, value_cell
 
 FIGURES = "figures"  # the report's own images, beside report.md
-CELL_FORMATS = {key: fmt for _, key, _, fmt in ROWS + PAPER_ROWS}  # as metrics.json holds them
 
 
 @dataclass
@@ -175,8 +175,8 @@ def report_metrics(paper: Paper | None) -> tuple[str, ...]:
     """The headline metrics (the paper's own, where it names them), then those the paper's
     own scores call for."""
     if paper is None:
-        return METRICS
-    return (METRICS if paper.headline is None else paper.headline) + paper.metrics
+        return headline_keys()
+    return (headline_keys() if paper.headline is None else paper.headline) + paper.metrics
 
 
 def _over_seeds_cell(stat: Stat, metric: str) -> str:
@@ -245,7 +245,7 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     body, data = [], []
     for r in runs:
         cells = [count_cell(r.metrics)] if by_count else []
-        cells += [format_cell(r.metrics, m, None, CELL_FORMATS[m]) for m in metrics]
+        cells += [format_cell(r.metrics, m, spread=False) for m in metrics]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
                      _trained_on(r), _made_by(r)])  # fmt: skip
         subset = f", classes {r.config.data.labels}" if r.config.data.labels else ""
@@ -254,7 +254,7 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         data.append((f"{what} ({r.config.data.dataset}{subset})", r.metrics))
     for label, ref in reference_rows(data):
         cells = [count_cell(ref)] if by_count else []
-        cells += [format_cell(ref, m, None, CELL_FORMATS[m]) for m in metrics]
+        cells += [format_cell(ref, m, spread=False) for m in metrics]
         body.append([label, "", "", *cells, "", ""])
     return Table(header, body)
 
@@ -308,7 +308,7 @@ def experiment_blocks(
 
 
 def history_blocks(
-    by_experiment: dict[str, list[ReportRun]], out: Path, keys: tuple[str, ...] = ("is_mean", "fid")
+    by_experiment: dict[str, list[ReportRun]], out: Path, keys: tuple[str, ...]
 ) -> list[Block]:
     """The periodic evaluation's `keys` (metrics_history.csv) of every experiment in one
     figure."""
@@ -316,8 +316,9 @@ def history_blocks(
     histories = {e: [r.run.metric_history for r in runs] for e, runs in by_experiment.items()}
     if not plot_history_panels(histories, image, keys):
         return []
+    labels = column_labels([])
     caption = (
-        f"{' and '.join(LABELS[k] for k in keys)} during training (log.eval_every, on "
+        f"{' and '.join(labels[k] for k in keys)} during training (log.eval_every, on "
         "log.eval_samples samples each, which metrics_history.csv records): each experiment's "
         "seeds thin, their mean bold"
     )
@@ -374,7 +375,8 @@ def build_paper_report(
     for preset, point, members in experiments.values():
         doc.add(*experiment_blocks(preset, point, members, out))
     histories = {label: e[2] for label, e in experiments.items()}
-    doc.add(*history_blocks(histories, out, paper.history if paper else ("is_mean", "fid")))
+    history = paper.history if paper else periodic_keys("classifier")
+    doc.add(*history_blocks(histories, out, history))
     if paper:
         doc.add(Heading("The paper"), Paragraph(f"{paper.citation}. {paper.note}"))
     return doc

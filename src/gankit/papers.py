@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gankit.config import preset_lineage
+from gankit.evaluation.registry import periodic_keys
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,15 @@ class Paper:
     note: str
     # experiment -> the figures the report regenerates for it
     figures: dict[str, ExperimentFigures] = field(default_factory=dict)
-    # metrics.json keys the report's tables add after the headline metrics (PAPER_ROWS)
+    # metrics.json keys the report's tables add after the headline metrics (registered with
+    # paper_only in evaluation/registry.py)
     metrics: tuple[str, ...] = ()
     # the paper's results table, its rows keyed by experiment, for a paper that reports one
     table: PaperTable | None = None
     # the metrics the report's tables show first; None: gankit's headline metrics
     headline: tuple[str, ...] | None = None
     # the periodic evaluation's columns (metrics_history.csv) the report plots
-    history: tuple[str, ...] = ("is_mean", "fid")
+    history: tuple[str, ...] = periodic_keys("classifier")
 
     @property
     def experiments(self) -> set[str]:

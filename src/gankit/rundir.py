@@ -26,6 +26,10 @@ import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gankit.evaluation.registry import Metric
 
 from gankit.errors import InputError
 
@@ -112,14 +116,20 @@ class RunDir:
             return self.best_checkpoint
         return self.milestone(checkpoint_step(which))
 
-    def best_periodic_eval(self) -> dict[str, str] | None:
-        """metrics_history.csv's row with the lowest finite FID (the first of equals): the
-        evaluation best.pt was kept at; None without one."""
+    def best_periodic_eval(self, rule: Metric) -> dict[str, str] | None:
+        """metrics_history.csv's row with the best finite value of `rule` (the best-checkpoint
+        metric; the first of equals): the evaluation best.pt was kept at; None without one."""
         if not self.metric_history.exists():
             return None
+        best = None
         with open(self.metric_history, newline="") as f:
-            rows = [r for r in csv.DictReader(f) if _finite(r.get("fid"))]
-        return min(rows, key=lambda r: float(r["fid"])) if rows else None
+            for row in csv.DictReader(f):
+                value = row.get(rule.key)
+                if _finite(value) and (
+                    best is None or rule.improves(float(value), float(best[rule.key]))
+                ):
+                    best = row
+        return best
 
     @property
     def earlier_metrics(self) -> list[Path]:

@@ -1,5 +1,8 @@
 """Files computed once and reused: the user cache for real-data features and reference
-metrics (~/.cache/gankit/evaluation, XDG_CACHE_HOME respected), plus an in-process memo."""
+metrics (~/.cache/gankit/evaluation, XDG_CACHE_HOME respected), plus an in-process memo.
+A reference's file name carries a hash of the registered metric keys (evaluation.registry),
+so a metric added since it was written is computed for the real data too, not shown as
+missing."""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ import torch
 from safetensors.torch import load_file, save
 
 from gankit.data.locate import user_cache_dir
+from gankit.evaluation.registry import keys_digest
 from gankit.fileio import atomic_write_bytes
 
-# Bump when what a cached file means changes, so that old files are not read as new ones.
+# Bump when what a cached file means changes, so that old files are not read as new ones (a
+# metric added or removed needs no bump: reference_name follows the registry).
 CACHE_VERSION = 1
 
 T = TypeVar("T")
@@ -47,6 +52,16 @@ def cached_json(name: str, compute: Callable[[], Any]) -> Any:
         return json.loads(path.read_text())
 
     return memo(str(path), load)
+
+
+def reference_name(stem: str) -> str:
+    """The file name of the real-data reference `stem`: scores of real images as samples."""
+    return f"{stem}-metrics-{keys_digest()}.json"
+
+
+def cached_reference(stem: str, compute: Callable[[], Any]) -> Any:
+    """cached_json for the real-data reference `stem` (reference_name)."""
+    return cached_json(reference_name(stem), compute)
 
 
 def cached_tensors(

@@ -17,7 +17,7 @@ import torch
 from gankit.data.load import as_8_bit
 from gankit.errors import InputError, InputTypeError, UnknownNameError
 from gankit.evaluation import metrics as M
-from gankit.evaluation.cache import cached_json
+from gankit.evaluation.cache import cached_reference
 from gankit.evaluation.classifier import get_classifier_spec
 from gankit.evaluation.features import FeatureExtractor, get_extractor, other_classifier
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
@@ -36,6 +36,7 @@ from gankit.evaluation.real import (
     real_side,
     subset_tag,
 )
+from gankit.evaluation.registry import metric
 from gankit.evaluation.trust import classifier_warning, size_warning
 from gankit.fileio import atomic_write_bytes
 from gankit.machine import resolve_device
@@ -101,8 +102,9 @@ def metric_suite(
     train_features: torch.Tensor | None = None,
     class_side: Callable[[int], RealSide] | None = None,
 ) -> dict[str, Any]:
-    """Every metric of one set of embedded images against the real side; memorisation is
-    always measured against `train_features` (default: the real side's). With `class_side`
+    """Every metric of one set of embedded images against the real side (those of
+    metrics.FEATURE_METRICS included); memorisation is always measured against
+    `train_features` (default: the real side's). With `class_side`
     (the real side of one class) and `requested_labels`, per-class quality too. An embedding
     without class probabilities (another dataset's classifier's features) gets the metrics of
     the features alone."""
@@ -125,6 +127,8 @@ def metric_suite(
     out["memorisation_nn_median"] = nn_median
     out["memorisation_test_nn_median"] = test_nn
     out["memorisation_ratio"] = nn_median / test_nn
+    for key, compute in M.FEATURE_METRICS.items():
+        out[key] = compute(emb.features, real.features)
     out["n_samples"] = len(emb.features)
     if class_side is not None and requested_labels is not None:
         out |= per_class_metrics(emb.features, requested_labels, class_side, real.class_counts)
@@ -224,10 +228,8 @@ def reference_metrics(
         return result
 
     kind = "-per-class" if per_class else ""
-    name = (
-        f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference{kind}-n{n}.json"
-    )
-    return cached_json(name, compute)
+    stem = f"{cache_key(dataset, extractor)}-{subset}-{held}-vs-{real_split}-reference{kind}-n{n}"
+    return cached_reference(stem, compute)
 
 
 def evaluate_images(
@@ -354,7 +356,8 @@ def quick_metrics(
     target_labels: list[int] | None = None,
     device: str = "cpu",
 ) -> dict[str, float]:
-    """IS mean, FID (and the target share for subset runs): cheap enough to log in training."""
+    """IS mean, FID (and the target share for subset runs), and the feature metrics the
+    registry marks as the classifier's periodic ones: cheap enough to log in training."""
     check_images(images)
     extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
     features, probs = extractor(as_8_bit(images))
@@ -365,6 +368,9 @@ def quick_metrics(
     }
     if target_labels is not None:
         out["target_share"] = M.target_share(probs, target_labels)
+    for key, compute in M.FEATURE_METRICS.items():
+        if metric(key).periodic == "classifier":
+            out[key] = compute(features, real.features)
     return out
 
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from gankit.data import load_tensors
 from gankit.evaluation import metrics as M
-from gankit.evaluation.cache import cache_dir, cached_json, cached_tensors, memo
+from gankit.evaluation.cache import cache_dir, cached_reference, cached_tensors, memo
 from gankit.evaluation.inception import SHA256, inception_features, load_network
 from gankit.evaluation.real import held_out_split, label_mask, subset_tag
 from gankit.fileio import atomic_write_bytes
@@ -140,11 +140,11 @@ def reference_scores(
             *_real_side(dataset, real_split, target_labels, device),
         )
 
-    name = (
+    stem = (
         f"{_key(dataset)}-{subset_tag(target_labels)}-{held}-vs-{real_split}"
-        f"-n{REAL_PER_SPLIT}-reference-n{n}.json"
+        f"-n{REAL_PER_SPLIT}-reference-n{n}"
     )
-    return cached_json(name, compute)
+    return cached_reference(stem, compute)
 
 
 def inception_metrics(

@@ -7,9 +7,11 @@ precision (means, covariances, FID) run in float64; distance searches run in flo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
+
+from gankit.evaluation.registry import metric
 
 _EPS = 1e-12
 _BLOCK_ENTRIES = 2**25  # distances per block: 128 MB of float32
@@ -243,3 +245,25 @@ def label_accuracy(probs: torch.Tensor, requested: torch.Tensor) -> float:
     if len(requested) != len(probs):
         raise ValueError(f"{len(requested)} requested labels for {len(probs)} samples")
     return (probs.argmax(1) == requested.cpu()).float().mean().item()
+
+
+# --- metrics of the generated and the real features alone ---------------------------------
+
+FeatureMetric = Callable[[torch.Tensor, torch.Tensor], float]
+# key -> f(generated features, real features): metric_suite (evaluate.py) writes each under its
+# key, for the samples and for the real-data reference alike
+FEATURE_METRICS: dict[str, FeatureMetric] = {}
+
+
+def feature_metric(key: str) -> Callable[[FeatureMetric], FeatureMetric]:
+    """Marks f(generated, real) -> float, on (N, D) features, as the function of the
+    registered metric `key` (evaluation/registry.py): every evaluation computes it then."""
+    metric(key)  # refuses a key that is not registered, so that every table shows it
+    if key in FEATURE_METRICS:
+        raise ValueError(f"metric {key!r} already has a function")
+
+    def mark(f: FeatureMetric) -> FeatureMetric:
+        FEATURE_METRICS[key] = f
+        return f
+
+    return mark

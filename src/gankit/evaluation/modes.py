@@ -15,11 +15,11 @@ from gankit.data import load_arrays, to_unit_range
 from gankit.data.load import as_8_bit
 from gankit.data.stacked import CHANNELS, MODES, NAME
 from gankit.errors import InputError
-from gankit.evaluation.cache import cached_json
+from gankit.evaluation.cache import cached_reference
 from gankit.evaluation.classifier import classify, get_classifier_spec, load_classifier
+from gankit.evaluation.registry import periodic_keys
 
 MODE_SAMPLES = 26_000  # the benchmark's sample count (PacGAN Table 2 and the papers before it)
-PERIODIC_KEYS = ("modes_covered", "kl_to_uniform")  # what training logs every log.eval_every
 _PLACE = torch.tensor([100, 10, 1])
 
 
@@ -52,7 +52,7 @@ def quick_mode_metrics(images: torch.Tensor, device: str = "cpu") -> dict[str, f
     """Modes covered and KL to uniform alone, for the periodic evaluation in training: the
     images rounded to 8 bits as in evaluate_stacked, no real-data reference."""
     scores = mode_metrics(modes_of(channel_digits(as_8_bit(images), device)))
-    return {key: scores[key] for key in PERIODIC_KEYS}
+    return {key: scores[key] for key in periodic_keys("modes")}
 
 
 def real_reference(n: int, device: str = "cpu", dataset: str = NAME) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def real_reference(n: int, device: str = "cpu", dataset: str = NAME) -> dict[str
         return mode_metrics(modes_of(channel_digits(to_unit_range(images[:n]), device)))
 
     sha = get_classifier_spec("mnist").sha256
-    return cached_json(f"{dataset}-clf-{sha[:16]}-modes-n{n}.json", compute)
+    return cached_reference(f"{dataset}-clf-{sha[:16]}-modes-n{n}", compute)
 
 
 def evaluate_stacked(

@@ -1,5 +1,6 @@
 """A plain-text table of a metrics dict, each value beside its real-data reference, and the
-labels every table and report gives the metrics: each names the network that computed it."""
+labels and cells every table and report gives the registered metrics (evaluation.registry):
+each label names the network that computed it."""
 
 from __future__ import annotations
 
@@ -7,53 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-# (label, key, key of a +- spread or None, format); rows whose key is absent are skipped.
-# A label's {net} is the network of the run's feature space (network()), {classes} and {h_max}
-# the IS classifier's class count and ln of it, {kid_subsets} and {kid_inception_subsets} the
-# KID subset size; row_label() fills them in.
-ROWS: tuple[tuple[str, str, str | None, str], ...] = (
-    ("Inception Score, {net} (10 splits)", "is_mean", "is_std", "{:.3f}"),
-    ("  H(y), diversity (max ln {classes} = {h_max:.3f})", "is_h_y", None, "{:.3f}"),
-    ("  E[H(y|x)], confidence (0 is best)", "is_h_y_given_x", None, "{:.3f}"),
-    ("FID, {net} (lower is better)", "fid", None, "{:.3f}"),
-    ("KID x10^3, {net}{kid_subsets} (lower is better)", "kid", "kid_std", "{:.2f}"),
-    ("FID, Inception pool3 (papers' scale)", "fid_inception", None, "{:.2f}"),
-    ("KID x10^3, Inception{kid_inception_subsets}", "kid_inception", "kid_inception_std", "{:.2f}"),
-    ("precision (k=5)", "precision", None, "{:.3f}"),
-    ("recall (k=5)", "recall", None, "{:.3f}"),
-    ("density (k=5)", "density", None, "{:.3f}"),
-    ("coverage (k=5)", "coverage", None, "{:.3f}"),
-    ("modes covered", "modes_covered", None, "{}"),
-    ("class KL to training classes", "class_kl", None, "{:.4f}"),
-    ("KL of the modes to uniform (nats)", "kl_to_uniform", None, "{:.4f}"),
-    ("share classified as target", "target_share", None, "{:.3f}"),
-    ("share drawn dark on light (inverted)", "inverted_share", None, "{:.3f}"),
-    ("accuracy on requested labels", "label_accuracy", None, "{:.3f}"),
-    ("intra-class FID, {net} (mean over classes)", "intra_fid", None, "{:.3f}"),
-    ("nearest-train distance, median", "memorisation_nn_median", None, "{:.3f}"),
-    ("memorisation ratio (<< 1: copying)", "memorisation_ratio", None, "{:.3f}"),
-    ("samples", "n_samples", None, "{}"),
-)
-
-# Scores every evaluation computes but only one paper's tables show (Paper.metrics): Liu 2021's
-# ISc as its eq. 18 writes it, exp E[H(y|x)], from the same classifier outputs as the IS.
-PAPER_ROWS: tuple[tuple[str, str, str | None, str], ...] = (
-    ("ISc, Liu 2021 eq. 18 (1 is sharpest)", "liu_isc_mean", "liu_isc_std", "{:.3f}"),
-)
-
-# Shown multiplied, as KID is usually printed (metrics.json keeps the plain value).
-SCALE = {"kid": 1000, "kid_std": 1000, "kid_inception": 1000, "kid_inception_std": 1000}
-
-# Column headers of the tables that set several runs side by side; the other keys' headers
-# are their row labels up to the first " (" or ",".
-SHORT = {
-    "is_mean": "IS ({net})",
-    "fid": "FID ({net})",
-    "kid": "KID x10^3 ({net})",
-    "fid_inception": "FID (Inception)",
-    "kid_inception": "KID x10^3 (Inception)",
-    "intra_fid": "intra-class FID ({net})",
-}
+from gankit.evaluation.registry import Metric, metric, registered
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 SPACE_NAMES = {"inception-v3": "Inception-v3", "inception": "Inception"}
@@ -81,8 +36,13 @@ def _subsets(size: Any) -> str:
     return f", subsets of {size:,}" if isinstance(size, int) else ""
 
 
+def run_rows() -> tuple[Metric, ...]:
+    """The rows of a run's own table: every metric but those only a paper's report shows."""
+    return tuple(m for m in registered() if not m.paper_only)
+
+
 def row_label(label: str, metrics: dict[str, Any]) -> str:
-    """A ROWS label with the network, class count and KID subset sizes of `metrics`."""
+    """A metric's label with the network, class count and KID subset sizes of `metrics`."""
     classes = is_classes(metrics)
     return label.format(
         net=network(metrics),
@@ -104,25 +64,25 @@ def shared_network(runs: Iterable[dict[str, Any]]) -> str:
 def column_labels(runs: Iterable[dict[str, Any]]) -> dict[str, str]:
     """Short labels of every key for tables of several runs' `metrics`, naming the network."""
     net = shared_network(runs)
-    labels = {key: label.split(" (")[0].split(",")[0] for label, key, _, _ in ROWS}
-    labels |= {key: label.split(" (")[0] for label, key, _, _ in PAPER_ROWS}
-    return labels | {key: short.format(net=net) for key, short in SHORT.items()}
+    return {m.key: m.header(net) for m in registered()}
 
 
 def scaled(key: str, value: float) -> float:
-    return value * SCALE.get(key, 1)
+    """A value as tables show it (KID x10^3)."""
+    return value * metric(key).scale
 
 
-def format_cell(metrics: dict[str, Any], key: str, spread: str | None, fmt: str) -> str:
-    """One value as text (KID x10^3), with its +- spread and 'of N' where the metrics carry
-    them."""
+def format_cell(metrics: dict[str, Any], key: str, spread: bool = True) -> str:
+    """One value as text (KID x10^3), with 'of N' and (with `spread`) its +- spread where the
+    metrics carry them."""
+    m = metric(key)
     if metrics.get(key) is None:
         return "-"
-    text = fmt.format(scaled(key, metrics[key]))
-    if key == "modes_covered" and "modes_total" in metrics:
-        text += f" / {metrics['modes_total']}"
-    if spread is not None and spread in metrics:
-        text += " +- " + fmt.format(scaled(spread, metrics[spread]))
+    text = m.fmt.format(scaled(key, metrics[key]))
+    if m.total is not None and m.total in metrics:
+        text += f" / {metrics[m.total]}"
+    if spread and m.spread is not None and m.spread in metrics:
+        text += " +- " + m.fmt.format(metrics[m.spread] * m.scale)
     return text
 
 
@@ -130,13 +90,9 @@ def format_table(metrics: dict[str, Any]) -> str:
     reference = metrics.get("reference", {})
     rows = [("metric", "value", "real-data reference")]
     rows += [
-        (
-            row_label(label, metrics),
-            format_cell(metrics, key, spread, fmt),
-            format_cell(reference, key, spread, fmt),
-        )
-        for label, key, spread, fmt in ROWS
-        if key in metrics
+        (row_label(m.label, metrics), format_cell(metrics, m.key), format_cell(reference, m.key))
+        for m in run_rows()
+        if m.key in metrics
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]

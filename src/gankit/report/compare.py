@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 from gankit.config import Config, load_config_file
-from gankit.evaluation.table import ROWS, column_labels, format_cell
+from gankit.evaluation.registry import headline_keys
+from gankit.evaluation.table import column_labels, format_cell
 from gankit.figures.curves import plot_loss_comparison
 from gankit.papers import PAPERS, paper_score
 from gankit.report.caveats import warning_paragraphs
@@ -20,10 +21,6 @@ from gankit.report.sample_counts import (
     reference_rows,
 )
 from gankit.rundir import CONFIG, LOSS_PLOT, RunDir
-
-# the columns of the comparison table, a subset of a run report's rows
-COMPARE_KEYS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
-_CELLS = {key: (spread, fmt) for _, key, spread, fmt in ROWS}
 
 
 def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
@@ -41,7 +38,8 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
 
 
 def _metric_cells(metrics: dict) -> list[str]:
-    return [format_cell(metrics, k, *_CELLS[k]) for k in COMPARE_KEYS]
+    """The headline metrics, with their spreads, as a run report shows them."""
+    return [format_cell(metrics, k) for k in headline_keys()]
 
 
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
@@ -59,7 +57,7 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     labels = column_labels(scores)
     by_count = mixed(scores)  # then every row says its count, and a warning says why
     header = ["run", "iterations", *([SAMPLES] if by_count else [])]
-    header += [labels[k] for k in COMPARE_KEYS] + ["paper"]
+    header += [labels[k] for k in headline_keys()] + ["paper"]
     rows, data = [], []
     for (label, _, config), metrics in zip(runs, scores, strict=True):
         subset = f", classes {config.data.labels}" if config.data.labels else ""

@@ -9,7 +9,8 @@ from typing import Any
 
 from gankit.config import load_config_file
 from gankit.data.folder import single_class
-from gankit.evaluation.table import ROWS, format_cell, network, per_class_table, row_label
+from gankit.evaluation.registry import best_checkpoint_metric, registered, verdict_metrics
+from gankit.evaluation.table import format_cell, network, per_class_table, row_label, run_rows
 from gankit.papers import PAPERS, paper_score
 from gankit.provenance import describe as describe_provenance
 from gankit.provenance import read_provenance, rerun_command
@@ -28,21 +29,21 @@ from gankit.rundir import BEST, REPORT, RunDir, step_of
 
 
 def metrics_table(metrics: dict[str, Any], preset: str | None = None) -> Table:
-    """The terminal table's rows (evaluation.table.ROWS), plus the paper's score if any."""
+    """The terminal table's rows (evaluation.table.run_rows), plus the paper's score if any."""
     reference = metrics.get("reference", {})
     paper = paper_score(preset) if preset else None
     header = ["metric", "this run", "real test data"] + (["paper"] if paper else [])
     rows = []
-    for label, key, spread, fmt in ROWS:
-        if key not in metrics:
+    for m in run_rows():
+        if m.key not in metrics:
             continue
         row = [
-            row_label(label, metrics).strip(),
-            format_cell(metrics, key, spread, fmt),
-            format_cell(reference, key, spread, fmt),
+            row_label(m.label, metrics).strip(),
+            format_cell(metrics, m.key),
+            format_cell(reference, m.key),
         ]
         if paper:
-            row.append(f"{paper[0]}: {paper[1]:.2f}" if key == "is_mean" else "")
+            row.append(f"{paper[0]}: {paper[1]:.2f}" if m.key == "is_mean" else "")
         rows.append(row)
     return Table(header, rows)
 
@@ -68,32 +69,30 @@ def _add_earlier_checkpoints(doc: Document, run: RunDir, preset: str) -> None:
             metrics_table(metrics, preset),
         )
     if run.best_checkpoint.exists() and not run.metrics_of(BEST).exists():
-        best = run.best_periodic_eval()
+        rule = best_checkpoint_metric()
+        best = run.best_periodic_eval(rule)
         if best is not None:
+            side = "lowest" if rule.better == "lower" else "highest"
             doc.add(
                 Paragraph(
-                    f"checkpoints/best.pt holds step {best['step']}, the lowest periodic FID "
-                    f"({float(best['fid']):.2f} on {best['n_samples']} samples). Score it in "
-                    f"full with `gankit eval {run.root} --checkpoint best`."
+                    f"checkpoints/best.pt holds step {best['step']}, the {side} periodic "
+                    f"{rule.name} ({float(best[rule.key]):.2f} on {best['n_samples']} samples). "
+                    f"Score it in full with `gankit eval {run.root} --checkpoint best`."
                 )
             )
 
 
 def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
-    """One sentence: the headline numbers beside the real data's (and the paper's)."""
+    """One sentence: the verdict metrics beside the real data's (and the paper's), to two
+    decimals (counts whole)."""
     reference = metrics.get("reference", {})
     parts = []
-    for label, key, fmt in (
-        ("IS", "is_mean", "{:.2f}"),
-        ("FID", "fid", "{:.2f}"),
-        ("FID (Inception)", "fid_inception", "{:.2f}"),
-        ("intra-class FID", "intra_fid", "{:.2f}"),
-        ("modes covered", "modes_covered", "{}"),
-    ):
-        if metrics.get(key) is not None:
-            text = f"{label} {fmt.format(metrics[key])}"
-            if reference.get(key) is not None:
-                text += f" (real data: {fmt.format(reference[key])})"
+    for m in verdict_metrics():
+        fmt = "{}" if m.fmt == "{}" else "{:.2f}"
+        if metrics.get(m.key) is not None:
+            text = f"{m.name} {fmt.format(metrics[m.key] * m.scale)}"
+            if reference.get(m.key) is not None:
+                text += f" (real data: {fmt.format(reference[m.key] * m.scale)})"
             parts.append(text)
     sentence = f"After {metrics['step']} iterations: " if "step" in metrics else ""
     sentence += "; ".join(parts) + "."
@@ -103,18 +102,10 @@ def verdict(metrics: dict[str, Any], preset: str | None = None) -> str:
     return sentence
 
 
-# what the feature space of metrics.json's `features` gives, by key
-SPACE_METRICS = (
-    ("is_mean", "IS"),
-    ("fid", "FID, KID"),
-    ("precision", "precision / recall"),
-    ("memorisation_ratio", "memorisation"),
-)
-
-
 def scored_with(metrics: dict[str, Any]) -> str:
     """What the numbers were computed with, and what the real-data column is."""
-    measured = [name for key, name in SPACE_METRICS if key in metrics]
+    # what the feature space of metrics.json's `features` gave
+    measured = [m.space for m in registered() if m.space is not None and m.key in metrics]
     spaces = f"in the {network(metrics)}'s features ({', '.join(measured)})" if measured else ""
     if "fid_inception" in metrics:
         inception = "the standard FID Inception network's features (its FID and KID)"

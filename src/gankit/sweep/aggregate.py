@@ -1,5 +1,5 @@
 """Statistics over seeds: per grid point, the mean, the sample standard deviation and a 95%
-Student-t interval for the mean of each headline metric."""
+Student-t interval for the mean of each headline metric (evaluation.registry)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from gankit.evaluation.registry import headline_keys
 from gankit.report.sample_counts import sample_count
 from gankit.rundir import RunDir
 
-# the headline metrics, in the order the tables show them
-METRICS = ("is_mean", "fid", "kid", "precision", "recall", "coverage", "modes_covered")
 CONFIDENCE = 0.95
 
 
@@ -74,10 +73,11 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def group_rows(rows: list[TrialRow], metrics: tuple[str, ...] = METRICS) -> list[GroupRow]:
+def group_rows(rows: list[TrialRow], metrics: tuple[str, ...] | None = None) -> list[GroupRow]:
     """Trials with scores, grouped by grid point and sample count (trials scored on different
     counts are never pooled) in the order they first appear, with the statistics of
-    `metrics`."""
+    `metrics` (default: the headline metrics)."""
+    metrics = headline_keys() if metrics is None else metrics
     groups: dict[str, list[TrialRow]] = {}
     for row in rows:
         if row.metrics:

@@ -10,16 +10,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-from gankit.evaluation.table import PAPER_ROWS, ROWS, column_labels, scaled
+from gankit.evaluation.registry import headline_keys, metric
+from gankit.evaluation.table import column_labels, scaled
 from gankit.figures.curves import plot_errorbar_panels
 from gankit.fileio import atomic_write_text
 from gankit.report.caveats import warning_paragraphs
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, write_document
 from gankit.report.sample_counts import SAMPLES, count_cell, mixed, mixed_counts_warning
-from gankit.sweep.aggregate import CONFIDENCE, METRICS, GroupRow, Stat, TrialRow, group_rows
+from gankit.sweep.aggregate import CONFIDENCE, GroupRow, Stat, TrialRow, group_rows
 
-LABELS = column_labels([])  # the network unnamed; column_labels(metrics) names it
-FORMATS = {key: (fmt if fmt != "{}" else "{:.2f}") for _, key, _, fmt in ROWS + PAPER_ROWS}
 PLOT = "summary.png"
 
 
@@ -31,9 +30,10 @@ def knobs(rows: list[TrialRow]) -> list[str]:
     return list(seen)
 
 
-def value_cell(metric: str, value: float) -> str:
-    """A value as the tables show it (KID x10^3)."""
-    return FORMATS[metric].format(scaled(metric, value))
+def value_cell(key: str, value: float) -> str:
+    """A value as the tables show it (KID x10^3); a count's mean or spread to two decimals."""
+    fmt = metric(key).fmt
+    return ("{:.2f}" if fmt == "{}" else fmt).format(scaled(key, value))
 
 
 def stat_cell(stat: Stat, metric: str) -> str:
@@ -52,12 +52,15 @@ def seed_table(
     groups: list[GroupRow],
     keys: list[str],
     extra: dict[str, str] | None = None,
-    metrics: tuple[str, ...] = METRICS,
-    labels: dict[str, str] = LABELS,
+    metrics: tuple[str, ...] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Table:
-    """Per grid point: seeds and 'mean ± sd [95% interval]' of each of `metrics` (the groups
-    must hold their statistics); `extra` adds a last column by preset (the paper's number).
-    Groups scored on different sample counts get a samples column."""
+    """Per grid point: seeds and 'mean ± sd [95% interval]' of each of `metrics` (default: the
+    headline metrics; the groups must hold their statistics) under `labels` (default: headers
+    naming no network); `extra` adds a last column by preset (the paper's number). Groups
+    scored on different sample counts get a samples column."""
+    metrics = headline_keys() if metrics is None else metrics
+    labels = column_labels([]) if labels is None else labels
     by_count = len({g.samples for g in groups}) > 1
     header = ["preset", *keys, "seeds", *([SAMPLES] if by_count else [])]
     header += [labels[m] for m in metrics] + (["paper"] if extra else [])
@@ -70,14 +73,15 @@ def seed_table(
     return Table(header, rows)
 
 
-def trial_table(rows: list[TrialRow], keys: list[str], labels: dict[str, str] = LABELS) -> Table:
+def trial_table(rows: list[TrialRow], keys: list[str], labels: dict[str, str]) -> Table:
+    metrics = headline_keys()
     by_count = mixed(r.metrics for r in rows)
     header = ["trial", "preset", *keys, "seed", "status", "seconds"]
-    header += [SAMPLES] * by_count + [labels[m] for m in METRICS]
+    header += [SAMPLES] * by_count + [labels[m] for m in metrics]
     body = []
     for r in rows:
         cells = [count_cell(r.metrics)] * by_count
-        cells += [value_cell(m, r.metrics[m]) if m in r.metrics else "-" for m in METRICS]
+        cells += [value_cell(m, r.metrics[m]) if m in r.metrics else "-" for m in metrics]
         body.append([r.name, r.preset, *_point_cells(r.point, keys), str(r.seed), r.status,
                      f"{r.seconds:.0f}", *cells])  # fmt: skip
     return Table(header, body)
@@ -87,9 +91,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def plot_groups(
-    groups: list[GroupRow], keys: list[str], out: Path, labels: dict[str, str] = LABELS
-) -> bool:
+def plot_groups(groups: list[GroupRow], keys: list[str], out: Path, labels: dict[str, str]) -> bool:
     """Each metric against the first grid key that varies (or the preset when none does), a
     line per preset and value of the other varying keys; bars are the 95% intervals."""
     if not groups:
@@ -101,17 +103,17 @@ def plot_groups(
     ticks = None if numeric else list(dict.fromkeys(str(x) for x in xs))
     log_x = numeric and min(xs) > 0 and max(xs) / min(xs) >= 10
     panels: dict[str, dict[str, tuple[list[float], list[float], list[float]]]] = {}
-    for metric in METRICS:
+    for key in headline_keys():
         lines: dict[str, tuple[list[float], list[float], list[float]]] = {}
         for g, x in zip(groups, xs, strict=True):
             others = ", ".join(f"{k}={g.point[k]}" for k in keys[1:])
             label = g.preset + (f", {others}" if others else "") if knob else "over seeds"
             line = lines.setdefault(label, ([], [], []))
-            stat = g.stats[metric]
+            stat = g.stats[key]
             line[0].append(float(x) if numeric else ticks.index(str(x)))  # type: ignore[union-attr]
-            line[1].append(scaled(metric, stat.mean))
-            line[2].append(scaled(metric, stat.high - stat.mean) if stat.n > 1 else math.nan)
-        panels[labels[metric]] = lines
+            line[1].append(scaled(key, stat.mean))
+            line[2].append(scaled(key, stat.high - stat.mean) if stat.n > 1 else math.nan)
+        panels[labels[key]] = lines
     plot_errorbar_panels(panels, out, knob or "preset", xticks=ticks, log_x=log_x)
     return True
 
@@ -125,14 +127,15 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def summary_csv(groups: list[GroupRow], keys: list[str]) -> str:
+    metrics = headline_keys()
     header = ["preset", *keys, "n_seeds", "seeds", "n_samples"]
-    for m in METRICS:
+    for m in metrics:
         header += [f"{m}_mean", f"{m}_sd", f"{m}_ci_low", f"{m}_ci_high"]
     rows = []
     for g in groups:
         row: list[Any] = [g.preset, *(g.point.get(k, "") for k in keys), len(g.seeds)]
         row += [" ".join(map(str, g.seeds)), "" if g.samples is None else g.samples]
-        for m in METRICS:
+        for m in metrics:
             s = g.stats[m]
             row += [s.mean, s.sd, s.low, s.high]
         rows.append(row)
@@ -140,12 +143,13 @@ def summary_csv(groups: list[GroupRow], keys: list[str]) -> str:
 
 
 def trials_csv(rows: list[TrialRow], keys: list[str]) -> str:
+    metrics = headline_keys()
     header = ["trial", "preset", *keys, "seed", "status", "seconds", "error", "n_samples",
-              *METRICS]  # fmt: skip
+              *metrics]  # fmt: skip
     body = [
         [r.name, r.preset, *(r.point.get(k, "") for k in keys), r.seed, r.status,
          round(r.seconds, 2), r.error, r.metrics.get("n_samples", ""),
-         *(r.metrics.get(m, "") for m in METRICS)]
+         *(r.metrics.get(m, "") for m in metrics)]
         for r in rows
     ]  # fmt: skip
     return _csv(header, body)

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from gankit.config import Config
 from gankit.data import dataset_info
 from gankit.errors import GankitError
+from gankit.evaluation.registry import best_checkpoint_metric, periodic_keys
 from gankit.figures.curves import plot_losses, plot_metric_history
 from gankit.sampling import EVAL_SEED, GRID_SEED, generate
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -169,13 +170,12 @@ class PeriodicEval(Callback):
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
+        self.stacked = False
         self.keys: tuple[str, ...] = ()
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
-        from gankit.evaluation.modes import PERIODIC_KEYS
-
-        stacked = dataset_info(trainer.config.data.dataset).kind == "stacked"
-        self.keys = PERIODIC_KEYS if stacked else ("is_mean", "fid")
+        self.stacked = dataset_info(trainer.config.data.dataset).kind == "stacked"
+        self.keys = periodic_keys("modes" if self.stacked else "classifier")
         self.history = CSVLog(trainer.run.metric_history, ["step", *self.keys, "n_samples"])
         self.history.start(resumed_from)
 
@@ -186,7 +186,7 @@ class PeriodicEval(Callback):
 
     def evaluate(self, trainer: Trainer) -> None:
         from gankit.evaluation.evaluate import quick_metrics
-        from gankit.evaluation.modes import PERIODIC_KEYS, quick_mode_metrics
+        from gankit.evaluation.modes import quick_mode_metrics
 
         assert self.history is not None, "on_start opens the history"
         config, device = trainer.config, trainer.device
@@ -194,7 +194,7 @@ class PeriodicEval(Callback):
             images = generate(
                 trainer.gan.sampling_generator, config.log.eval_samples, seed=EVAL_SEED
             )
-            if self.keys == PERIODIC_KEYS:
+            if self.stacked:
                 scores = quick_mode_metrics(images, str(device))
             else:
                 scores = quick_metrics(
@@ -246,37 +246,41 @@ class Checkpoints(Callback):
 
 
 class BestCheckpoint(Callback):
-    """checkpoints/best.pt: the whole state at the periodic evaluation with the lowest FID,
-    with that score in it, so a run that overtrains (a discriminator that memorises a small
-    training set) keeps its best generator. A resumed run reads the score to beat from the
+    """checkpoints/best.pt: the whole state at the periodic evaluation with the best value of
+    the registry's best-checkpoint metric (the lowest FID), with that score in it, so a run
+    that overtrains (a discriminator that memorises a small training set) keeps its best
+    generator. A resumed run reads the score to beat from the
     file (or, without one, from metrics_history.csv: evaluations made before best.pt was
     kept), so best.pt is always the best of the whole history."""
 
     def __init__(self) -> None:
-        self.best_fid = math.inf
+        self.rule = best_checkpoint_metric()
+        self.best = self.rule.worst
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
-        path = trainer.run.best_checkpoint
+        path, key = trainer.run.best_checkpoint, self.rule.key
         if resumed_from is not None and not path.exists():
-            earlier = trainer.run.best_periodic_eval()  # the history is trimmed to the resume
-            self.best_fid = float(earlier["fid"]) if earlier else math.inf
+            # the history is trimmed to the resume
+            earlier = trainer.run.best_periodic_eval(self.rule)
+            self.best = float(earlier[key]) if earlier else self.rule.worst
         elif resumed_from is not None:
             state = load_checkpoint(path)
-            if not isinstance(state.get("best"), dict) or "fid" not in state["best"]:
+            if not isinstance(state.get("best"), dict) or key not in state["best"]:
                 raise CheckpointError(
                     f"{path}: a checkpoint without the score it was kept for; it was not "
                     "written as best.pt. Move it away to resume"
                 )
-            self.best_fid = float(state["best"]["fid"])
+            self.best = float(state["best"][key])
 
     def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None:
-        fid = scores.get("fid", math.nan)
-        if not fid < self.best_fid:  # NaN (a diverged generator) never wins
+        value = scores.get(self.rule.key, math.nan)
+        if not self.rule.improves(value, self.best):  # NaN (a diverged generator) never wins
             return
         trainer.publish("flush")  # as Checkpoints.save: a non-finite loss raises first
-        best = {"fid": fid, "step": trainer.step, "n_samples": trainer.config.log.eval_samples}
+        best = {self.rule.key: value, "step": trainer.step,
+                "n_samples": trainer.config.log.eval_samples}  # fmt: skip
         save_checkpoint(trainer.run.best_checkpoint, {**trainer.state_dict(), "best": best})
-        self.best_fid = fid
+        self.best = value
 
 
 def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:

@@ -4,8 +4,9 @@ tensorboardX (numpy and protobuf only, no TensorFlow or tensorboard needed to wr
 Scalars carry the names of the CSV columns they copy, under the file's name: `losses/d_loss`,
 `losses/d_real`, `losses/d_grad_norm`, ... from losses.csv and `metrics_history/is_mean`,
 `metrics_history/fid` (Stacked MNIST: `metrics_history/modes_covered`,
-`metrics_history/kl_to_uniform`) from the periodic evaluation; the fixed-noise grid is the image
-`samples`. The CSV files stay the record: nothing needs TensorBoard to be read.
+`metrics_history/kl_to_uniform`), the registry's periodic metrics, from the periodic
+evaluation; the fixed-noise grid is the image `samples`. The CSV files stay the record:
+nothing needs TensorBoard to be read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from gankit.evaluation.registry import periodic_keys
 from gankit.training.hooks import Callback, LogRow
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ class TensorBoardLog(Callback):
 
     def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None:
         writer = self._writer(trainer)
-        for name in ("is_mean", "fid", "modes_covered", "kl_to_uniform"):
+        for name in periodic_keys():
             if name in scores:
                 writer.add_scalar(f"metrics_history/{name}", scores[name], trainer.step)
 
