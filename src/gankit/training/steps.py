@@ -69,7 +69,7 @@ class GANSteps:
 
     def generate(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         with self.fast.autocast():
-            return self._g(noise, labels).float()
+            return at_least_fp32(self._g(noise, labels))
 
     def discriminate(
         self, images: torch.Tensor, labels: torch.Tensor | None = None
@@ -79,7 +79,7 @@ class GANSteps:
         images = pack(diff_augment(images, self.cfg.diffaugment), self.cfg.packing)
         # Logits leave the autocast region as fp32: losses and their gradients stay fp32.
         with self.fast.autocast():
-            return self._d(images, labels).float()
+            return at_least_fp32(self._d(images, labels))
 
     def _d_logits(
         self, real: torch.Tensor, fake: torch.Tensor, y_real: torch.Tensor | None,
@@ -263,6 +263,12 @@ def grad_norm(module: nn.Module) -> torch.Tensor:
     if not norms:
         return torch.zeros((), device=next(module.parameters()).device)
     return torch.linalg.vector_norm(torch.stack(norms))
+
+
+def at_least_fp32(x: torch.Tensor) -> torch.Tensor:
+    """`x` in fp32 when autocast made it narrower; networks cast to fp64 stay fp64 (the exact
+    tests of tests/test_first_iterations.py run them so)."""
+    return x if x.dtype == torch.float64 else x.float()
 
 
 def _split(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
