@@ -1,6 +1,7 @@
 """Every preset's first iterations compute what they computed when tests/data/first_iterations.json
 was recorded: the losses, gradient norms and weight sums after each of two iterations, run
-through the Trainer and its steps in fp64 on tiny batches and narrow networks.
+through the Trainer and its steps in fp64 on tiny batches and narrow networks. A few switch
+combinations that no preset has are recorded alongside (VARIANTS).
 
 fp64 makes the comparison tight and portable: another CPU sums in another order, which moves a
 value by a few units of 1e-16, and the optimizers' epsilon keeps Adam from turning rounding
@@ -111,12 +112,36 @@ def _rounded(value: float | list[float]) -> float | list[float]:
     return float(f"{value:.{DIGITS}g}")
 
 
-PRESETS = preset_names()
+# name -> (preset, switches): the train.* switches no preset sets, or sets only apart.
+VARIANTS = {
+    # random draws inside the D loss (augmentations, R1 at the real images), in both steps
+    "dcgan-uncond+r1+diffaugment": (
+        "dcgan-uncond",
+        ["train.r1_gamma=1.0", "train.diffaugment=[translation, cutout]"],
+    ),
+    # two D steps of two updates each, on one reused batch
+    "xiao2023-adam+d_steps=2+same_batch": (
+        "xiao2023-adam",
+        ["train.d_steps=2", "train.d_same_batch=true"],
+    ),
+    # fresh batches for each D step, fresh noise for each G step, decaying rates
+    "stacked-dcgan+d_steps=2+g_steps=2+decay": (
+        "stacked-dcgan",
+        ["train.d_steps=2", "train.g_steps=2", "optim.g.decay=0.01", "optim.d.decay=0.02"],
+    ),
+    # a conditional D over real and generated images in one pass; running BatchNorm in G's step
+    "dcgan+combined+running_bn": (
+        "dcgan",
+        ["train.d_forward=combined", "train.g_step_d_bn=running"],
+    ),
+}
+CASES = {**{name: (name, []) for name in preset_names()}, **VARIANTS}
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", CASES)
 def test_first_iterations_compute_what_they_did(preset: str, tmp_path: Path, fp64: None) -> None:
-    config = load_config(preset, overrides(preset))
+    base, switches = CASES[preset]
+    config = load_config(base, [*overrides(base), *switches])
     got = first_iterations(config, tmp_path / "run")
     recorded = json.loads(DATA.read_text()) if DATA.exists() else {}
     if RECORD:
