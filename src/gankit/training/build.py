@@ -14,6 +14,7 @@ from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape, apply_spectral_norm
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
+from gankit.training.phases import generator_parameters
 from gankit.training.steps import GANSteps
 
 
@@ -120,11 +121,7 @@ def build_gan(config: Config, device: torch.device) -> GAN:
     generator = fast.prepare(build_generator(config).to(device), "generator")
     discriminator = fast.prepare(build_discriminator(config).to(device), "discriminator")
     o = config.optim
-    # A D trained in the G step is stepped by G's optimizer, with its own state, as the
-    # optimizer of a Keras combined model owns every trainable weight of the model.
-    g_params = [*generator.parameters()]
-    if config.train.g_step_d == "trained":
-        g_params += [*discriminator.parameters()]
+    g_params = generator_parameters(config.train, generator, discriminator)
     steps = GANSteps(
         generator,
         discriminator,
