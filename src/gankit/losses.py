@@ -95,7 +95,10 @@ class GANLoss:
     d_real_only: Callable[[Tensor], Tensor] | None = None
     d_fake_only: Callable[[Tensor], Tensor] | None = None
     # G's loss compares the fakes' logits with the real images' (a relativistic loss): the G
-    # step also passes the iteration's latest real batch through D.
+    # step also passes the iteration's latest real batch through D. Micro-batches
+    # (train.accumulate) add up to the whole batch's update only for a loss that is a mean of
+    # per-logit terms: every loss here, not a relativistic average one (its terms compare each
+    # logit with a batch mean).
     generator_sees_real: bool = False
 
 

@@ -84,7 +84,8 @@ def resolve_fast_path(
     def probe_inputs() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
         # Capped: a pass over a batch as large as the dataset would cost tens of GB and minutes
         # per candidate, before the trainer could say that the batch does not fit the data.
-        batch = min(config.train.batch_size, PROBE_MAX_BATCH)
+        # A pass takes one micro-batch of train.accumulate.
+        batch = min(config.train.batch_size // config.train.accumulate, PROBE_MAX_BATCH)
         d_batch = 2 * batch if config.train.d_forward == "combined" else batch
         classes = num_classes(config)
         g, d = build_generator(config).to(device), build_discriminator(config).to(device)

@@ -4,8 +4,8 @@ phases each config asks for.
 A phase is one kind of optimizer update: the network it trains, its optimizer and learning-rate
 schedule, how many times it runs per iteration, what each run trains on, and its loss (or
 losses: several updates in turn on the same inputs). `take_update` is the only code that zeroes
-gradients, runs a backward pass, records a gradient norm and steps an optimizer and its
-schedule.
+gradients, runs backward passes (accumulated over micro-batches), records a gradient norm and
+steps an optimizer and its schedule.
 
 The default GAN is two phases: train.d_steps D updates, each on a fresh real batch and a batch
 G generates from fresh noise, then train.g_steps G updates on fresh noise through a frozen D.
@@ -15,15 +15,17 @@ train.* keys in `discriminator_phase` and `generator_phase`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils.parametrize import is_parametrized
 from torch.optim.lr_scheduler import LRScheduler
 
 from gankit.config import TrainConfig
@@ -31,9 +33,19 @@ from gankit.config import TrainConfig
 if TYPE_CHECKING:
     from gankit.training.steps import DBatch, GANSteps, GBatch
 
+log = logging.getLogger(__name__)
+
 # The scalars an iteration reports, detached, on the device.
 Stats = dict[str, torch.Tensor]
-B = TypeVar("B")  # what a phase trains on
+
+
+class MicroBatches(Protocol):
+    """What a phase trains on: it splits into equal micro-batches (train.accumulate)."""
+
+    def split(self, parts: int) -> Sequence[Any]: ...
+
+
+B = TypeVar("B", bound=MicroBatches)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,9 +56,10 @@ class Phase(Generic[B]):
     lr_schedule: LRScheduler
     repeat: int  # runs per iteration
     inputs: Callable[[int], B]  # what run r of an iteration trains on (drawn, or reused)
-    # One update per loss, in turn, on the same inputs: the loss of a batch, its diagnostics
-    # written to the stats it is handed.
+    # One update per loss, in turn, on the same inputs: the mean loss over one micro-batch,
+    # its diagnostics written to the stats it is handed.
     losses: tuple[Callable[[B, Stats], torch.Tensor], ...]
+    accumulate: int = 1  # micro-batches per update
     loss_stat: str = field(init=False)
     grad_stat: str = field(init=False)
 
@@ -88,15 +101,41 @@ def take_update(
     stats: Stats,
     measure_grad: bool,
 ) -> torch.Tensor:
-    """One optimizer update of `phase` on `loss_fn` over `batch`; returns the loss, detached."""
+    """One optimizer update of `phase` on `loss_fn` over `batch`, in `phase.accumulate`
+    micro-batches; returns the loss, detached."""
     phase.optimizer.zero_grad(set_to_none=True)
-    loss = loss_fn(batch, stats)
-    loss.backward()
+    if phase.accumulate == 1:
+        loss = loss_fn(batch, stats)
+        loss.backward()
+    else:
+        loss = _accumulate(loss_fn, batch.split(phase.accumulate), stats)
     if measure_grad:
         stats[phase.grad_stat] = grad_norm(phase.module)
     phase.optimizer.step()
     phase.lr_schedule.step()
     return loss.detach()
+
+
+def _accumulate(
+    loss_fn: Callable[[Any, Stats], torch.Tensor], parts: Sequence[Any], stats: Stats
+) -> torch.Tensor:
+    """Backward passes over equal micro-batches whose gradients add up to those of the mean
+    loss over all of them (each loss weighted 1/K); their losses and diagnostics are averaged
+    alike. Only one micro-batch's graph is alive at a time."""
+    k = len(parts)
+    total: torch.Tensor | None = None
+    sums: Stats = {}
+    for i, part in enumerate(parts):
+        part_stats: Stats = {}
+        loss = loss_fn(part, part_stats) / k
+        loss.backward()
+        total = loss.detach() if total is None else total + loss.detach()
+        for key, value in part_stats.items():
+            sums[key] = sums[key] + value if i else value
+    for key, value in sums.items():
+        stats[key] = value / k
+    assert total is not None, "train.accumulate >= 1"
+    return total
 
 
 def grad_norm(module: nn.Module) -> torch.Tensor:
@@ -112,6 +151,8 @@ def grad_norm(module: nn.Module) -> torch.Tensor:
 
 def build_phases(steps: GANSteps, cfg: TrainConfig) -> list[Phase[Any]]:
     """The phases of one iteration under `cfg`: D's, then G's."""
+    if cfg.accumulate > 1:
+        _warn_where_micro_batches_differ(steps, cfg.accumulate)
     return [discriminator_phase(steps, cfg), generator_phase(steps, cfg)]
 
 
@@ -130,7 +171,9 @@ def discriminator_phase(steps: GANSteps, cfg: TrainConfig) -> Phase[DBatch]:
     # Liu 2021: one real batch and one generated batch serve every D update of an iteration,
     # as Keras `train_on_batch` called k times on the same arrays does.
     inputs = steps.same_d_batch if cfg.d_same_batch else steps.fresh_d_batch
-    return Phase("d", steps.D, steps.opt_d, steps.sched_d, cfg.d_steps, inputs, losses)
+    return Phase(
+        "d", steps.D, steps.opt_d, steps.sched_d, cfg.d_steps, inputs, losses, cfg.accumulate
+    )
 
 
 def generator_phase(steps: GANSteps, cfg: TrainConfig) -> Phase[GBatch]:
@@ -147,7 +190,9 @@ def generator_phase(steps: GANSteps, cfg: TrainConfig) -> Phase[GBatch]:
     trained = cfg.g_step_d == "trained"
     d_view = nullcontext if trained else partial(frozen, steps.D, cfg.g_step_d_bn)
     loss = partial(steps.g_loss, d_view=d_view)
-    return Phase("g", steps.G, steps.opt_g, steps.sched_g, cfg.g_steps, inputs, (loss,))
+    return Phase(
+        "g", steps.G, steps.opt_g, steps.sched_g, cfg.g_steps, inputs, (loss,), cfg.accumulate
+    )
 
 
 def generator_parameters(
@@ -179,3 +224,25 @@ def frozen(discriminator: nn.Module, batchnorm: str) -> Iterator[None]:
         for norm in norms:
             norm.train()
         discriminator.requires_grad_(True)
+
+
+def _warn_where_micro_batches_differ(steps: GANSteps, k: int) -> None:
+    """Micro-batches add up to the whole batch's update only where each image's loss depends on
+    that image alone; warn of the layers that see a batch as a whole."""
+    for role, net in (("generator", steps.G), ("discriminator", steps.D)):
+        layers = list(net.modules())
+        if any(isinstance(m, _BatchNorm) for m in layers):
+            log.warning(
+                "train.accumulate=%d: the %s's BatchNorm layers normalise each micro-batch by "
+                "its own statistics and update their running averages once per micro-batch, "
+                "so an update is not the one over the whole batch",
+                k,
+                role,
+            )
+        if any(is_parametrized(m) for m in layers):
+            log.warning(
+                "train.accumulate=%d: the %s's spectral normalisation takes one power "
+                "iteration per micro-batch, so an update is not the one over the whole batch",
+                k,
+                role,
+            )

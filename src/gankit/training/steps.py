@@ -35,6 +35,17 @@ class DBatch(NamedTuple):
     y_fake: Labels
     z: torch.Tensor | None
 
+    def split(self, parts: int) -> list[DBatch]:
+        n_real, n_fake = len(self.real) // parts, len(self.fake) // parts
+        columns = (
+            _split(self.real, n_real, parts),
+            _split(self.y_real, n_real, parts),
+            _split(self.fake, n_fake, parts),
+            _split(self.y_fake, n_fake, parts),
+            _split(self.z, n_fake, parts),
+        )
+        return [DBatch(*part) for part in zip(*columns, strict=True)]
+
 
 class GBatch(NamedTuple):
     """What one G update trains on: noise and labels for G, and real images (with their labels)
@@ -44,6 +55,21 @@ class GBatch(NamedTuple):
     y: Labels
     real: torch.Tensor | None = None
     y_real: Labels = None
+
+    def split(self, parts: int) -> list[GBatch]:
+        n = len(self.z) // parts
+        n_real = len(self.real) // parts if self.real is not None else 0
+        columns = (
+            _split(self.z, n, parts),
+            _split(self.y, n, parts),
+            _split(self.real, n_real, parts),
+            _split(self.y_real, n_real, parts),
+        )
+        return [GBatch(*part) for part in zip(*columns, strict=True)]
+
+
+def _split(x: torch.Tensor | None, size: int, parts: int) -> tuple[torch.Tensor | None, ...]:
+    return (None,) * parts if x is None else x.split(size)
 
 
 class GANSteps:
