@@ -129,7 +129,7 @@ class GANSteps:
         self.next_real, self.last_d_batch = next_real, None
         stats: Stats = {}
         losses = run_phases(self.phases, stats, grad_norms)
-        self.last_d_batch = None  # its images are dead: let them go before the next iteration
+        self.last_d_batch = None  # not kept alive until the next iteration draws its own
         return {**losses, **stats}
 
     def d_update(
@@ -145,7 +145,8 @@ class GANSteps:
     def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
         """One run of G's phase on fresh noise, outside an iteration; returns its loss."""
         labels = self.fake_labels(batch_size, device)
-        return run_phase(self._phase("g"), GBatch(self.noise(batch_size, device), labels), {})
+        batch = GBatch(self.noise(batch_size, device), labels, *self._real_for_g())
+        return run_phase(self._phase("g"), batch, {})
 
     def _phase(self, name: str) -> Phase:
         return next(phase for phase in self.phases if phase.name == name)
@@ -178,6 +179,7 @@ class GANSteps:
         return self.last_d_batch
 
     def fresh_g_batch(self, run: int, size: int) -> GBatch:
+        """Fresh noise (and labels) for `size` images."""
         labels = self.fake_labels(size, self.device)
         return GBatch(self.noise(size, self.device), labels, *self._real_for_g())
 
