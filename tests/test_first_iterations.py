@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from gankit.config import Config, load_config, preset_names
+from gankit.fileio import atomic_write_text
 from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS
 from gankit.training.trainer import Trainer
 
@@ -146,8 +147,7 @@ def test_first_iterations_compute_what_they_did(preset: str, tmp_path: Path, fp6
     recorded = json.loads(DATA.read_text()) if DATA.exists() else {}
     if RECORD:
         recorded[preset] = [{k: _rounded(v) for k, v in r.items()} for r in got]
-        DATA.parent.mkdir(exist_ok=True)
-        DATA.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
+        atomic_write_text(DATA, json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
         pytest.skip("recorded")
     assert preset in recorded, f"{preset} has no record in {DATA}: record it (module docstring)"
     want = recorded[preset]
