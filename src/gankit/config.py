@@ -188,6 +188,19 @@ class TrainConfig(Strict):
         "(PyTorch train mode), or their running averages, left unchanged, as a Keras "
         "discriminator frozen with trainable=False does inside the combined model (TF 2)",
     )
+    accumulate: int = Field(
+        default=1,
+        gt=0,
+        description="micro-batches per update: each update's batch (train.batch_size for D, "
+        "G's batch for G) is split into this many, whose gradients add up before one optimizer "
+        "step, to fit a batch larger than memory allows. The same update as one pass over the "
+        "whole batch where each image's loss depends on that image alone; BatchNorm instead "
+        "normalises each micro-batch by its own statistics (and updates its running averages "
+        "once per micro-batch), and spectral normalisation takes a power iteration per "
+        "micro-batch: training warns of both. Random draws inside an update (dropout, "
+        "DiffAugment, the gradient penalty's mixing) keep their law but not their order. The "
+        "batches must split into micro-batches of whole packs (train.packing)",
+    )
     ema: float | None = Field(
         default=None, ge=0, lt=1, description="decay of an averaged generator used for samples"
     )

@@ -150,6 +150,17 @@ def _switches_apply(config: Config, rules: Rules) -> None:
                 "train.d_update=real-then-fake (D sees each half on its own, and no penalty is "
                 "added); remove one of them",
             )
+    if t.accumulate > 1:
+        unit = t.accumulate * t.packing  # a micro-batch holds whole packs
+        parts = f"whole packs of {t.packing}" if t.packing > 1 else "equal size"
+        for key in ("batch_size", "g_batch_size"):
+            size = getattr(t, key)
+            rules.require(
+                size is None or size % unit == 0,
+                f"train.{key} {size} does not split into train.accumulate={t.accumulate} "
+                f"micro-batches of {parts}: make it a multiple of {unit}, or change "
+                "train.accumulate",
+            )
     if t.packing > 1:
         rules.require(
             t.loss != "wgan-gp",

@@ -82,8 +82,9 @@ def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class GANLoss:
-    discriminator: Callable[[Tensor, Tensor], Tensor]
-    generator: Callable[[Tensor], Tensor]
+    discriminator: Callable[[Tensor, Tensor], Tensor]  # (real_logits, fake_logits)
+    # (fake_logits), or (fake_logits, real_logits) when generator_sees_real
+    generator: Callable[..., Tensor]
     # WGAN-GP adds the gradient penalty to the critic's loss
     needs_gradient_penalty: bool = False
     # D's output is the logit of P(real): D(x) and D(G(z)) are logged as sigmoid means.
@@ -95,6 +96,12 @@ class GANLoss:
     # (train.d_update=real-then-fake): what Keras reports for a batch of one label.
     d_real_only: Callable[[Tensor], Tensor] | None = None
     d_fake_only: Callable[[Tensor], Tensor] | None = None
+    # G's loss compares the fakes' logits with the real images' (a relativistic loss): the G
+    # step also passes the iteration's latest real batch through D. Micro-batches
+    # (train.accumulate) add up to the whole batch's update only for a loss that is a mean of
+    # per-logit terms: every loss here, not a relativistic average one (its terms compare each
+    # logit with a batch mean).
+    generator_sees_real: bool = False
 
 
 BCE_HALVES = {

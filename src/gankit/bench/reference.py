@@ -55,6 +55,8 @@ def unsupported(config: Config) -> str | None:
         return "has no R1 penalty (train.r1_gamma)"
     if t.diffaugment:
         return "has no DiffAugment (train.diffaugment)"
+    if t.accumulate > 1:
+        return "takes each update on the whole batch, not in micro-batches (train.accumulate)"
     return None
 
 

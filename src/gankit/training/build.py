@@ -14,6 +14,7 @@ from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape, apply_spectral_norm
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
+from gankit.training.phases import generator_parameters
 from gankit.training.steps import GANSteps
 
 
@@ -83,7 +84,8 @@ def resolve_fast_path(
     def probe_inputs() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
         # Capped: a pass over a batch as large as the dataset would cost tens of GB and minutes
         # per candidate, before the trainer could say that the batch does not fit the data.
-        batch = min(config.train.batch_size, PROBE_MAX_BATCH)
+        # A pass takes one micro-batch of train.accumulate.
+        batch = min(config.train.batch_size // config.train.accumulate, PROBE_MAX_BATCH)
         d_batch = 2 * batch if config.train.d_forward == "combined" else batch
         classes = num_classes(config)
         g, d = build_generator(config).to(device), build_discriminator(config).to(device)
@@ -120,11 +122,7 @@ def build_gan(config: Config, device: torch.device) -> GAN:
     generator = fast.prepare(build_generator(config).to(device), "generator")
     discriminator = fast.prepare(build_discriminator(config).to(device), "discriminator")
     o = config.optim
-    # A D trained in the G step is stepped by G's optimizer, with its own state, as the
-    # optimizer of a Keras combined model owns every trainable weight of the model.
-    g_params = [*generator.parameters()]
-    if config.train.g_step_d == "trained":
-        g_params += [*discriminator.parameters()]
+    g_params = generator_parameters(config.train, generator, discriminator)
     steps = GANSteps(
         generator,
         discriminator,

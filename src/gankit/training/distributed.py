@@ -75,6 +75,14 @@ def check_config(config: Config, world: World | None) -> None:
             f"train.batch_size {config.train.batch_size} does not split over {size} ranks; "
             f"the batch is global, so make it a multiple of {size}"
         )
+    t = config.train
+    share, unit = t.batch_size // size, t.accumulate * t.packing
+    if share % unit:
+        raise ConfigError(
+            f"train.batch_size {t.batch_size} gives each of {size} ranks {share} images, which "
+            f"do not split into train.accumulate={t.accumulate} micro-batches of whole packs "
+            f"of {t.packing}: make train.batch_size a multiple of {size * unit}"
+        )
 
 
 def init(world: World, device: torch.device) -> None:

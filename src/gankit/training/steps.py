@@ -1,16 +1,17 @@
-"""One training iteration of a GAN: k discriminator updates, then g generator updates.
+"""A GAN's side of a training iteration: the batches each update trains on, D's and G's losses,
+and `iteration`, which runs the phases (training/phases.py) the config asks for.
 
 The steps own the algorithm; the trainer only loops, logs and saves around them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import NamedTuple
 
 import torch
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from gankit.config import TrainConfig
 from gankit.fast.path import FastPath
@@ -18,11 +19,57 @@ from gankit.losses import GANLoss, gradient_penalty, r1_penalty
 from gankit.sampling import latent
 from gankit.training.augment import diff_augment
 from gankit.training.optim import build_decay
+from gankit.training.phases import Phase, Stats, build_phases, run_phase, run_phases
 
 # What a sampler hands over: images, or (images, labels) for a conditional model.
 RealBatch = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
-# What G is fed: noise, and the class labels of a conditional model (else None).
-GeneratorInput = tuple[torch.Tensor, torch.Tensor | None]
+Labels = torch.Tensor | None  # class labels of a conditional model, else None
+
+
+class DBatch(NamedTuple):
+    """What one D update trains on: real images and images G made from noise `z`."""
+
+    real: torch.Tensor
+    y_real: Labels
+    fake: torch.Tensor
+    y_fake: Labels
+    z: torch.Tensor | None
+
+    def split(self, parts: int) -> list[DBatch]:
+        n_real, n_fake = len(self.real) // parts, len(self.fake) // parts
+        columns = (
+            _split(self.real, n_real, parts),
+            _split(self.y_real, n_real, parts),
+            _split(self.fake, n_fake, parts),
+            _split(self.y_fake, n_fake, parts),
+            _split(self.z, n_fake, parts),
+        )
+        return [DBatch(*part) for part in zip(*columns, strict=True)]
+
+
+class GBatch(NamedTuple):
+    """What one G update trains on: noise and labels for G, and real images (with their labels)
+    only when the G loss compares fakes with them (GANLoss.generator_sees_real)."""
+
+    z: torch.Tensor
+    y: Labels
+    real: torch.Tensor | None = None
+    y_real: Labels = None
+
+    def split(self, parts: int) -> list[GBatch]:
+        n = len(self.z) // parts
+        n_real = len(self.real) // parts if self.real is not None else 0
+        columns = (
+            _split(self.z, n, parts),
+            _split(self.y, n, parts),
+            _split(self.real, n_real, parts),
+            _split(self.y_real, n_real, parts),
+        )
+        return [GBatch(*part) for part in zip(*columns, strict=True)]
+
+
+def _split(x: torch.Tensor | None, size: int, parts: int) -> tuple[torch.Tensor | None, ...]:
+    return (None,) * parts if x is None else x.split(size)
 
 
 class GANSteps:
@@ -39,12 +86,25 @@ class GANSteps:
         fast: FastPath | None = None,
     ) -> None:
         self.G, self.D = generator, discriminator
+        self.device = next(generator.parameters()).device
         self.fast = fast or FastPath()
         self._g, self._d = self.fast.forward_fn(generator), self.fast.forward_fn(discriminator)
         self.opt_g, self.opt_d = opt_g, opt_d
         self.sched_g, self.sched_d = build_decay(opt_g, g_decay), build_decay(opt_d, d_decay)
         self.loss = loss
+        self.next_real: Callable[[], RealBatch] | None = None  # the sampler, during `iteration`
+        self.last_d_batch: DBatch | None = None  # the iteration's latest D inputs
         self.cfg = cfg
+
+    @property
+    def cfg(self) -> TrainConfig:
+        return self._cfg
+
+    @cfg.setter
+    def cfg(self, cfg: TrainConfig) -> None:
+        """A new config (a rank's share of the batch) brings the phases it asks for."""
+        self._cfg = cfg
+        self.phases: list[Phase] = build_phases(self, cfg)
 
     def stat_names(self) -> list[str]:
         """The scalars `iteration` returns: the columns of losses.csv. D(x) and D(G(z)) are
@@ -58,6 +118,40 @@ class GANSteps:
         names += ["wasserstein"] if self.loss.wasserstein else []
         return [*names, "d_grad_norm", "g_grad_norm"]
 
+    # ---- one iteration -----------------------------------------------------------------
+    def iteration(
+        self, next_real: Callable[[], RealBatch], grad_norms: bool = False
+    ) -> dict[str, torch.Tensor]:
+        """The phases in order (by default k D updates, then g G updates); returns the
+        scalars of `stat_names` (the last D update's, and the gradient norms only when
+        `grad_norms`), detached, on the device."""
+        self.fast.begin_iteration()
+        self.next_real, self.last_d_batch = next_real, None
+        stats: Stats = {}
+        losses = run_phases(self.phases, stats, grad_norms)
+        self.last_d_batch = None  # not kept alive until the next iteration draws its own
+        return {**losses, **stats}
+
+    def d_update(
+        self,
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        y_real: Labels = None,
+        y_fake: Labels = None,
+    ) -> torch.Tensor:
+        """One run of D's phase on the given images, outside an iteration; returns its loss."""
+        return run_phase(self._phase("d"), DBatch(real, y_real, fake, y_fake, None), {})
+
+    def g_update(self, batch_size: int, device: torch.device) -> torch.Tensor:
+        """One run of G's phase on fresh noise, outside an iteration; returns its loss."""
+        labels = self.fake_labels(batch_size, device)
+        batch = GBatch(self.noise(batch_size, device), labels, *self._real_for_g())
+        return run_phase(self._phase("g"), batch, {})
+
+    def _phase(self, name: str) -> Phase:
+        return next(phase for phase in self.phases if phase.name == name)
+
+    # ---- what the updates train on -------------------------------------------------------
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return latent(n, self.G.z_dim, self.G.z_dist, device=device)
 
@@ -67,9 +161,46 @@ class GANSteps:
             return None
         return torch.randint(self.G.num_classes, (n,), device=device)
 
+    def fresh_d_batch(self, run: int) -> DBatch:
+        """The next real batch, and as many images generated from fresh noise (and labels)."""
+        assert self.next_real is not None, "D draws its batches inside `iteration`"
+        real, y_real = _images_and_labels(self.next_real())
+        y_fake = self.fake_labels(len(real), real.device)
+        z = self.noise(len(real), real.device)
+        with torch.no_grad():
+            fake = self.generate(z, y_fake)
+        self.last_d_batch = DBatch(real, y_real, fake, y_fake, z)
+        return self.last_d_batch
+
+    def same_d_batch(self, run: int) -> DBatch:
+        """The iteration's first D batch for every D run (train.d_same_batch)."""
+        if run == 0 or self.last_d_batch is None:
+            return self.fresh_d_batch(run)
+        return self.last_d_batch
+
+    def fresh_g_batch(self, run: int, size: int) -> GBatch:
+        """Fresh noise (and labels) for `size` images."""
+        labels = self.fake_labels(size, self.device)
+        return GBatch(self.noise(size, self.device), labels, *self._real_for_g())
+
+    def d_step_g_batch(self, run: int) -> GBatch:
+        """The noise and labels the latest D batch was generated from (train.g_noise=d-step)."""
+        last = self.last_d_batch
+        assert last is not None and last.z is not None, "a D run precedes G's"
+        return GBatch(last.z, last.y_fake, *self._real_for_g())
+
+    def _real_for_g(self) -> tuple[torch.Tensor | None, Labels]:
+        """The latest real batch, for a G loss that compares fakes with real images."""
+        if not self.loss.generator_sees_real:
+            return None, None
+        if self.last_d_batch is None:
+            raise ValueError("this G loss compares fakes with real images: run a D phase first")
+        return self.last_d_batch.real, self.last_d_batch.y_real
+
+    # ---- the networks as training sees them ----------------------------------------------
     def generate(self, noise: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         with self.fast.autocast():
-            return self._g(noise, labels).float()
+            return at_least_fp32(self._g(noise, labels))
 
     def discriminate(
         self, images: torch.Tensor, labels: torch.Tensor | None = None
@@ -79,35 +210,22 @@ class GANSteps:
         images = pack(diff_augment(images, self.cfg.diffaugment), self.cfg.packing)
         # Logits leave the autocast region as fp32: losses and their gradients stay fp32.
         with self.fast.autocast():
-            return self._d(images, labels).float()
+            return at_least_fp32(self._d(images, labels))
 
-    def _d_logits(
-        self, real: torch.Tensor, fake: torch.Tensor, y_real: torch.Tensor | None,
-        y_fake: torch.Tensor | None,
-    ) -> tuple[torch.Tensor, ...]:  # fmt: skip
-        if self.cfg.d_forward == "combined":
-            labels = None if y_real is None else torch.cat([y_real, y_fake])
+    # ---- the losses of one (micro-)batch -----------------------------------------------
+    def d_loss(self, batch: DBatch, stats: Stats, combined: bool = False) -> torch.Tensor:
+        """D's loss on real and generated images together, with its penalties. `stats` receives
+        D(x), D(G(z)), the penalties and the Wasserstein estimate as detached device tensors
+        (no host sync). `combined`: one D pass over both batches (train.d_forward)."""
+        real, fake, y_real = batch.real, batch.fake, batch.y_real
+        if combined:
+            labels = None if y_real is None else torch.cat([y_real, batch.y_fake])
             logits = self.discriminate(torch.cat([real, fake]), labels)
             n_real = len(real) // self.cfg.packing  # packs never straddle: B is a multiple of m
-            return logits[:n_real], logits[n_real:]
-        return self.discriminate(real, y_real), self.discriminate(fake, y_fake)
-
-    def d_update(
-        self,
-        real: torch.Tensor,
-        fake: torch.Tensor,
-        y_real: torch.Tensor | None = None,
-        y_fake: torch.Tensor | None = None,
-        stats: dict[str, torch.Tensor] | None = None,
-        measure_grad: bool = False,
-    ) -> torch.Tensor:
-        """One D update; returns its loss. `stats` (when given) receives D(x), D(G(z)), the
-        penalties and the Wasserstein estimate as detached device tensors (no host sync),
-        and D's gradient norm when `measure_grad`."""
-        stats = {} if stats is None else stats
-        if self.cfg.d_update == "real-then-fake":
-            return self._d_update_each_half(real, fake, y_real, y_fake, stats, measure_grad)
-        real_logits, fake_logits = self._d_logits(real, fake, y_real, y_fake)
+            real_logits, fake_logits = logits[:n_real], logits[n_real:]
+        else:
+            real_logits = self.discriminate(real, y_real)
+            fake_logits = self.discriminate(fake, batch.y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
         real_out, fake_out = real_logits.detach(), fake_logits.detach()
         if self.loss.d_probability:
@@ -124,127 +242,46 @@ class GANSteps:
             r1 = r1_penalty(lambda x: self.discriminate(x, y_real), real)
             loss = loss + 0.5 * self.cfg.r1_gamma * r1
             stats["r1"] = r1.detach()
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        if measure_grad:
-            stats["d_grad_norm"] = grad_norm(self.D)
-        self.opt_d.step()
-        self.sched_d.step()
-        return loss.detach()
+        return loss
 
-    def _d_update_each_half(
-        self,
-        real: torch.Tensor,
-        fake: torch.Tensor,
-        y_real: torch.Tensor | None,
-        y_fake: torch.Tensor | None,
-        stats: dict[str, torch.Tensor],
-        measure_grad: bool,
-    ) -> torch.Tensor:
-        """Two D updates, on the real batch alone and then on the generated one; returns the
-        mean of the two losses (what Keras code reports as 0.5 * (d_loss_real + d_loss_fake))."""
-        if self.loss.d_real_only is None or self.loss.d_fake_only is None:
+    def d_real_half_loss(self, batch: DBatch, stats: Stats) -> torch.Tensor:
+        """D's loss on the real images alone (label 1), for train.d_update=real-then-fake."""
+        half = self._halves()[0]
+        logits = self.discriminate(batch.real, batch.y_real)
+        stats["d_real"] = logits.detach().sigmoid().mean()
+        return half(logits)
+
+    def d_fake_half_loss(self, batch: DBatch, stats: Stats) -> torch.Tensor:
+        """D's loss on the generated images alone (label 0)."""
+        half = self._halves()[1]
+        logits = self.discriminate(batch.fake, batch.y_fake)
+        stats["d_fake"] = logits.detach().sigmoid().mean()
+        return half(logits)
+
+    def _halves(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], ...]:
+        real_only, fake_only = self.loss.d_real_only, self.loss.d_fake_only
+        if real_only is None or fake_only is None:
             raise ValueError(
                 "train.d_update=real-then-fake needs a loss with separate halves (bce)"
             )
-        losses = []
-        for images, labels, side in ((real, y_real, "real"), (fake, y_fake, "fake")):
-            logits = self.discriminate(images, labels)
-            half = self.loss.d_real_only if side == "real" else self.loss.d_fake_only
-            loss = half(logits)
-            stats[f"d_{side}"] = logits.detach().sigmoid().mean()
-            self.opt_d.zero_grad(set_to_none=True)
-            loss.backward()
-            if measure_grad and side == "fake":
-                stats["d_grad_norm"] = grad_norm(self.D)
-            self.opt_d.step()
-            self.sched_d.step()
-            losses.append(loss.detach())
-        return 0.5 * (losses[0] + losses[1])
+        return real_only, fake_only
 
-    def g_update(
+    def g_loss(
         self,
-        batch_size: int,
-        device: torch.device,
-        stats: dict[str, torch.Tensor] | None = None,
-        measure_grad: bool = False,
-        given: GeneratorInput | None = None,
+        batch: GBatch,
+        stats: Stats,
+        d_view: Callable[[], AbstractContextManager[object]],
     ) -> torch.Tensor:
-        """One G update, on fresh noise or on the `given` noise and labels; returns its loss
-        (and G's gradient norm in `stats` when asked)."""
-        if given is None:
-            labels = self.fake_labels(batch_size, device)
-            noise = self.noise(batch_size, device)
-        else:
-            noise, labels = given
-        fake = self.generate(noise, labels)
-        # A trained D stays as it is: opt_g holds its parameters too (build_gan).
-        trained = self.cfg.g_step_d == "trained"
-        with nullcontext() if trained else frozen(self.D, self.cfg.g_step_d_bn):
-            loss = self.loss.generator(self.discriminate(fake, labels))
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        if measure_grad and stats is not None:
-            stats["g_grad_norm"] = grad_norm(self.G)
-        self.opt_g.step()
-        self.sched_g.step()
-        return loss.detach()
-
-    def iteration(
-        self, next_real: Callable[[], RealBatch], grad_norms: bool = False
-    ) -> dict[str, torch.Tensor]:
-        """k D updates then g G updates; returns the scalars of `stat_names` (the last D
-        update's, and the gradient norms only when `grad_norms`), detached, on the device.
-
-        With d_same_batch (Liu 2021), one real batch and one generated batch serve all k D
-        updates, as Keras `train_on_batch` called k times on the same arrays does. With
-        g_noise=d-step (DCGAN-tensorflow), every G update is fed the noise and labels the last
-        D update generated its batch from.
-        """
-        self.fast.begin_iteration()
-        real, y_real = _split(next_real())
-        device = real.device
-        d_losses = []
-        stats: dict[str, torch.Tensor] = {}
-        fake = y_fake = z_fake = None
-        for k in range(self.cfg.d_steps):
-            if k > 0 and not self.cfg.d_same_batch:
-                real, y_real = _split(next_real())
-            if fake is None or not self.cfg.d_same_batch:
-                y_fake = self.fake_labels(len(real), device)
-                z_fake = self.noise(len(real), device)
-                with torch.no_grad():
-                    fake = self.generate(z_fake, y_fake)
-            last = k == self.cfg.d_steps - 1
-            d_losses.append(
-                self.d_update(real, fake, y_real, y_fake, stats, measure_grad=grad_norms and last)
-            )
-        g_batch = self.cfg.g_batch_size or self.cfg.batch_size
-        assert z_fake is not None, "d_steps >= 1 draws the D step's noise"
-        given = (z_fake, y_fake) if self.cfg.g_noise == "d-step" else None
-        g_losses = [
-            self.g_update(g_batch, device, stats, grad_norms and k == self.cfg.g_steps - 1, given)
-            for k in range(self.cfg.g_steps)
-        ]
-        return {"d_loss": d_losses[-1], "g_loss": g_losses[-1], **stats}
-
-
-@contextmanager
-def frozen(discriminator: nn.Module, batchnorm: str) -> Iterator[None]:
-    """D as the G step sees it. Its parameters get no gradient: only G is updated, and skipping
-    D's weight gradients saves a third of the backward pass through D. With batchnorm="running"
-    its BatchNorm layers also normalise with their running averages and leave them unchanged."""
-    norms = [m for m in discriminator.modules() if isinstance(m, _BatchNorm)]
-    norms = [m for m in norms if m.training] if batchnorm == "running" else []
-    discriminator.requires_grad_(False)
-    for norm in norms:
-        norm.eval()
-    try:
-        yield
-    finally:
-        for norm in norms:
-            norm.train()
-        discriminator.requires_grad_(True)
+        """G's loss on images it generates from `batch`, through D as `d_view` presents it
+        (frozen, by default); a relativistic loss also sees D's logits of the real images."""
+        fake = self.generate(batch.z, batch.y)
+        with d_view():
+            fake_logits = self.discriminate(fake, batch.y)
+            if not self.loss.generator_sees_real:
+                return self.loss.generator(fake_logits)
+            assert batch.real is not None, "_real_for_g hands the real batch over"
+            real_logits = self.discriminate(batch.real, batch.y_real)
+            return self.loss.generator(fake_logits, real_logits)
 
 
 def pack(images: torch.Tensor, m: int) -> torch.Tensor:
@@ -257,13 +294,11 @@ def pack(images: torch.Tensor, m: int) -> torch.Tensor:
     return images.reshape(n // m, m * c, h, w)
 
 
-def grad_norm(module: nn.Module) -> torch.Tensor:
-    """The L2 norm of all of a module's parameter gradients taken together, on its device."""
-    norms = [p.grad.detach().norm() for p in module.parameters() if p.grad is not None]
-    if not norms:
-        return torch.zeros((), device=next(module.parameters()).device)
-    return torch.linalg.vector_norm(torch.stack(norms))
+def at_least_fp32(x: torch.Tensor) -> torch.Tensor:
+    """`x` in fp32 when autocast made it narrower; networks cast to fp64 stay fp64 (the exact
+    tests of tests/test_first_iterations.py run them so)."""
+    return x if x.dtype == torch.float64 else x.float()
 
 
-def _split(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _images_and_labels(batch: RealBatch) -> tuple[torch.Tensor, torch.Tensor | None]:
     return batch if isinstance(batch, tuple) else (batch, None)
