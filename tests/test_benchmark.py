@@ -351,6 +351,19 @@ def test_the_equal_budget_table_takes_the_last_evaluation_within_it(
         assert f"| {reached[0][1]:.3f} |" in budget_row
 
 
+def test_settings_from_the_collected_folder(benchmarked: tuple[Path, Path]) -> None:
+    _, collected = benchmarked
+    models = tuple(m for m in MODELS if m.label in PART)
+    lines: list[str] = []
+    trials = benchmark_trials(1.0, 3, (), collected, lines.append, models)
+    by_name = {t.name: t for t in trials}
+    # seeds 0 and 1 trained at batch 8, and take it; seed 2 has no run there
+    assert by_name["dcgan_d_conditioning=projection-s1"].config.train.batch_size == 8
+    assert by_name["dcgan-s2"].config.train.batch_size == 64
+    assert by_name["dcgan-s0"].config.train.iterations == 3000  # length as planned
+    assert f"dcgan-s2: no run in {collected}; as planned" in lines
+
+
 def test_collecting_the_benchmarks_out_carries_its_marker(
     benchmarked: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -335,7 +335,7 @@ def build_benchmark_report(
             "modes they cover (of 1,000) and the KL of their mode histogram to the uniform one."
         )
     )
-    present = {m.label for m in models}
+    present = {m.model.label for m in models if m.model}
     missing = [m.label for m in MODELS if m.label not in present]
     if missing:
         doc.add(Paragraph(f"Not run yet, so not on this page: {', '.join(missing)}."))

@@ -82,10 +82,21 @@ def _key(preset: str, point: dict[str, Any]) -> str:
     return json.dumps([preset, point], sort_keys=True)
 
 
+class ModelIndex:
+    """The study's models by what a run records of them: its preset and grid point."""
+
+    def __init__(self, models: tuple[StudyModel, ...] = MODELS) -> None:
+        self.models = models
+        self._by_key = {_key(m.preset, m.point()): m for m in models}
+
+    def model_of(self, preset: str, point: dict[str, Any]) -> StudyModel | None:
+        """The model a run of `preset` at grid point `point` (its trial.json) trains, or None
+        for a run the study does not plan."""
+        return self._by_key.get(_key(preset, point))
+
+
 def model_of(
     preset: str, point: dict[str, Any], models: tuple[StudyModel, ...] = MODELS
 ) -> StudyModel | None:
-    """The study's model a run of `preset` at grid point `point` (its trial.json) trains, or
-    None for a run the study does not plan."""
-    found = {_key(m.preset, m.point()): m for m in models}
-    return found.get(_key(preset, point))
+    """The study's model a run of `preset` at grid point `point` trains (ModelIndex)."""
+    return ModelIndex(models).model_of(preset, point)

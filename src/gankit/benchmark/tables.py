@@ -9,7 +9,7 @@ from typing import Any
 
 from scipy import stats
 
-from gankit.benchmark.study import MODELS, StudyModel, model_of
+from gankit.benchmark.study import MODELS, ModelIndex, StudyModel
 from gankit.data import dataset_info
 from gankit.evaluation.table import DATASET_NAMES, column_labels
 from gankit.paper_report import ReportRun, experiment_label
@@ -66,10 +66,11 @@ def models_of(runs: list[ReportRun], models: tuple[StudyModel, ...] = MODELS) ->
     by label), each model's seeds by seed; runs of one model that compute different things
     (report.place_in_experiments' `config`) or were scored on different sample counts are
     kept apart."""
+    index = ModelIndex(models)
     found: dict[tuple[str, int | None], ModelRuns] = {}
     for run in runs:
         point = {k: v for k, v in run.point.items() if k != "config"}
-        model = model_of(run.config.name, point, models)
+        model = index.model_of(run.config.name, point)
         label = model.label if model else experiment_label(run.config.name, point)
         label += f", config {run.point['config']}" if "config" in run.point else ""
         key = (label, sample_count(run.metrics))
