@@ -21,7 +21,7 @@ SRC = Path(gankit.__file__).parent
 LAYERS: list[tuple[str, ...]] = [
     ("cli", "__main__", "commands"),
     ("api", "metrics"),
-    ("reproduce", "paper_report", "sweep", "bench", "workflow"),
+    ("reproduce", "paper_report", "benchmark", "sweep", "bench", "workflow"),
     ("runs", "export", "sample_files", "gallery"),
     ("report",),
     ("papers",),

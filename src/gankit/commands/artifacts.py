@@ -42,15 +42,16 @@ def collect(
     metrics.json, metrics_history.csv, trial.json, a thinned losses.csv and the sample grids
     that stand for the paper's figures; never checkpoints or TensorBoard events. A RUN_DIR
     that is not a run (the OUT of gankit reproduce) stands for the runs inside it. Then
-    rebuilds TO/report.md and report.html from TO alone."""
-    from gankit.paper_report import rebuild_report
+    rebuilds TO/report.md and report.html from TO alone (the benchmark's page where TO, or
+    the folder collected from, is the benchmark's)."""
+    from gankit.benchmark.page import rebuild_folder_report
     from gankit.report.collect import collect_runs
 
     check_out(dest, force, None, "--to")
     for folder in collect_runs(list(run_dirs), dest, max_losses_kb * 1000):
         click.echo(f"collected: {folder}")
     if not no_build:
-        md, page = rebuild_report(dest)
+        md, page = rebuild_folder_report(dest)
         click.echo(f"report: {md}\n        {page}")
 
 
@@ -58,14 +59,14 @@ def collect(
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
 def build(folder: Path) -> None:
     """Rebuild FOLDER/report.md and report.html: of the runs collected in FOLDER (tables over
-    seeds, the paper's figures, loss panels), without checkpoints; or, when FOLDER is one run
-    directory, that run's own report from its files."""
-    from gankit.paper_report import rebuild_report
+    seeds, the paper's figures, loss panels; for the benchmark's folder, its page), without
+    checkpoints; or, when FOLDER is one run directory, that run's own report from its files."""
+    from gankit.benchmark.page import rebuild_folder_report
     from gankit.report.run_report import write_run_report
     from gankit.rundir import RunDir
 
     if RunDir(folder).config.is_file():
         md, page = write_run_report(folder)
     else:
-        md, page = rebuild_report(folder)
+        md, page = rebuild_folder_report(folder)
     click.echo(f"report: {md}\n        {page}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gankit.benchmark.study import STUDY
 from gankit.commands.options import (
     check_out,
     data_dir_option,
@@ -22,7 +23,7 @@ from gankit.papers import PAPERS
 
 
 @click.command()
-@click.argument("paper", type=click.Choice(sorted(PAPERS)))
+@click.argument("paper", type=click.Choice([*sorted(PAPERS), STUDY]))
 @click.option(
     "--scale",
     type=click.FloatRange(min=0, min_open=True),
@@ -68,23 +69,29 @@ def reproduce(paper: str, scale: float, seeds: int, out: Path | None, executor: 
     """Run every experiment of PAPER for each seed into OUT/<preset>-s<seed> and write
     OUT/report.md and report.html (mean ± sd over seeds beside the paper's own numbers, the
     paper's figures regenerated beside their captions) and the sweep summary; finished runs
-    are skipped, interrupted ones resume."""
+    are skipped, interrupted ones resume. `benchmark` in place of a paper runs gankit's model
+    benchmark: every preset no paper runs, at its own length, and each variant switch over the
+    preset it modifies, into OUT/<preset>[_<key>=<value>]-s<seed>, with its page."""
+    from functools import partial
+
     from gankit import reproduce as repro
+    from gankit.benchmark import run as benchmark
+    from gankit.benchmark.trials import benchmark_trials
     from gankit.commands.sweep import echo_trial_configs, exit_code
     from gankit.sweep.executors import TrialSettings, make_executor
 
+    study = paper == STUDY
     out = out or Path("runs") / f"reproduce-{paper}"
     if print_config:
         to_stderr = lambda line: click.echo(line, err=True)  # noqa: E731  (stdout is YAML)
-        trials = repro.paper_trials(paper, scale, seeds, overrides, settings_from, to_stderr)
-        echo_trial_configs(trials, out)
+        plan = benchmark_trials if study else partial(repro.paper_trials, paper)
+        echo_trial_configs(plan(scale, seeds, overrides, settings_from, to_stderr), out)
         return
     settings = TrialSettings(threads, str(data_dir) if data_dir else None, eval_samples)
     runner = make_executor(executor, settings, workers, address)
     echo = (lambda line: None) if quiet else click.echo
-    result, report = repro.reproduce(
-        paper, out, runner, scale, seeds, overrides, echo, collect_to, settings_from
-    )
+    run = benchmark.run_benchmark if study else partial(repro.reproduce, paper)
+    result, report = run(out, runner, scale, seeds, overrides, echo, collect_to, settings_from)
     if report is not None:
         click.echo(f"report: {report[0]}\n        {report[1]}")
     click.echo(f"every run: {out / 'summary.html'}")

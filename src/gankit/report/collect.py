@@ -8,6 +8,8 @@ DEST/<run folder name>/
   losses.csv          every Nth row (all columns, the last row kept), to stay under a size cap
   samples/step_NNNNNN.png   the grids standing for the paper's figures (figure_steps.py)
   collected.json      what was thinned and left out
+DEST/study.json       which study's page the folder holds (the model benchmark's), carried
+                      over from the study's OUT; a paper reproduction's folder has none
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 
 from gankit.config import load_config_file
 from gankit.errors import GankitError
-from gankit.fileio import WriteError, temporary_folder
+from gankit.fileio import WriteError, atomic_write_text, temporary_folder
 from gankit.report.figure_steps import figure_grids
 from gankit.rundir import CONFIG, METRICS, RunDir
 
 # losses.csv is cut to every Nth row until it fits
 MAX_LOSSES_BYTES = 100_000
 COLLECTED = "collected.json"
+STUDY_FILE = "study.json"
 
 
 class CollectError(GankitError, ValueError):
@@ -149,7 +152,26 @@ def collect_runs(
     first is written."""
     run_dirs = run_dirs_in(paths)
     _check(run_dirs, dest)
-    return [collect_run(run_dir, dest, max_losses_bytes) for run_dir in run_dirs]
+    collected = [collect_run(run_dir, dest, max_losses_bytes) for run_dir in run_dirs]
+    studies = {study for path in paths if (study := read_study(path)) is not None}
+    if len(studies) == 1:
+        write_study(dest, studies.pop())
+    return collected
+
+
+def write_study(folder: Path, study: str) -> None:
+    """Mark `folder` as holding the runs of `study`, so that its page is that study's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / STUDY_FILE, json.dumps({"study": study}) + "\n")
+
+
+def read_study(folder: Path) -> str | None:
+    """The study `folder` holds runs of (write_study), None for any other folder."""
+    try:
+        study = json.loads((Path(folder) / STUDY_FILE).read_text()).get("study")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return study if isinstance(study, str) else None
 
 
 def collected_runs(folder: Path) -> list[Path]:

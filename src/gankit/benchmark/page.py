@@ -1,0 +1,371 @@
+"""The benchmark's page (report.md and report.html), built from its runs' files alone, so the
+same page comes from the benchmark's OUT and from its collected folder (`gankit report build
+docs/results/benchmark`): the final scores over seeds and as multiples of the real data's, each
+model against the one it modifies, the quality each reached within an equal wall-clock budget
+and its curve against training seconds, training time and machine, the final grids, and where
+each recipe differs from its paper."""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from gankit.benchmark.budget import at_budget, timed_history, training_seconds
+from gankit.benchmark.notes import NOTES
+from gankit.benchmark.study import BUDGET_SECONDS, MODELS, STUDY
+from gankit.benchmark.tables import (
+    MODE_METRICS,
+    ModelRuns,
+    against_table,
+    by_dataset,
+    dataset_title,
+    floor_table,
+    models_of,
+    per_run_table,
+    values_table,
+)
+from gankit.evaluation.table import column_labels
+from gankit.figures.bands import plot_band_panels
+from gankit.paper_report import FIGURES, ReportRun, description, open_runs, rebuild_report
+from gankit.provenance import NOT_RECORDED, precision, provenance_label
+from gankit.report.caveats import warning_paragraphs
+from gankit.report.collect import collected_runs, read_study
+from gankit.report.document import (
+    Block,
+    Document,
+    Heading,
+    Image,
+    ImageRow,
+    Paragraph,
+    Table,
+    write_document,
+)
+from gankit.report.run_report import duration_label, machines_label
+from gankit.report.sample_counts import mixed_counts_warning
+from gankit.sweep.aggregate import CONFIDENCE, describe
+from gankit.sweep.summary import stat_cell
+
+TITLE = "The model benchmark: gankit's models over seeds"
+# what the equal-budget table and curves read from metrics_history.csv, image data first
+IMAGE_HISTORY = ("fid", "is_mean")
+CURVES = "quality-against-time.png"
+
+
+def _relative(path: Path, out: Path) -> str:
+    return os.path.relpath(path, out)
+
+
+def machine_of(run: ReportRun) -> str:
+    """Where the run trained: timing.json's machines, or trial.json's host for a run trained
+    before runs were timed."""
+    machines = (run.timing.get("total") or {}).get("machines")
+    if machines:
+        return machines_label(machines)
+    return str(run.trial.get("host") or "-")
+
+
+def _made_by(run: ReportRun) -> str:
+    if run.provenance:
+        return provenance_label(run.provenance)
+    return f"code {NOT_RECORDED}, {precision(run.config)}"
+
+
+def score_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
+    blocks: list[Block] = [
+        Heading("At the default lengths"),
+        Paragraph(
+            "Each run's final evaluation (metrics.json). Each cell: mean ± standard deviation "
+            f"over the seeds, then the {CONFIDENCE:.0%} Student-t interval for the mean; one "
+            "seed shows its value alone. 'modifies': the model this one changes one setting "
+            "of, compared in [Against the model each one modifies]"
+            "(#against-the-model-each-one-modifies). The last rows score real images the same "
+            "way: the floor a model is measured against. Each run's values: "
+            "[Per seed](#per-seed)."
+        ),
+    ]
+    for dataset, group in groups.items():
+        blocks.append(Heading(dataset_title(dataset), 3))
+        warning = mixed_counts_warning(r.metrics for m in group for r in m.runs)
+        if warning:
+            blocks.append(Paragraph(warning))
+        blocks.append(values_table(group))
+        blocks.append(
+            Paragraph(
+                "As multiples of the real-data floor: each run's score divided by the real "
+                "images' own (metrics.json's `reference`, as many images scored the same "
+                "way), then over the seeds as above. For FID, KID and intra-class FID, which "
+                "real images do not bring to 0, it is how many times the floor a model's "
+                "distance is; for the others, the share of the real images' score it reaches. "
+                "'-' where the real images' value is 0 or below (KID's unbiased estimate can "
+                "be), of which no multiple can be taken."
+            )
+        )
+        blocks.append(floor_table(group))
+    return blocks
+
+
+def against_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
+    tables = [(d, t) for d, g in groups.items() if (t := against_table(g)) is not None]
+    if not tables:
+        return []
+    blocks: list[Block] = [
+        Heading("Against the model each one modifies"),
+        Paragraph(
+            "Each model's mean minus the mean of the model it modifies (a variant switch "
+            "against its preset, a preset against the one it changes), with the "
+            f"{CONFIDENCE:.0%} interval of Welch's t for that difference: an interval that "
+            "holds 0 does not tell the two apart at these seeds."
+        ),
+    ]
+    for dataset, table in tables:
+        blocks += [Heading(dataset_title(dataset), 3), table]
+    return blocks
+
+
+def _history_keys(group: list[ModelRuns]) -> tuple[str, ...]:
+    return MODE_METRICS if group[0].stacked else IMAGE_HISTORY
+
+
+def budget_table(group: list[ModelRuns], budget: float) -> Table:
+    """Per model: the seeds with a periodic evaluation within `budget` seconds of training,
+    the iterations they had reached, and over them the values of that last evaluation."""
+    keys = _history_keys(group)
+    labels = column_labels(r.metrics for m in group for r in m.runs)
+    header = ["model", "seeds", "iteration reached", *(f"{labels[k]}, periodic" for k in keys),
+              "seeds that ended sooner"]  # fmt: skip
+    rows = []
+    for m in group:
+        reached = [at_budget(timed_history(r.run, keys), budget) for r in m.runs]
+        reached_evals = [e for e in reached if e is not None]
+        steps = sorted(e.step for e in reached_evals)
+        span = "-" if not steps else f"{steps[0]:,}" if steps[0] == steps[-1] else \
+            f"{steps[0]:,} to {steps[-1]:,}"  # fmt: skip
+        cells = [stat_cell(describe([e.values[k] for e in reached_evals]), k) for k in keys]
+        sooner = sum(1 for r in m.runs if (s := training_seconds(r.run)) is not None and s < budget)
+        rows.append([m.label, f"{len(reached_evals)} of {len(m.runs)}", span, *cells,
+                     str(sooner)])  # fmt: skip
+    return Table(header, rows)
+
+
+def curve_panels(
+    groups: dict[str, list[ModelRuns]],
+) -> tuple[dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]], frozenset[str]]:
+    """Per dataset and periodic metric (FID, or modes and KL for Stacked MNIST): per model its
+    seeds' (seconds, value) curves; and the panels to draw on a log scale (FID)."""
+    panels: dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]] = {}
+    log_y = set()
+    for dataset, group in groups.items():
+        labels = column_labels(r.metrics for m in group for r in m.runs)
+        keys = MODE_METRICS if group[0].stacked else ("fid",)
+        for key in keys:
+            title = f"{dataset_title(dataset)}: {labels[key]}"
+            lines = {}
+            for m in group:
+                curves = []
+                for r in m.runs:
+                    evals = [e for e in timed_history(r.run, keys) if math.isfinite(e.values[key])]
+                    if evals:
+                        curves.append((np.array([e.seconds for e in evals]),
+                                       np.array([e.values[key] for e in evals])))  # fmt: skip
+                if curves:
+                    lines[m.label] = curves
+            panels[title] = lines
+            if key == "fid":
+                log_y.add(title)
+    return panels, frozenset(log_y)
+
+
+def budget_blocks(groups: dict[str, list[ModelRuns]], out: Path, budget: float) -> list[Block]:
+    runs = [r for g in groups.values() for m in g for r in m.runs]
+    machines = sorted({machine_of(r) for r in runs})
+    samples = sorted({r.config.log.eval_samples for r in runs})
+    blocks: list[Block] = [
+        Heading("At an equal training budget"),
+        Paragraph(
+            f"What each model reached within {duration_label(budget)} of training: the last "
+            "periodic evaluation (metrics_history.csv, every log.eval_every iterations on "
+            f"{' or '.join(f'{n:,}' for n in samples)} samples, so not on the final "
+            "evaluation's count and not comparable with the tables above) that the run had "
+            "reached by then. A run's seconds at an evaluation come from its timing.json: each "
+            "training process's loop time spread evenly over the steps it trained, sample "
+            "grids, periodic evaluations and checkpoints included. A seed counts when it had "
+            "an evaluation by the budget; a seed that ended sooner counts with its last one."
+        ),
+        Paragraph(
+            "The seconds are comparable only between runs that trained on the same machine "
+            "while it was otherwise idle: other jobs on its cores slow a run by any factor. "
+            "Each run's machine is in [Training time and machine]"
+            "(#training-time-and-machine)."
+        ),
+    ]
+    if len(machines) > 1:
+        blocks.append(
+            Paragraph(
+                f"Warning: these runs trained on {len(machines)} different machines "
+                f"({'; '.join(machines)}), so their seconds do not compare across machines."
+            )
+        )
+    for dataset, group in groups.items():
+        blocks += [Heading(dataset_title(dataset), 3), budget_table(group, budget)]
+    panels, log_y = curve_panels(groups)
+    image = out / FIGURES / CURVES
+    if plot_band_panels(panels, image, "seconds of training", log_y, mark_x=budget):
+        blocks.append(
+            Image(
+                _relative(image, out),
+                "each model's periodic evaluations against its seconds of training: the "
+                "seeds' mean, the band from the lowest to the highest seed (each seed where "
+                "they share no span of time); the dashed line is the budget above",
+            )
+        )
+    return blocks
+
+
+def _seconds_cell(seconds: list[float]) -> str:
+    stat = describe(seconds)
+    if stat.n == 0:
+        return "not recorded"
+    if stat.n == 1:
+        return f"{stat.mean:,.0f} s"
+    return f"{stat.mean:,.0f} ± {stat.sd:,.0f} s"
+
+
+def time_blocks(models: list[ModelRuns]) -> list[Block]:
+    per_model, per_run = [], []
+    for m in models:
+        seconds = [s for r in m.runs if (s := training_seconds(r.run)) is not None]
+        untimed = len(m.runs) - len(seconds)
+        cell = _seconds_cell(seconds)
+        cell += f" ({untimed} not recorded)" if untimed and seconds else ""
+        where = "; ".join(dict.fromkeys(machine_of(r) for r in m.runs))
+        made = ", ".join(dict.fromkeys(precision(r.config) for r in m.runs))
+        per_model.append([m.label, str(len(m.runs)), m.iterations(), cell, where, made])
+        for r in m.runs:
+            took = training_seconds(r.run)
+            when = str(r.trial.get("time", ""))[:10] or "-"
+            per_run.append([r.name, str(r.seed), f"{r.config.train.iterations:,}",
+                            f"{took:,.0f} s" if took is not None else "not recorded",
+                            machine_of(r), _made_by(r), when])  # fmt: skip
+    return [
+        Heading("Training time and machine"),
+        Paragraph(
+            "Wall seconds of training from each run's timing.json (sample grids, periodic "
+            "evaluations and checkpoints included; the final evaluation not), over the seeds: "
+            "mean ± standard deviation. The machine is the one timing.json records (CPU or "
+            "GPU, its instruction set, torch threads, torch), or trial.json's host for a run "
+            "trained before runs were timed."
+        ),
+        Table(["model", "seeds", "iterations", "training time", "machines", "precision"],
+              per_model),
+        Table(["run", "seed", "iterations", "training time", "machine",
+               "code, torch, precision", "started"], per_run),
+    ]  # fmt: skip
+
+
+def _final_grid(run: ReportRun) -> Path | None:
+    grid = run.run.sample_grid(run.config.train.iterations)
+    if grid.is_file():
+        return grid
+    grids = run.run.sample_grids()
+    return grids[-1] if grids else None
+
+
+def sample_blocks(models: list[ModelRuns], out: Path) -> list[Block]:
+    blocks: list[Block] = [
+        Heading("Final samples"),
+        Paragraph("Each seed's fixed-noise grid at its last iteration, the generator scored."),
+    ]
+    for m in models:
+        blocks.append(Heading(f"{m.label}: {description(m.runs[0].config)}", 3))
+        if m.model and m.model.switch:
+            switch = ", ".join(f"`{o}`" for o in m.model.overrides())
+            blocks.append(Paragraph(f"The preset {m.model.preset} with {switch}."))
+        images = [
+            Image(_relative(grid, out), f"seed {r.seed}, step {r.config.train.iterations:,}")
+            for r in m.runs
+            if (grid := _final_grid(r)) is not None
+        ]
+        blocks.append(ImageRow(images) if images else Paragraph("No sample grid was kept."))
+    return blocks
+
+
+def note_blocks(models: list[ModelRuns]) -> list[Block]:
+    blocks: list[Block] = [
+        Heading("Where each recipe differs from its paper"),
+        Paragraph(
+            "Architecture size, learning rate and length as each preset file sets them, beside "
+            "the paper it cites (its text, or where it could not be read the authors' code, as "
+            "each note says): what a row here can and cannot be set beside. The notes are data "
+            "beside the study's definition (src/gankit/benchmark/notes.py)."
+        ),
+    ]
+    for m in models:
+        note = NOTES.get(m.model.label) if m.model else None
+        if note is None:
+            continue
+        blocks += [Heading(m.label, 3), Paragraph(f"Read: {note.source}.")]
+        blocks += [Paragraph(sentence) for sentence in note.sentences]
+    return blocks
+
+
+def build_benchmark_report(
+    run_dirs: list[Path], out: Path, made: str, budget: float = BUDGET_SECONDS
+) -> Document:
+    """The page for the runs in `run_dirs`, its figures written under out/figures (whose
+    images from an earlier build are removed first)."""
+    models = models_of(open_runs(run_dirs))
+    groups = by_dataset(models)
+    (out / FIGURES).mkdir(parents=True, exist_ok=True)
+    for stale in (out / FIGURES).glob("*.png"):
+        stale.unlink()
+    doc = Document(TITLE)
+    doc.add(Paragraph(made))
+    doc.add(
+        Paragraph(
+            "Every preset that no paper reproduction runs, at its own default length, and each "
+            "variant switch that no preset isolates laid over the preset it modifies, over "
+            "seeds (`gankit reproduce benchmark`). The scores are in the features of gankit's "
+            "own classifier of each dataset (docs/results/metrics.md), not the Inception "
+            "network's of published FIDs: set the rows beside each other and beside the real "
+            "data's floor, not beside papers' numbers. Stacked MNIST models are scored by the "
+            "modes they cover (of 1,000) and the KL of their mode histogram to the uniform one."
+        )
+    )
+    present = {m.model.label for m in models if m.model}
+    missing = [m.label for m in MODELS if m.label not in present]
+    if missing:
+        doc.add(Paragraph(f"Not run yet, so not on this page: {', '.join(missing)}."))
+    doc.add(*score_blocks(groups))
+    doc.add(*against_blocks(groups))
+    doc.add(*budget_blocks(groups, out, budget))
+    doc.add(*time_blocks(models))
+    doc.add(*sample_blocks(models, out))
+    doc.add(*note_blocks(models))
+    doc.add(Heading("Per seed"))
+    for dataset, group in groups.items():
+        doc.add(Heading(dataset_title(dataset), 3), per_run_table(group))
+    doc.add(*warning_paragraphs((r.name, r.metrics) for m in models for r in m.runs))
+    return doc
+
+
+def rebuild_benchmark_report(folder: Path) -> tuple[Path, Path]:
+    """FOLDER/report.md and report.html from the runs collected in FOLDER alone."""
+    run_dirs = collected_runs(folder)
+    made = (
+        f"Rebuilt by `gankit report build {folder}` on {date.today().isoformat()} from the "
+        f"collected files of {len(run_dirs)} run{'s' if len(run_dirs) != 1 else ''} (config, "
+        "metrics, periodic evaluations, timing, provenance, the final grids)."
+    )
+    return write_document(build_benchmark_report(run_dirs, folder, made), folder)
+
+
+def rebuild_folder_report(folder: Path) -> tuple[Path, Path]:
+    """The page of a folder of collected runs: the benchmark's where the folder's study marker
+    names it, a paper reproduction's otherwise."""
+    if read_study(folder) == STUDY:
+        return rebuild_benchmark_report(folder)
+    return rebuild_report(folder)

@@ -1,0 +1,377 @@
+"""The model benchmark (`gankit reproduce benchmark`): what it trains, its trials, and its page
+built from tiny real runs (3 iterations, 2 seeds) through the sweep runner, collected, deleted
+and rebuilt by `gankit report build`; every number on the page checked against an independent
+computation from the runs' own files."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from scipy import stats
+
+from gankit.benchmark.budget import at_budget, seconds_at
+from gankit.benchmark.notes import NOTES
+from gankit.benchmark.study import EVAL_EVERY, MODELS, STUDY, model_of
+from gankit.benchmark.tables import welch_interval
+from gankit.benchmark.trials import benchmark_trials
+from gankit.cli import main
+from gankit.config import UNHASHED, flatten, load_config, preset_names
+from gankit.figures.bands import seed_band
+from gankit.machine import cpu_model
+from gankit.report.collect import STUDY_FILE
+from gankit.rundir import RunDir
+
+SCALE = 0.001  # 3,000 iterations -> 3, a periodic evaluation at every one (250 -> 1)
+TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false")
+PART = ("dcgan", "dcgan + projection discriminator", "stacked-dcgan")
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def _model(label: str):  # noqa: ANN202
+    return next(m for m in MODELS if m.label == label)
+
+
+def _fingerprinted(label: str) -> dict:
+    model = _model(label)
+    flat = flatten(load_config(model.preset, model.overrides()).to_dict())
+    return {k: v for k, v in flat.items() if not k.startswith(UNHASHED)}
+
+
+def test_the_study_is_every_preset_no_paper_runs_and_every_variant_switch() -> None:
+    no_paper = {p for p in preset_names() if load_config(p).paper is None}
+    assert {m.preset for m in MODELS} == no_paper
+    assert {m.preset for m in MODELS if not m.switch} == no_paper  # each at its defaults too
+    labels = [m.label for m in MODELS]
+    assert len(set(labels)) == len(labels)
+    # every switch README lists is set against the model it modifies, alone: the two configs
+    # differ in that key and in nothing else that changes what training computes
+    alone = {}
+    for model in MODELS:
+        if model.against:
+            mine, theirs = _fingerprinted(model.label), _fingerprinted(model.against)
+            changed = {k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)}
+            if len(changed) == 1:
+                alone[changed.pop()] = model.label
+    switches = {"model.d_spectral_norm", "train.loss", "train.r1_gamma", "train.diffaugment",
+                "model.d_conditioning", "train.packing"}  # fmt: skip
+    assert switches <= set(alone), switches - set(alone)
+    assert alone["train.packing"] == "stacked-pacgan2"
+    # the MNIST models on MNIST, dcgan-fashion on Fashion-MNIST, the stacked ones on Stacked MNIST
+    datasets = {m.label: load_config(m.preset).data.dataset for m in MODELS}
+    assert datasets.pop("dcgan-fashion") == "fashion-mnist"
+    assert {datasets.pop("stacked-dcgan"), datasets.pop("stacked-pacgan2")} == {"stacked-mnist"}
+    assert set(datasets.values()) == {"mnist"}
+    # a note for every model, and none for a model the study lacks
+    assert set(NOTES) == set(labels)
+
+
+# What the notes say of gankit's own recipes, against the presets they describe: a preset
+# changed without its note fails here.
+NOTE_FACTS = [
+    ("dcgan", "optim.g.lr", 5e-4, "Adam 5e-4"),
+    ("dcgan", "model.z_dim", 64, "64-d normal z"),
+    ("dcgan", "train.ema", 0.995, "decay 0.995"),
+    ("sngan", "optim.d.lr", 2e-4, "Adam 2e-4"),
+    ("sngan", "model.d_norm", "none", "no BatchNorm"),
+    ("lsgan", "optim.g.lr", 2e-4, "Adam 2e-4"),
+    ("wgan-gp", "optim.d.betas", [0.5, 0.9], "betas (0.5, 0.9)"),
+    ("wgan-gp", "train.gp_weight", 10.0, "weight 10"),
+    ("wgan-gp", "train.d_steps", 5, "5 critic steps"),
+    ("wgan-gp", "model.d_norm", "layer", "LayerNorm"),
+    ("stacked-dcgan", "model.z_dim", 100, "100-d normal z"),
+    ("stacked-dcgan", "optim.d.lr", 2e-4, "Adam 2e-4"),
+    ("stacked-pacgan2", "train.packing", 2, "packs of 2"),
+    ("dcgan-uncond + R1, gamma 1", "train.r1_gamma", 1.0, "gamma 1"),
+]
+
+
+@pytest.mark.parametrize(("label", "key", "value", "text"), NOTE_FACTS)
+def test_the_notes_say_what_the_presets_set(label: str, key: str, value, text: str) -> None:  # noqa: ANN001
+    model = _model(label)
+    assert flatten(load_config(model.preset, model.overrides()).to_dict())[key] == value
+    assert text in " ".join(NOTES[label].sentences)
+
+
+def test_each_notes_length_is_its_presets() -> None:
+    for label, note in NOTES.items():
+        iterations = load_config(_model(label).preset).train.iterations
+        lengths = [s for s in note.sentences if s.startswith("Length:")]
+        assert all(s.startswith(f"Length: {iterations:,} ") for s in lengths), label
+
+
+def test_each_trial_computes_what_its_preset_and_switch_compute() -> None:
+    trials = benchmark_trials(1.0, 3)
+    assert len(trials) == 3 * len(MODELS) and len({t.name for t in trials}) == len(trials)
+    names = {t.name for t in trials}
+    assert {"dcgan-s0", "dcgan_d_conditioning=projection-s2", "dcgan-uncond_r1_gamma=1-s1",
+            "dcgan-uncond_diffaugment=translation-cutout-s0",
+            "stacked-pacgan2-s2"} <= names  # fmt: skip
+    for trial in trials:
+        model = model_of(trial.preset, trial.point)
+        assert model is not None
+        plain = load_config(model.preset, [*model.overrides(), f"train.seed={trial.seed}"])
+        # the study adds logging only: the same fingerprint and length as the preset's own
+        assert trial.config.fingerprint() == plain.fingerprint()
+        assert trial.config.train.iterations == plain.train.iterations
+        assert trial.config.log.eval_every == EVAL_EVERY
+    short = benchmark_trials(SCALE, 1, ("train.batch_size=8",))
+    assert [t.config.train.iterations for t in short] == [3] * len(MODELS)
+    assert {t.config.log.eval_every for t in short} == {1}
+    assert all(t.config.train.batch_size == 8 for t in short)
+
+
+def test_print_config_and_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = invoke("reproduce", STUDY, "--seeds", "1", "--scale", "0.01", "--print-config")
+    assert code == 0, output
+    headers = re.findall(r"^# (\S+)$", output, re.MULTILINE)
+    assert len(headers) == len(MODELS)
+    assert "runs/reproduce-benchmark/dcgan-uncond_loss=lsgan-s0" in headers
+    configs = list(yaml.safe_load_all(output))
+    assert configs[0]["train"]["iterations"] == 30 and not list(tmp_path.iterdir())
+    code, output = invoke("reproduce", STUDY, "--settings-from", "nowhere", "--print-config")
+    assert code == 2 and "--settings-from nowhere: no such folder" in output
+    code, output = invoke("reproduce", "bench")
+    assert code == 2 and "'benchmark'" in output
+
+
+def test_seconds_at_spreads_each_segment_evenly() -> None:
+    segments = [
+        {"from_step": 0, "to_step": 100, "seconds": 50.0},
+        {"from_step": 100, "to_step": 300, "seconds": 20.0},  # resumed, faster
+    ]
+    assert seconds_at(40, segments) == pytest.approx(20.0)
+    assert seconds_at(100, segments) == pytest.approx(50.0)
+    assert seconds_at(200, segments) == pytest.approx(60.0)
+    assert seconds_at(300, segments) == pytest.approx(70.0)
+    assert seconds_at(301, segments) is None
+    untimed = [{"from_step": 0, "to_step": 100, "seconds": None}, segments[1]]
+    assert seconds_at(200, untimed) is None
+
+
+def test_seed_band_and_welch_interval_match_direct_computations() -> None:
+    a = (np.array([0.0, 10.0, 20.0]), np.array([9.0, 5.0, 1.0]))
+    b = (np.array([5.0, 15.0, 30.0]), np.array([7.0, 3.0, 0.0]))
+    band = seed_band([a, b])
+    assert band is not None
+    assert list(band.x) == [5.0, 10.0, 15.0, 20.0]  # where both seeds have a value
+    at = {x: (np.interp(x, *a), np.interp(x, *b)) for x in band.x}
+    assert np.allclose(band.mean, [sum(at[x]) / 2 for x in band.x])
+    assert np.allclose(band.low, [min(at[x]) for x in band.x])
+    assert seed_band([a, (np.array([40.0, 50.0]), np.array([1.0, 1.0]))]) is None
+    x, y = [3.0, 5.0, 4.5], [2.0, 2.5, 1.0, 1.5]
+    diff, low, high = welch_interval(x, y)
+    interval = stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.95)
+    assert diff == pytest.approx(statistics.mean(x) - statistics.mean(y))
+    assert (low, high) == pytest.approx((interval.low, interval.high))
+
+
+class InProcess:
+    """Trials one after another in this process (the executors have their own tests)."""
+
+    def describe(self) -> str:
+        return "in-process"
+
+    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
+        from gankit.sweep.trial import execute_trial
+
+        for trial in trials:
+            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
+
+
+@pytest.fixture(scope="module")
+def benchmarked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Three models of the study for 2 seeds at 3 iterations, collected. Stacked MNIST is
+    scored on 200 samples, not its 26,000."""
+    from gankit.benchmark.run import run_benchmark
+
+    root = tmp_path_factory.mktemp("benchmark")
+    out, collected = root / "runs", root / "docs" / "benchmark"
+    models = tuple(m for m in MODELS if m.label in PART)
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("gankit.runs.MODE_SAMPLES", 200)
+        result, report = run_benchmark(
+            out, InProcess(), SCALE, 2, TINY, lines.append, collected, models=models
+        )
+        assert result.complete and report is not None
+        # a second run finds every trial finished and trains none
+        again, _ = run_benchmark(out, InProcess(), SCALE, 2, TINY, lines.append, models=models)
+    assert "6 trials: 6 already finished, 0 to run" in lines
+    assert again.count("skipped") == 6
+    return out, collected
+
+
+def _runs(folder: Path) -> dict[str, RunDir]:
+    return {p.name: RunDir(p) for p in sorted(folder.iterdir()) if RunDir(p).config.is_file()}
+
+
+def _metrics(run: RunDir) -> dict:
+    return json.loads(run.metrics.read_text())
+
+
+def _row(md: str, first: str) -> list[str]:
+    """The cells of the first table row whose first cell is `first`."""
+    match = re.search(rf"^\| {re.escape(first)} \|(.*)\|$", md, re.MULTILINE)
+    assert match, first
+    return [c.strip() for c in match.group(1).split("|")]
+
+
+def _cell(values: list[float], fmt: str) -> str:
+    """'mean ± sd [low, high]', computed directly."""
+    mean, sd = statistics.mean(values), statistics.stdev(values)
+    half = stats.t.ppf(0.975, len(values) - 1) * sd / math.sqrt(len(values))
+    low, high = mean - half, mean + half
+    return " ".join([fmt.format(mean), "±", fmt.format(sd), f"[{fmt.format(low)},",
+                     f"{fmt.format(high)}]"])  # fmt: skip
+
+
+def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Path]) -> None:
+    out, collected = benchmarked
+    runs = _runs(collected)
+    assert sorted(runs) == ["dcgan-s0", "dcgan-s1", "dcgan_d_conditioning=projection-s0",
+                            "dcgan_d_conditioning=projection-s1", "stacked-dcgan-s0",
+                            "stacked-dcgan-s1"]  # fmt: skip
+    assert json.loads((collected / STUDY_FILE).read_text()) == {"study": STUDY}
+    shutil.rmtree(out)
+    (collected / "report.md").unlink()
+    shutil.rmtree(collected / "figures")
+    code, output = invoke("report", "build", str(collected))
+    assert code == 0, output
+    md = (collected / "report.md").read_text()
+    assert md.startswith("# The model benchmark")
+    assert "Not run yet, so not on this page: dcgan-uncond, " in md
+
+    # over seeds: mean ± sd [t interval] of each seed's metrics.json value
+    dcgan = [_metrics(runs[f"dcgan-s{s}"]) for s in (0, 1)]
+    row = _row(md, "dcgan")
+    header = _row(md, "model")
+    fid = header.index("FID (MNIST classifier)")
+    assert row[fid] == _cell([m["fid"] for m in dcgan], "{:.3f}")
+    accuracy = header.index("accuracy on requested labels")  # a conditional model's
+    assert row[accuracy] == _cell([m["label_accuracy"] for m in dcgan], "{:.3f}")
+    variant = _row(md, "dcgan + projection discriminator")
+    assert variant[0] == "dcgan" and variant[1] == "2" and variant[2] == "3"
+    # as multiples of the real-data floor: each seed's FID over its reference's
+    floors = [m["fid"] / m["reference"]["fid"] for m in dcgan]
+    ratios = [line for line in md.splitlines() if line.startswith("| dcgan | 2 |")]
+    assert ratios and _cell(floors, "{:.2f}") in ratios[0]
+    reference = _row(md, "real test images (MNIST), 40 images")
+    assert reference[fid] == f"{dcgan[0]['reference']['fid']:.3f}"
+
+    # Stacked MNIST: modes covered and KL, and the real training images' own
+    stacked = [_metrics(runs[f"stacked-dcgan-s{s}"]) for s in (0, 1)]
+    assert {m["n_samples"] for m in stacked} == {200}
+    row = _row(md, "stacked-dcgan")
+    assert row[3] == _cell([m["modes_covered"] for m in stacked], "{:.2f}")
+    assert row[4] == _cell([m["kl_to_uniform"] for m in stacked], "{:.4f}")
+    real = _row(md, "real training images (Stacked MNIST), 200 images")
+    assert real[3:5] == [f"{stacked[0]['reference']['modes_covered']:.2f}",
+                         f"{stacked[0]['reference']['kl_to_uniform']:.4f}"]  # fmt: skip
+
+    # the variant against the model it modifies: Welch's interval of the FID difference
+    projection = [_metrics(runs[f"dcgan_d_conditioning=projection-s{s}"]) for s in (0, 1)]
+    a, b = [m["fid"] for m in projection], [m["fid"] for m in dcgan]
+    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    diff = statistics.mean(a) - statistics.mean(b)
+    assert f"| {diff:.3f} [{interval.low:.3f}, {interval.high:.3f}] |" in md
+
+    # training time and machine of each run, from its timing.json and provenance.json
+    for name, run in runs.items():
+        timing = json.loads(run.timing.read_text())["total"]
+        line = _row(md, name)
+        assert line[2] == f"{timing['seconds']:,.0f} s"
+        assert cpu_model() in line[3] and "fp32" in line[4]
+    assert "comparable only between runs that trained on the same machine" in md
+
+    # final grids and the curves figure exist, and every image is inlined in the page
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert "figures/quality-against-time.png" in images
+    assert "stacked-dcgan-s1/samples/step_000003.png" in images
+    assert all((collected / image).is_file() for image in images)
+    page = (collected / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(images)
+    # the notes, as data
+    assert NOTES["stacked-dcgan"].sentences[-1] in md
+
+
+def _expected_at(run: RunDir, budget: float) -> tuple[int, float] | None:
+    """The last periodic evaluation by `budget`, computed directly: one training process, so
+    step s is s / N of its seconds."""
+    timing = json.loads(run.timing.read_text())["total"]
+    lines = run.metric_history.read_text().splitlines()[1:]
+    reached = []
+    for line in lines:
+        step, _, fid, _ = line.split(",")
+        if int(step) / timing["steps"] * timing["seconds"] <= budget:
+            reached.append((int(step), float(fid)))
+    return reached[-1] if reached else None
+
+
+def test_the_equal_budget_table_takes_the_last_evaluation_within_it(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from gankit.benchmark.budget import timed_history
+    from gankit.benchmark.page import build_benchmark_report
+    from gankit.report.document import write_document
+
+    _, collected = benchmarked
+    runs = _runs(collected)
+    dcgan = [runs["dcgan-s0"], runs["dcgan-s1"]]
+    # a budget between the first and the last evaluation of the faster seed
+    evaluations = [timed_history(r, ("fid",)) for r in dcgan]
+    budget = (evaluations[0][0].seconds + evaluations[0][1].seconds) / 2
+    expected = [_expected_at(r, budget) for r in dcgan]
+    found = [at_budget(e, budget) for e in evaluations]
+    assert [(f.step, f.values["fid"]) if f else None for f in found] == expected
+    copy = tmp_path / "copy"
+    shutil.copytree(collected, copy)
+    run_dirs = [run.root for run in _runs(copy).values()]
+    md_path, _ = write_document(build_benchmark_report(run_dirs, copy, "made", budget), copy)
+    md = md_path.read_text()
+    lines = [line for line in md.splitlines() if line.startswith("| dcgan |")]
+    reached = [e for e in expected if e is not None]
+    budget_row = next(line for line in lines if f"| {len(reached)} of 2 |" in line)
+    if len(reached) == 2:
+        assert _cell([fid for _, fid in reached], "{:.3f}") in budget_row
+    elif reached:
+        assert f"| {reached[0][1]:.3f} |" in budget_row
+
+
+def test_settings_from_the_collected_folder(benchmarked: tuple[Path, Path]) -> None:
+    _, collected = benchmarked
+    models = tuple(m for m in MODELS if m.label in PART)
+    lines: list[str] = []
+    trials = benchmark_trials(1.0, 3, (), collected, lines.append, models)
+    by_name = {t.name: t for t in trials}
+    # seeds 0 and 1 trained at batch 8, and take it; seed 2 has no run there
+    assert by_name["dcgan_d_conditioning=projection-s1"].config.train.batch_size == 8
+    assert by_name["dcgan-s2"].config.train.batch_size == 64
+    assert by_name["dcgan-s0"].config.train.iterations == 3000  # length as planned
+    assert f"dcgan-s2: no run in {collected}; as planned" in lines
+
+
+def test_collecting_the_benchmarks_out_carries_its_marker(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, collected = benchmarked
+    source = tmp_path / "study-out"
+    shutil.copytree(collected, source)  # a folder of runs marked as the benchmark's, like OUT
+    dest = tmp_path / "dest"
+    code, output = invoke("report", "collect", str(source), "--to", str(dest))
+    assert code == 0, output
+    assert (dest / STUDY_FILE).is_file()
+    assert (dest / "report.md").read_text().startswith("# The model benchmark")
