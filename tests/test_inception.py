@@ -135,7 +135,7 @@ def test_a_corrupted_copy_of_the_network_is_refused_unloaded(
 
 # --- the network itself (needs the extra) ---------------------------------------------------
 
-N = 24
+N = 16
 
 
 @pytest.fixture(scope="module")
@@ -188,10 +188,7 @@ def test_features_match_the_packages_own_pipeline(features: dict[str, torch.Tens
 @needs_extra
 def test_distances_separate_datasets(features: dict[str, torch.Tensor]) -> None:
     a, b, fashion = features["mnist_a"], features["mnist_b"], features["fashion"]
-    stats = M.gaussian_stats(a)
-    assert M.frechet_distance(*stats, *stats) == pytest.approx(
-        0, abs=1e-5 * stats[1].trace().item()
-    )
+    stats = M.gaussian_stats(a)  # (a set against itself: tests/test_metrics.py)
     same = M.frechet_distance(*stats, *M.gaussian_stats(b))
     other = M.frechet_distance(*stats, *M.gaussian_stats(fashion))
     assert other > 1.5 * same > 0

@@ -48,8 +48,11 @@ def losses_rows(run: Path) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("preset", preset_names())
 def test_every_preset_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
+    # The layouts given, not probed: each network still trains through the fast path's
+    # layers, without the timed probe (tests/test_fast_settings.py tests that) for each one.
     out = tmp_path / preset
-    code, output = run_cli("train", preset, "--out", str(out), "--iterations", "2", *FAST)
+    args = ("train", preset, "--out", str(out), "--iterations", "2", *FAST, *PINNED_LAYOUT)
+    code, output = run_cli(*args)
     assert code == 0, output
     for part in ("config.yaml", "checkpoints/last.pt", "losses.csv", "plots/losses.png",
                  "samples/step_000000.png", "samples/step_000002.png"):  # fmt: skip
