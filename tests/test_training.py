@@ -46,12 +46,28 @@ def losses_rows(run: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@pytest.mark.parametrize("preset", preset_names())
-def test_every_preset_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
+def one_preset_per_wiring() -> list[str]:
+    """The first preset of each distinct combination of what the command line wires together
+    for a run: networks, loss, dataset, conditioning, packing and periodic evaluation. Every
+    preset's own computation is checked through the trainer in tests/test_first_iterations.py;
+    this test is about the command's path from a preset to a run folder."""
+    chosen: dict[tuple[object, ...], str] = {}
+    for name in preset_names():
+        c = load_config(name)
+        wiring = (c.model.generator, c.model.discriminator, c.model.conditional, c.train.loss,
+                  c.data.dataset, c.train.packing > 1, c.log.eval_every > 0)  # fmt: skip
+        chosen.setdefault(wiring, name)
+    return sorted(chosen.values())
+
+
+@pytest.mark.parametrize("preset", one_preset_per_wiring())
+def test_every_preset_wiring_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
     # The layouts given, not probed: each network still trains through the fast path's
     # layers, without the timed probe (tests/test_fast_settings.py tests that) for each one.
+    # Batches of 8 (packs of m: 8m images) exercise the same code as the preset's 32 to 256.
     out = tmp_path / preset
-    args = ("train", preset, "--out", str(out), "--iterations", "2", *FAST, *PINNED_LAYOUT)
+    small = ["--set", f"train.batch_size={8 * load_config(preset).train.packing}"]
+    args = ("train", preset, "--out", str(out), "--iterations", "2", *FAST, *PINNED_LAYOUT, *small)
     code, output = run_cli(*args)
     assert code == 0, output
     for part in ("config.yaml", "checkpoints/last.pt", "losses.csv", "plots/losses.png",
