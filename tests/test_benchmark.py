@@ -31,7 +31,9 @@ from gankit.report.collect import STUDY_FILE
 from gankit.rundir import RunDir
 
 SCALE = 0.001  # 3,000 iterations -> 3, a periodic evaluation at every one (250 -> 1)
-TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false")
+# The fast path's layouts given, not probed: a timed probe per network tests nothing here.
+TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false",
+        "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
 PART = ("dcgan", "dcgan + projection discriminator", "stacked-dcgan")
 
 
