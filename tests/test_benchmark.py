@@ -17,6 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from scipy import stats
+from test_collect import InProcess  # trials in this process, so the test's settings reach them
 
 from gankit.benchmark.budget import at_budget, seconds_at
 from gankit.benchmark.notes import NOTES
@@ -179,19 +180,6 @@ def test_seed_band_and_welch_interval_match_direct_computations() -> None:
     interval = stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.95)
     assert diff == pytest.approx(statistics.mean(x) - statistics.mean(y))
     assert (low, high) == pytest.approx((interval.low, interval.high))
-
-
-class InProcess:
-    """Trials one after another in this process (the executors have their own tests)."""
-
-    def describe(self) -> str:
-        return "in-process"
-
-    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
-        from gankit.sweep.trial import execute_trial
-
-        for trial in trials:
-            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
 
 
 @pytest.fixture(scope="module")
