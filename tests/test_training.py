@@ -288,7 +288,8 @@ def test_g_step_d_batchnorm_mode(mode: str) -> None:
 
     from gankit.training.build import build_gan
 
-    config = load_config("liu2021-dcgan", ["perf.device=cpu", f"train.g_step_d_bn={mode}"])
+    plain = [f"perf.{key}=none" for key in ("channels_last", "gemm_conv", "subpixel_conv")]
+    config = load_config("liu2021-dcgan", ["perf.device=cpu", f"train.g_step_d_bn={mode}", *plain])
     gan = build_gan(config, torch.device("cpu"))
     norms = [m for m in gan.discriminator.modules() if isinstance(m, _BatchNorm)]
     for m in norms:  # running averages unlike this batch's statistics
