@@ -58,6 +58,28 @@ def test_ranks_share_each_global_batch() -> None:
     assert shares[1].state_dict()["position"] == whole.state_dict()["position"]
 
 
+def test_each_rank_trains_its_share_of_gs_batch_too(tmp_path: Path) -> None:
+    """The xiao2023 presets give G its own batch (g_batch_size 32, D's 16 + 16): on 2 ranks
+    each draws 16 noise vectors for G's update, so that the averaged gradient is that of the
+    global 32, as D's is of the global batch."""
+    from gankit.config import ConfigError, load_config
+    from gankit.training.distributed import check_config, distribute
+    from gankit.training.trainer import Trainer
+
+    config = load_config("xiao2023-adam", ["data.limit=64", "world_size=2"])
+    assert config.train.g_batch_size == 32
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    distribute(trainer, World(1, 2))
+    steps = trainer.gan.steps
+    assert steps.cfg.batch_size == config.train.batch_size // 2
+    (g_phase,) = [phase for phase in steps.phases if phase.name == "g"]
+    assert len(g_phase.inputs(0).z) == 16
+    with pytest.raises(ConfigError, match="g_batch_size 32 does not split over 3 ranks"):
+        check_config(
+            load_config("xiao2023-adam", ["world_size=3", "train.batch_size=24"]), World(0, 3)
+        )
+
+
 def _rank_gradient(rank: int, store: str, result: str) -> None:
     """Rank `rank` of 2: the gradient of its half of a batch, averaged by the optimizer hook."""
     import torch.distributed as dist

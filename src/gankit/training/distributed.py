@@ -3,7 +3,8 @@
 Data parallel, one model: every rank holds the same networks and draws its own share of each
 batch. `train.batch_size` stays the global batch: all ranks walk one shared, seeded order and
 rank r takes rows [r*B/N, (r+1)*B/N) of each batch, so the batches are the ones a single
-process draws. Before every optimizer step the gradients are averaged across ranks with one
+process draws; `train.g_batch_size`, where a preset gives G its own batch, is global too,
+each rank drawing its share of G's noise. Before every optimizer step the gradients are averaged across ranks with one
 all-reduce (the mean over the global batch, as a single process computes it), and rank 0's
 BatchNorm statistics are broadcast after every iteration, as DistributedDataParallel does.
 The all-reduce sits on the optimizers rather than in a DistributedDataParallel wrapper because a
@@ -82,6 +83,11 @@ def check_config(config: Config, world: World | None) -> None:
             f"train.batch_size {t.batch_size} gives each of {size} ranks {share} images, which "
             f"do not split into train.accumulate={t.accumulate} micro-batches of whole packs "
             f"of {t.packing}: make train.batch_size a multiple of {size * unit}"
+        )
+    if t.g_batch_size is not None and t.g_batch_size % size:
+        raise ConfigError(
+            f"train.g_batch_size {t.g_batch_size} does not split over {size} ranks; G's batch "
+            f"is global too, so make it a multiple of {size}"
         )
 
 
@@ -248,8 +254,11 @@ def distribute(trainer: Trainer, world: World) -> None:
     """Turn a Trainer built for the global batch into rank `world.rank` of a data-parallel
     run: its share of each batch, averaged gradients, the ranks kept in step."""
     steps = trainer.gan.steps
-    share = trainer.config.train.batch_size // world.size
-    steps.cfg = steps.cfg.model_copy(update={"batch_size": share})  # G's batch per rank
+    t = trainer.config.train
+    shares = {"batch_size": t.batch_size // world.size}  # D's batch, and G's unless it has one
+    if t.g_batch_size is not None:
+        shares["g_batch_size"] = t.g_batch_size // world.size
+    steps.cfg = steps.cfg.model_copy(update=shares)
     trainer.sampler = RankShare(trainer.sampler, world)  # type: ignore[assignment]
     for optimizer in (steps.opt_g, steps.opt_d):
         optimizer.register_step_pre_hook(_average_gradients)
