@@ -4,9 +4,10 @@ Data parallel, one model: every rank holds the same networks and draws its own s
 batch. `train.batch_size` stays the global batch: all ranks walk one shared, seeded order and
 rank r takes rows [r*B/N, (r+1)*B/N) of each batch, so the batches are the ones a single
 process draws; `train.g_batch_size`, where a preset gives G its own batch, is global too,
-each rank drawing its share of G's noise. Before every optimizer step the gradients are averaged across ranks with one
-all-reduce (the mean over the global batch, as a single process computes it), and rank 0's
-BatchNorm statistics are broadcast after every iteration, as DistributedDataParallel does.
+each rank drawing its share of G's noise. Before every optimizer step the gradients are
+averaged across ranks with one all-reduce (the mean over the global batch, as a single process
+computes it), and rank 0's BatchNorm statistics are broadcast after every iteration, as
+DistributedDataParallel does.
 The all-reduce sits on the optimizers rather than in a DistributedDataParallel wrapper because a
 GAN's generator step runs D with its weights frozen, which DDP's reducer cannot take without
 searching the graph for unused parameters on every step.
