@@ -23,7 +23,7 @@ from gankit.sweep.spec import (
     parse_spec,
     plan_trials,
 )
-from gankit.sweep.summary import stat_cell
+from gankit.sweep.summary import stat_cell, write_summary
 
 # Two iterations, logs every step, and the smallest evaluation the metric suite accepts; the
 # fast path's layouts given, not probed (a timed probe per network tests nothing here).
@@ -102,6 +102,18 @@ def test_statistics_match_a_hand_computation() -> None:
         ({"lr": 1}, [0, 2], 12.0),
         ({"lr": 2}, [1, 3], 6.0),
     ]
+
+
+def test_a_summary_of_trials_with_different_grid_keys_is_written(tmp_path: Path) -> None:
+    """Several sweeps in one folder: trials that set different keys share one summary, a key a
+    trial does not set shown as "-" (it kept its preset's value)."""
+    points = [{}, {"lr": 0.1}, {"lr": 0.2}, {"width": 64}]
+    rows = [TrialRow(f"t{i}", "p", point, 0, "finished", 1.0, "", {"fid": 10.0 + i})
+            for i, point in enumerate(points)]  # fmt: skip
+    write_summary(rows, tmp_path, "sweep", "made by a test;")
+    assert (tmp_path / "summary.png").is_file()
+    trials = _csv_rows(tmp_path / "trials.csv")
+    assert [t["width"] for t in trials] == ["", "", "", "64"]
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:

@@ -98,7 +98,8 @@ def plot_groups(groups: list[GroupRow], keys: list[str], out: Path, labels: dict
         return False
     keys = [k for k in keys if len({json.dumps(g.point.get(k)) for g in groups}) > 1]
     knob = keys[0] if keys else None
-    xs = [g.point[knob] if knob else g.preset for g in groups]
+    # A folder of several sweeps: a trial without a key (it kept the preset's value) shows "-".
+    xs = [g.point.get(knob, "-") if knob else g.preset for g in groups]
     numeric = all(_is_number(x) for x in xs)
     ticks = None if numeric else list(dict.fromkeys(str(x) for x in xs))
     log_x = numeric and min(xs) > 0 and max(xs) / min(xs) >= 10
@@ -106,7 +107,7 @@ def plot_groups(groups: list[GroupRow], keys: list[str], out: Path, labels: dict
     for key in headline_keys():
         lines: dict[str, tuple[list[float], list[float], list[float]]] = {}
         for g, x in zip(groups, xs, strict=True):
-            others = ", ".join(f"{k}={g.point[k]}" for k in keys[1:])
+            others = ", ".join(f"{k}={g.point.get(k, '-')}" for k in keys[1:])
             label = g.preset + (f", {others}" if others else "") if knob else "over seeds"
             line = lines.setdefault(label, ([], [], []))
             stat = g.stats[key]
