@@ -53,12 +53,39 @@ def paper_trials(
         raise InputError(f"unknown paper {paper_key!r}; choose one of: {', '.join(PAPERS)}")
     spec = SweepSpec(presets=list(PAPERS[paper_key].presets), seeds=seeds)
     trials = plan_trials(spec, extra_overrides, per_preset=lambda p: scaled_overrides(p, scale))
+    return settings_of(trials, settings_from, extra_overrides, echo)
+
+
+def settings_of(
+    trials: list[Trial],
+    settings_from: Path | None,
+    extra_overrides: tuple[str, ...],
+    echo: Callable[[str], None],
+) -> list[Trial]:
+    """A study's trials as they are, or with `settings_from`, each taking the settings its
+    namesake there trained with but for the keys `extra_overrides` set; one line echoed per
+    trial, saying what it took."""
     if settings_from is None:
         return trials
     trials, lines = with_recorded_settings(trials, settings_from, overridden_keys(extra_overrides))
     for line in lines:
         echo(line)
     return trials
+
+
+def made_by(
+    study: str,
+    out: Path,
+    scale: float,
+    seeds: int,
+    extra_overrides: tuple[str, ...],
+    settings_from: Path | None,
+) -> str:
+    """The sentence a study's summary and page open with: the command, the date, the machine."""
+    command = f"gankit reproduce {study} --scale {scale} --seeds {seeds} --out {out}"
+    command += "".join(f" --set {shlex.quote(o)}" for o in extra_overrides)
+    command += f" --settings-from {settings_from}" if settings_from else ""
+    return f"Made by `{command}` on {date.today().isoformat()}, {describe_machine()}."
 
 
 def reproduce(
@@ -83,10 +110,7 @@ def reproduce(
     trials = paper_trials(paper_key, scale, seeds, extra_overrides, settings_from, echo)
     result = run_trials(trials, out, executor, echo)
     rows = trial_rows(trials, result, out)
-    command = f"gankit reproduce {paper_key} --scale {scale} --seeds {seeds} --out {out}"
-    command += "".join(f" --set {shlex.quote(o)}" for o in extra_overrides)
-    command += f" --settings-from {settings_from}" if settings_from else ""
-    made = f"Made by `{command}` on {date.today().isoformat()}, {describe_machine()}."
+    made = made_by(paper_key, out, scale, seeds, extra_overrides, settings_from)
     write_summary(rows, out, f"Reproducing {paper.citation}: every run", made)
     finished = [out / row.name for row in rows if row.metrics]
     if not finished:

@@ -5,17 +5,15 @@
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from gankit.benchmark.page import build_benchmark_report, rebuild_benchmark_report
 from gankit.benchmark.study import MODELS, STUDY, StudyModel
 from gankit.benchmark.trials import benchmark_trials
-from gankit.machine import describe_machine
 from gankit.report.collect import collect_runs, write_study
 from gankit.report.document import Paragraph, write_document
+from gankit.reproduce import made_by
 from gankit.sweep.executors import Executor
 from gankit.sweep.runner import SweepResult, run_trials, trial_rows
 from gankit.sweep.summary import write_summary
@@ -44,10 +42,7 @@ def run_benchmark(
     for row in rows:  # one column for every model's switch, not one per key with gaps
         switch = " ".join(f"{k}={json.dumps(v)}" for k, v in row.point.items())
         row.point = {"switch": switch or "-"}
-    command = f"gankit reproduce {STUDY} --scale {scale} --seeds {seeds} --out {out}"
-    command += "".join(f" --set {shlex.quote(o)}" for o in extra_overrides)
-    command += f" --settings-from {settings_from}" if settings_from else ""
-    made = f"Made by `{command}` on {date.today().isoformat()}, {describe_machine()}."
+    made = made_by(STUDY, out, scale, seeds, extra_overrides, settings_from)
     write_summary(rows, out, "The model benchmark: every trial", made)
     finished = [out / row.name for row in rows if row.metrics]
     if not finished:

@@ -11,8 +11,7 @@ from pathlib import Path
 from gankit.benchmark.study import EVAL_EVERY, MODELS, StudyModel
 from gankit.config import load_config
 from gankit.data import dataset_info
-from gankit.reproduce import scaled_overrides
-from gankit.sweep.recorded import overridden_keys, with_recorded_settings
+from gankit.reproduce import scaled_overrides, settings_of
 from gankit.sweep.spec import SweepError, SweepSpec, Trial, plan_trials
 
 
@@ -49,10 +48,4 @@ def benchmark_trials(
     clashes = sorted(name for name, n in Counter(t.name for t in trials).items() if n > 1)
     if clashes:
         raise SweepError(f"two models of the study train in the folder {clashes[0]!r}")
-    if settings_from is None:
-        return trials
-    keep = overridden_keys(extra_overrides)
-    trials, lines = with_recorded_settings(trials, settings_from, keep)
-    for line in lines:
-        echo(line)
-    return trials
+    return settings_of(trials, settings_from, extra_overrides, echo)
