@@ -22,7 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "presets": ("gankit.commands.train:presets", "List the presets, or show one's resolved config"),
     "sample": ("gankit.commands.generate:sample", "Images from a trained generator, in any layout"),
     "export": ("gankit.commands.generate:export", "The generator alone: safetensors and config"),
-    "reproduce": ("gankit.commands.report:reproduce", "Re-run a paper's experiments over seeds"),
+    "reproduce": (
+        "gankit.commands.report:reproduce",
+        "Re-run a paper's experiments, or the model benchmark, over seeds",
+    ),
     "compare": (
         "gankit.commands.report:compare",
         "Samples, losses and metrics of runs, side by side",
