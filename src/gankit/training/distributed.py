@@ -40,7 +40,7 @@ from torch import nn
 
 from gankit.config import Config, ConfigError
 from gankit.training.hooks import Callback, due
-from gankit.training.trainer import STOP_SIGNALS, interrupts_at_once
+from gankit.training.stopping import STOP_SIGNALS, interrupts_at_once
 
 if TYPE_CHECKING:
     from gankit.training.sampler import BatchSampler

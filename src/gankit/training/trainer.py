@@ -4,11 +4,8 @@ sample grids, periodic evaluation, checkpoints; see callbacks.py) observe it."""
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from gankit.training.checkpoint import load_checkpoint
 from gankit.training.hooks import Callback
 from gankit.training.resume import check_resumable, previous_perf
 from gankit.training.sampler import BatchSampler
+from gankit.training.stopping import stop_on_signal
 from gankit.training.timing import TrainingClock
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]
@@ -41,39 +39,6 @@ class TrainResult:
     step: int
     interrupted: bool
     seconds: float
-
-
-# Ctrl-C at a terminal, and what schedulers and `kill` send before they kill a process.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def interrupts_at_once(signum: int, stop_asked: bool) -> bool:
-    """Only a second Ctrl-C cuts the iteration (and its checkpoint) short; see _stop_on_signal."""
-    return stop_asked and signum == signal.SIGINT
-
-
-@contextmanager
-def _stop_on_signal() -> Iterator[threading.Event]:
-    """The first Ctrl-C or SIGTERM asks the loop to stop after the current iteration (and
-    checkpoint); a second Ctrl-C interrupts at once. A second SIGTERM does not: it is what
-    a sweep's worker gets when the sweep dies, often right after the sweep passed on a Ctrl-C,
-    and must not cost the checkpoint."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if interrupts_at_once(signum, stop.is_set()):
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
-    try:
-        yield stop
-    finally:
-        for sig, before in previous.items():
-            signal.signal(sig, before)
 
 
 class Trainer:
@@ -209,7 +174,7 @@ class Trainer:
         started = time.perf_counter()
         self.clock.enter()
         try:
-            with _stop_on_signal() as stop:
+            with stop_on_signal() as stop:
                 self.publish("on_loop")
                 while self.step < self.until:
                     self.publish("on_step", self.advance())
