@@ -17,6 +17,7 @@ from gankit.report.run_report import write_run_report
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import World, distribute
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer, TrainResult
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def run_experiment(
         config, evaluate = _unscored(config, evaluate, world is None or world.is_main)
     elif evaluate or config.log.eval_every:
         _check_evaluator(config.data.dataset)
+    config = prepare_process(config, Path(out))
     if world is not None and not world.is_main:
         return _follow(config, out, data_dir, world)
     trainer = Trainer(config, out, data_dir=data_dir, progress=progress, origin=origin)

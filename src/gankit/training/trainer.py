@@ -3,7 +3,6 @@ sample grids, periodic evaluation, checkpoints; see callbacks.py) observe it."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,23 +13,20 @@ import torch
 
 from gankit.config import Config, dump_config
 from gankit.data import load_tensors
-from gankit.fast.memory import keep_freed_memory
 from gankit.fileio import atomic_write_text
 from gankit.machine import resolve_device
 from gankit.provenance import Origin, append_segment, segment
 from gankit.rundir import RunDir
-from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
+from gankit.training.build import GAN, build_gan, num_classes
 from gankit.training.callbacks import TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.hooks import Callback
-from gankit.training.resume import check_resumable, previous_perf
+from gankit.training.resume import check_resumable
 from gankit.training.sampler import BatchSampler
 from gankit.training.stopping import stop_on_signal
 from gankit.training.timing import TrainingClock
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,21 +49,21 @@ class Trainer:
         callbacks: Sequence[Callback] | None = None,
         origin: Origin | None = None,
     ) -> None:
-        """`gan`: already-built networks, optimizers and steps (built from `config` when
-        None). `callbacks`: the loop's observers (default_callbacks(config) when None).
-        `origin`: the preset or config file and the overrides `config` was made from, for
-        provenance.json."""
+        """`config`: its perf settings resolved by training/process.prepare_process, which
+        also makes the process-wide settings (threads, allocator), so that building a Trainer
+        changes none and prints nothing; it seeds torch's random generator (build_gan), where
+        the run's random stream starts. `gan`: already-built networks, optimizers and steps
+        (built from `config` when None). `callbacks`: the loop's observers
+        (default_callbacks(config) when None). `origin`: the preset or config file and the
+        overrides `config` was made from, for provenance.json."""
+        if not config.perf.resolved:
+            raise ValueError(
+                "the config's perf settings still hold `auto`: resolve them with "
+                "gankit.training.process.prepare_process(config, out_dir) before building "
+                "the Trainer"
+            )
         self.run = RunDir(Path(out_dir))
         self.device = resolve_device(config.perf.device)
-        if self.device.type == "cpu":
-            if config.perf.keep_freed_memory:
-                keep_freed_memory()
-            if config.perf.threads:
-                torch.set_num_threads(config.perf.threads)
-        config = resolve_fast_path(config, self.device, previous_perf(self.run))
-        # What was decided for this machine, and why: `gankit -v` shows it; config.yaml keeps it.
-        for key, why in config.perf.decisions.items():
-            log.info("perf.%s: %s", key, why)
         self.config = config
         self.data_dir = data_dir
         self.gan: GAN = gan if gan is not None else build_gan(config, self.device)
