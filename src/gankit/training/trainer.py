@@ -20,6 +20,7 @@ from gankit.rundir import RunDir
 from gankit.training.build import GAN, build_gan, num_classes
 from gankit.training.callbacks import TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
+from gankit.training.distributed import RankShare, RankSync, World
 from gankit.training.hooks import Callback
 from gankit.training.resume import check_resumable
 from gankit.training.sampler import BatchSampler
@@ -48,6 +49,7 @@ class Trainer:
         gan: GAN | None = None,
         callbacks: Sequence[Callback] | None = None,
         origin: Origin | None = None,
+        world: World | None = None,
     ) -> None:
         """`config`: its perf settings resolved by training/process.prepare_process, which
         also makes the process-wide settings (threads, allocator), so that building a Trainer
@@ -55,7 +57,10 @@ class Trainer:
         the run's random stream starts. `gan`: already-built networks, optimizers and steps
         (built from `config` when None). `callbacks`: the loop's observers
         (default_callbacks(config) when None). `origin`: the preset or config file and the
-        overrides `config` was made from, for provenance.json."""
+        overrides `config` was made from, for provenance.json. `world`: this process is rank
+        `world.rank` of a data-parallel run (training/distributed.py): its steps and optimizers
+        are built for the rank (build_gan), it draws its share of each batch (RankShare), and
+        RankSync goes first among the callbacks."""
         if not config.perf.resolved:
             raise ValueError(
                 "the config's perf settings still hold `auto`: resolve them with "
@@ -66,7 +71,7 @@ class Trainer:
         self.device = resolve_device(config.perf.device)
         self.config = config
         self.data_dir = data_dir
-        self.gan: GAN = gan if gan is not None else build_gan(config, self.device)
+        self.gan: GAN = gan if gan is not None else build_gan(config, self.device, world)
         images, labels = load_tensors(
             config.data.dataset,
             "train",
@@ -75,14 +80,20 @@ class Trainer:
             limit=config.data.limit,
         )
         self.classes = num_classes(config)
-        self.sampler = BatchSampler(
+        sampler = BatchSampler(
             images.to(self.device),
             config.train.batch_size,
             config.train.seed,
             labels=labels.to(self.device) if self.classes else None,
         )
-        self.callbacks = (
+        self.sampler: BatchSampler | RankShare = (
+            sampler if world is None else RankShare(sampler, world)
+        )
+        observers = (
             list(callbacks) if callbacks is not None else default_callbacks(config, progress)
+        )
+        self.callbacks: list[Callback] = (
+            observers if world is None else [RankSync(world), *observers]
         )
         self.step = 0
         self.clock = TrainingClock(self.device.type)
