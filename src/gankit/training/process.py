@@ -1,6 +1,6 @@
 """The process-wide settings a run trains under, made once by whoever starts the run (the
-workflow, the benchmarks) before it builds a Trainer: building one then changes nothing outside
-it."""
+workflow, the benchmarks) before it builds a Trainer, so that building one changes none of
+them."""
 
 from __future__ import annotations
 
