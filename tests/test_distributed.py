@@ -1,6 +1,9 @@
-"""One run on two gloo ranks under torchrun, on the CPU: Ctrl-C stops both ranks at one step
-with a checkpoint, the run resumes (repeating an uninterrupted run bit for bit), the config
-records the world size, only rank 0 writes, and a rank killed with SIGKILL ends the whole job."""
+"""Runs on two gloo ranks on the CPU. Under torchrun: Ctrl-C stops both ranks at one step with
+a checkpoint, the run resumes (repeating an uninterrupted run bit for bit), the config records
+the world size, only rank 0 writes, and a rank killed with SIGKILL ends the whole job. Two
+spawned ranks: the averaged gradient is the global batch's; through the workflow, each rank
+trains its share of G's own batch, and a run stopped and resumed ends on every rank in the
+state of an uninterrupted one."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -17,6 +22,7 @@ import torch
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import RankShare, World
 from gankit.training.sampler import BatchSampler
+from gankit.training.trainer import TrainResult
 
 # The layouts pinned: runs compared bit for bit must share them, and a probe timed on busy
 # cores may pick others for each run (and costs seconds that test nothing here).
@@ -58,39 +64,127 @@ def test_ranks_share_each_global_batch() -> None:
     assert shares[1].state_dict()["position"] == whole.state_dict()["position"]
 
 
-def test_each_rank_trains_its_share_of_gs_batch_too(tmp_path: Path) -> None:
-    """The xiao2023 presets give G its own batch (g_batch_size 32, D's 16 + 16): on 2 ranks
-    each draws 16 noise vectors for G's update, so that the averaged gradient is that of the
-    global 32, as D's is of the global batch."""
-    from gankit.config import ConfigError, load_config
-    from gankit.training.distributed import check_config, distribute
-    from gankit.training.trainer import Trainer
+# xiao2023-adam on two ranks, tiny: D's batch 8 and G's own batch 16 (4 and 8 per rank), one
+# thread per rank and the plain layouts, pinned so that every run computes alike.
+XIAO_TINY = ["world_size=2", "perf.device=cpu", "perf.threads=1", "perf.amp=none",
+             "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none",
+             "data.limit=64", "train.batch_size=8", "train.g_batch_size=16", "log.every=1",
+             "log.sample_every=1000", "log.eval_every=0", "log.tensorboard=false"]  # fmt: skip
+# (run, train.iterations), in order: `resumed` stops at step 2 and is resumed to 4.
+XIAO_RUNS = (("resumed", 2), ("resumed", 4), ("straight", 4))
 
-    config = load_config("xiao2023-adam", ["data.limit=64", "world_size=2"])
-    assert config.train.g_batch_size == 32
-    trainer = Trainer(config, tmp_path / "run", progress=False)
-    distribute(trainer, World(1, 2))
-    steps = trainer.gan.steps
-    assert steps.cfg.batch_size == config.train.batch_size // 2
-    (g_phase,) = [phase for phase in steps.phases if phase.name == "g"]
-    assert len(g_phase.inputs(0).z) == 16
+
+def _xiao_rank(rank: int, folder: str) -> None:
+    """Rank `rank` of 2 trains XIAO_RUNS through the workflow, one process group each. After
+    each run it saves its training state and what its generator was run on (batch size, and
+    whether gradients were on: only in G's own update) to <folder>/<run>-<iterations>-<rank>.pt."""
+    import torch.distributed as dist
+
+    from gankit import workflow
+    from gankit.config import load_config
+
+    saved_as = ""
+
+    class Recording(workflow.Trainer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.seen: list[tuple[int, bool]] = []  # in iterations, not sample grids
+            self.stepping = False
+            self.gan.generator.register_forward_pre_hook(self._record)
+
+        def _record(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+            if self.stepping:
+                self.seen.append((len(inputs[0]), torch.is_grad_enabled()))
+
+        def advance(self) -> dict[str, torch.Tensor]:
+            self.stepping = True
+            try:
+                return super().advance()
+            finally:
+                self.stepping = False
+
+        def train(self, until: int | None = None) -> TrainResult:
+            result = super().train(until)
+            state = {k: v for k, v in self.state_dict().items() if k != "timing"}
+            torch.save({"state": state, "seen": self.seen}, Path(folder) / saved_as)
+            return result
+
+    workflow.Trainer = Recording  # type: ignore[misc]
+    for name, iterations in XIAO_RUNS:
+        saved_as = f"{name}-{iterations}-{rank}.pt"
+        store = f"file://{folder}/store-{name}-{iterations}"
+        dist.init_process_group("gloo", init_method=store, rank=rank, world_size=2)
+        config = load_config("xiao2023-adam", [*XIAO_TINY, f"train.iterations={iterations}"])
+        out = Path(folder) / name
+        workflow.run_experiment(config, out, evaluate=False, progress=False, world=World(rank, 2))
+
+
+@pytest.fixture(scope="module")
+def xiao_two_ranks(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, int], dict]:
+    """What each rank of XIAO_RUNS saved: (run-iterations, rank) -> its record."""
+    folder = tmp_path_factory.mktemp("xiao-two-ranks")
+    torch.multiprocessing.spawn(_xiao_rank, args=(str(folder),), nprocs=2)
+    return lambda run, rank: torch.load(folder / f"{run}-{rank}.pt", weights_only=True)
+
+
+def test_each_rank_trains_its_share_of_gs_batch_too(
+    xiao_two_ranks: Callable[[str, int], dict],
+) -> None:
+    """The xiao2023 presets give G its own batch (g_batch_size 32, D's 16 + 16): on 2 ranks
+    each rank's G update generates from g_batch_size / 2 noise vectors and D's fakes from
+    batch_size / 2, so that the averaged gradients are those of the global batches. A
+    g_batch_size that does not split over the ranks is refused."""
+    from gankit.config import ConfigError, load_config
+    from gankit.training.distributed import check_config
+
+    for rank in (0, 1):
+        seen = xiao_two_ranks("resumed-2", rank)["seen"]
+        assert seen == [(8 // 2, False), (16 // 2, True)] * 2, rank  # two iterations
     with pytest.raises(ConfigError, match="g_batch_size 32 does not split over 3 ranks"):
         check_config(
             load_config("xiao2023-adam", ["world_size=3", "train.batch_size=24"]), World(0, 3)
         )
 
 
+def _differences(a: object, b: object, where: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{where}.{k}")]
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return [] if torch.equal(a, b) else [where]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+def test_a_resumed_two_rank_run_repeats_an_uninterrupted_one_on_every_rank(
+    xiao_two_ranks: Callable[[str, int], dict],
+) -> None:
+    """Stopped at step 2 and resumed to 4, every rank ends in the state of a run straight to
+    4, bit for bit: weights, optimizer states and rate schedules, the sampler and the random
+    generator. Rank 0's random state comes back from the checkpoint; rank 1's needs none, as
+    it reseeds from (seed, rank, step) before every iteration."""
+    for rank in (0, 1):
+        resumed, straight = xiao_two_ranks("resumed-4", rank), xiao_two_ranks("straight-4", rank)
+        assert len(resumed["seen"]) < len(straight["seen"]), rank  # it trained 2 steps, not 4
+        a, b = resumed["state"], straight["state"]
+        assert a["step"] == b["step"] == 4
+        # config differs in its perf decisions' wording only ("kept from the run's start")
+        assert _differences(a, b | {"config": a["config"]}) == [], rank
+    ranks = [xiao_two_ranks("straight-4", rank)["state"]["rng_cpu"] for rank in (0, 1)]
+    assert not torch.equal(*ranks)  # each rank draws its own noise
+
+
 def _rank_gradient(rank: int, store: str, result: str) -> None:
     """Rank `rank` of 2: the gradient of its half of a batch, averaged by the optimizer hook."""
     import torch.distributed as dist
 
-    from gankit.training.distributed import _average_gradients, leave_together
+    from gankit.training.distributed import average_gradients, leave_together
 
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
     torch.manual_seed(0)
     model, x = torch.nn.Linear(3, 1), torch.randn(8, 3)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    optimizer.register_step_pre_hook(_average_gradients)
+    optimizer.register_step_pre_hook(average_gradients)
     model(x[rank * 4 : rank * 4 + 4]).pow(2).mean().backward()
     optimizer.step()
     if rank == 0:

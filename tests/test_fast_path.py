@@ -17,6 +17,7 @@ from gankit.fast.adam import view_flat_where_aligned
 from gankit.fast.capability import cpu_native_bf16
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.optim import build_optimizer
+from gankit.training.process import prepare_process
 from gankit.training.resume import config_differences
 from gankit.training.trainer import Trainer
 
@@ -35,7 +36,7 @@ def _one_iteration_each(preset: str, overrides: list[str], tmp_path: Path) -> di
     iteration from identical weights, batches and noise; dropout is switched off in both so
     that both see the same numbers (its masks depend on memory layout and dtype)."""
     config = load_config(preset, ["perf.device=cpu", "perf.threads=1", *overrides])
-    trainer = Trainer(config, tmp_path / "run", progress=False)
+    trainer = Trainer(prepare_process(config, tmp_path / "run"), tmp_path / "run", progress=False)
     gan = trainer.gan
     ref = build_reference(config, CPU)
     ref.G.load_state_dict(gan.generator.state_dict())
@@ -258,7 +259,9 @@ def test_compiled_iteration_matches_and_checkpoints_stay_plain(tmp_path: Path) -
     assert fast == pytest.approx(ref, rel=1e-4, abs=1e-6)
     assert _update_error(run) < 1e-2
     config = load_config("liu2021-gan", ["perf.compile=true", "train.iterations=1"])
-    trainer = Trainer(config, tmp_path / "saved", progress=False)
+    trainer = Trainer(
+        prepare_process(config, tmp_path / "saved"), tmp_path / "saved", progress=False
+    )
     trainer.start()
     trainer.train()
     state = load_checkpoint(tmp_path / "saved" / "checkpoints" / "last.pt")

@@ -27,6 +27,7 @@ from torch import nn
 from gankit.config import Config, load_config, preset_names
 from gankit.fileio import atomic_write_text
 from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 DATA = Path(__file__).with_name("data") / "first_iterations.json"
@@ -91,7 +92,7 @@ def weight_sums(module: nn.Module) -> list[float]:
 
 def first_iterations(config: Config, out: Path) -> list[dict[str, float | list[float]]]:
     """The stats and weight sums after each of the first ITERATIONS iterations."""
-    trainer = Trainer(config, out, progress=False)
+    trainer = Trainer(prepare_process(config, out), out, progress=False)  # one thread
     networks = [trainer.gan.generator, trainer.gan.discriminator]
     assert all(p.dtype == torch.float64 for net in networks for p in net.parameters())
     trainer.sampler.data = trainer.sampler.data.double()  # loaded as fp32

@@ -51,12 +51,17 @@ def test_the_default_gan_is_two_phases() -> None:
     assert [loss.__name__ for loss in halves.losses] == ["d_real_half_loss", "d_fake_half_loss"]
 
 
-def test_a_changed_config_brings_its_phases() -> None:
-    """A rank of a distributed run takes its share of the batch (distributed.distribute)."""
-    gan = build_gan(load_config("dcgan", PLAIN), CPU)
-    gan.steps.cfg = gan.steps.cfg.model_copy(update={"batch_size": 16, "g_steps": 3})
-    assert gan.steps.phases[1].repeat == 3
-    assert gan.steps.phases[1].inputs(0).z.shape == (16, 64)
+def test_a_rank_builds_its_phases_on_its_share_of_the_batch() -> None:
+    """Rank 1 of 2 (distributed.rank_share): D's batch and G's own batch halved, the rest of
+    the config (here g_steps) as it is."""
+    from gankit.training.distributed import World
+
+    config = load_config("xiao2023-adam", [*PLAIN, "train.g_steps=3", "world_size=2"])
+    assert (config.train.batch_size, config.train.g_batch_size) == (16, 32)
+    steps = build_gan(config, CPU, World(1, 2)).steps
+    assert (steps.cfg.batch_size, steps.cfg.g_batch_size) == (8, 16)
+    assert steps.phases[1].repeat == 3
+    assert steps.phases[1].inputs(0).z.shape == (16, config.model.z_dim)
 
 
 # --- gradient accumulation -------------------------------------------------------------------

@@ -51,9 +51,12 @@ def test_evaluate_run_on_a_real_run_directory(tmp_path: Path) -> None:
     """An untrained generator saved by the real trainer: load_run, generate, evaluate."""
     from gankit.config import load_config
     from gankit.training.checkpoint import save_checkpoint
+    from gankit.training.process import prepare_process
     from gankit.training.trainer import Trainer
 
-    trainer = Trainer(load_config("liu2021-dcgan-6"), tmp_path, progress=False)
+    trainer = Trainer(
+        prepare_process(load_config("liu2021-dcgan-6"), tmp_path), tmp_path, progress=False
+    )
     trainer.start()
     save_checkpoint(trainer.run.last_checkpoint, trainer.state_dict())
     result = evaluate_run(tmp_path, n_samples=200)

@@ -23,6 +23,7 @@ from gankit.machine import cpu_model
 from gankit.report.run_report import describe_timing, write_run_report
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gankit.training.hooks import Callback
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer, TrainingDiverged
 
 FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",
@@ -196,6 +197,7 @@ def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
 
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     config = load_config("dcgan", ["train.iterations=8", "log.checkpoint_every=2", "log.every=1"])
+    config = prepare_process(config, tmp_path / "run")
     gan = Trainer(config, tmp_path / "run", progress=False).gan  # built as training builds it
 
     class NaNAtTheFifth(type(gan.steps)):  # the 5th iteration's D loss is NaN
@@ -218,6 +220,38 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path
     assert all(
         torch.isfinite(v).all() for v in state["generator"].values() if v.is_floating_point()
     )
+
+
+def test_building_a_trainer_leaves_the_process_settings_to_prepare_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The threads, glibc's malloc, the speed probe and the perf log are prepare_process's:
+    a Trainer refuses a config still `auto` (it would have to probe), and building one from a
+    resolved config leaves the threads and the allocator as they were and says nothing."""
+    from gankit.fast.memory import keep_freed_memory
+
+    with pytest.raises(ValueError, match="prepare_process"):
+        Trainer(load_config("dcgan", ["perf.device=cpu"]), tmp_path / "auto", progress=False)
+    threads = torch.get_num_threads()
+    config = load_config("dcgan", ["perf.device=cpu", f"perf.threads={threads + 1}",
+                                   "perf.channels_last=none", "perf.gemm_conv=none",
+                                   "perf.subpixel_conv=none"])  # fmt: skip
+    caplog.set_level("INFO", logger="gankit")
+    try:
+        resolved = prepare_process(config, tmp_path / "run")
+        assert torch.get_num_threads() == threads + 1
+        assert resolved.perf.resolved and "perf.amp: " in caplog.text
+        torch.set_num_threads(threads)
+        keep_freed_memory.cache_clear()  # its cache says whether it ran in this process
+        caplog.clear()
+        capsys.readouterr()
+        trainer = Trainer(resolved, tmp_path / "run", progress=False)
+        assert torch.get_num_threads() == threads
+        assert keep_freed_memory.cache_info().currsize == 0
+        assert caplog.records == [] and capsys.readouterr() == ("", "")
+        assert trainer.config is resolved
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -262,7 +296,7 @@ def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_pat
         def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
             saved.append(load_checkpoint(last)["step"] if last.exists() else None)
 
-    trainer = Trainer(config, tmp_path / "run", progress=False)
+    trainer = Trainer(prepare_process(config, tmp_path / "run"), tmp_path / "run", progress=False)
     trainer.callbacks.append(Spy())  # after Checkpoints: sees what this step saved
     trainer.start()
     trainer.train(until=2)

@@ -21,6 +21,7 @@ from gankit.evaluation.modes import MODE_SAMPLES, quick_mode_metrics
 from gankit.machine import cpu_model
 from gankit.sampling import EVAL_SEED, generate
 from gankit.training.callbacks import StepLog
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 
@@ -35,6 +36,7 @@ def measure(preset: str, args: argparse.Namespace) -> None:
         preset, [f"perf.threads={args.threads}", "log.eval_every=0", "log.tensorboard=false"]
     )
     with tempfile.TemporaryDirectory() as tmp:
+        config = prepare_process(config, Path(tmp))
         trainer = Trainer(config, Path(tmp), progress=False, callbacks=[StepLog()])
         trainer.start()
         trainer.train(until=args.warmup)

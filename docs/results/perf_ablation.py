@@ -29,12 +29,14 @@ from gankit.data import load_tensors
 from gankit.fast.capability import cpu_capability
 from gankit.machine import machine_facts
 from gankit.training.build import resolve_fast_path
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 
 def gankit_variant(preset: str, tmp: Path, sets: list[str], tweak: Callable | None = None):
     config = load_config(preset, ["perf.device=cpu", *sets])
-    trainer = Trainer(config, tmp / f"run{len(list(tmp.iterdir()))}", progress=False)
+    out = tmp / f"run{len(list(tmp.iterdir()))}"
+    trainer = Trainer(prepare_process(config, out), out, progress=False)
     trainer.start()
     if tweak is not None:
         tweak(trainer)

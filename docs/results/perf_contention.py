@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from gankit.config import load_config
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 
@@ -40,7 +41,8 @@ def main() -> None:
             trainers = {}
             for amp in ("none", "bf16"):
                 sets = ["perf.device=cpu", f"perf.amp={amp}"]  # the preset's other settings
-                trainer = Trainer(load_config("liu2021-dcgan", sets), Path(tmp) / amp, None, False)
+                config = prepare_process(load_config("liu2021-dcgan", sets), Path(tmp) / amp)
+                trainer = Trainer(config, Path(tmp) / amp, None, False)
                 trainer.start()
                 trainer.advance()  # warm-up
                 trainers[amp] = trainer

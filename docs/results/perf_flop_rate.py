@@ -16,6 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from gankit.config import load_config
 from gankit.machine import describe_machine
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 THREADS = 2
@@ -48,9 +49,8 @@ bf16_ceiling = gemm_ceiling(torch.bfloat16)
 print(f"bf16 matrix product 2048^3: {bf16_ceiling:.0f} GFLOP/s")
 for preset in sys.argv[1:]:
     with tempfile.TemporaryDirectory() as d:
-        trainer = Trainer(
-            load_config(preset, ["perf.device=cpu"]), Path(d) / "run", progress=False, callbacks=[]
-        )
+        config = prepare_process(load_config(preset, ["perf.device=cpu"]), Path(d) / "run")
+        trainer = Trainer(config, Path(d) / "run", progress=False, callbacks=[])
         trainer.advance()
         with FlopCounterMode(display=False) as counter:
             trainer.advance()

@@ -16,6 +16,7 @@ from gankit.bench.reference import build_reference, real_batches, reference_iter
 from gankit.config import load_config
 from gankit.data import load_tensors
 from gankit.machine import describe_machine
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 torch.set_num_threads(2)
@@ -23,7 +24,9 @@ print(describe_machine(), torch.backends.cpu.get_cpu_capability())
 preset = sys.argv[1]
 cfg = load_config(preset, ["perf.device=cpu"])
 with tempfile.TemporaryDirectory() as d:
-    t = Trainer(cfg, Path(d) / "run", progress=False, callbacks=[])
+    t = Trainer(
+        prepare_process(cfg, Path(d) / "run"), Path(d) / "run", progress=False, callbacks=[]
+    )
     print(t.config.perf.model_dump(exclude={"decisions"}))
     for _ in range(50):
         t.advance()

@@ -1,5 +1,5 @@
-"""Facts about the machine a result was measured on, for reports and benchmarks, and the few
-process-wide settings that make training on it fast."""
+"""Facts about the machine a result was measured on, for reports and benchmarks, and the device
+a run trains on."""
 
 from __future__ import annotations
 

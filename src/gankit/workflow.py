@@ -16,7 +16,8 @@ from gankit.provenance import Origin
 from gankit.report.run_report import write_run_report
 from gankit.rundir import RunDir
 from gankit.training.checkpoint import load_checkpoint
-from gankit.training.distributed import World, distribute
+from gankit.training.distributed import World
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer, TrainResult
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,10 @@ def run_experiment(
         config, evaluate = _unscored(config, evaluate, world is None or world.is_main)
     elif evaluate or config.log.eval_every:
         _check_evaluator(config.data.dataset)
+    config = prepare_process(config, Path(out), world)
     if world is not None and not world.is_main:
         return _follow(config, out, data_dir, world)
-    trainer = Trainer(config, out, data_dir=data_dir, progress=progress, origin=origin)
-    if world is not None:
-        distribute(trainer, world)
+    trainer = Trainer(config, out, data_dir=data_dir, progress=progress, origin=origin, world=world)
     with run_lock(Path(out)):
         remove_interrupted_writes(Path(out))
         resumed = trainer.start()
@@ -78,8 +78,7 @@ def _follow(
     config: Config, out: Path, data_dir: str | Path | None, world: World
 ) -> ExperimentResult:
     """A rank other than 0: train in step with rank 0, write nothing."""
-    trainer = Trainer(config, out, data_dir=data_dir, progress=False, callbacks=[])
-    distribute(trainer, world)
+    trainer = Trainer(config, out, data_dir=data_dir, progress=False, callbacks=[], world=world)
     resumed = None
     if trainer.run.last_checkpoint.exists():  # rank 0 checks it may be resumed
         trainer.load_state_dict(load_checkpoint(trainer.run.last_checkpoint, trainer.device))

@@ -15,6 +15,7 @@ from gankit.config import Config
 from gankit.sampling import generate
 from gankit.training.build import build_generator
 from gankit.training.callbacks import StepLog
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 SAMPLE_SEED = 4321  # fixed noise: successive evaluations of one run see the same z
@@ -77,7 +78,9 @@ def time_to_quality(
     history: list[dict[str, float]] = []
     train_seconds = eval_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="gankit-ttq-") as tmp:
-        trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
+        trainer = Trainer(
+            prepare_process(config, Path(tmp)), Path(tmp), data_dir=data_dir, callbacks=[StepLog()]
+        )
         trainer.start()
         total = config.train.iterations
         while trainer.step < total and not all(t["reached"] for t in targets):

@@ -19,6 +19,7 @@ from gankit.config import Config
 from gankit.data import load_tensors
 from gankit.sampling import latent
 from gankit.training.callbacks import StepLog
+from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
 # Without --iterations, each timed repeat runs about this long (on the faster loop).
@@ -49,7 +50,9 @@ def measure_throughput(
     """gankit_it_s, reference_it_s and speedup for `config`, with the raw repeats."""
     with tempfile.TemporaryDirectory(prefix="gankit-bench-") as tmp:
         # The loop with its per-step log (one host sync every log.every steps), no files else.
-        trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
+        trainer = Trainer(
+            prepare_process(config, Path(tmp)), Path(tmp), data_dir=data_dir, callbacks=[StepLog()]
+        )
         trainer.start()
         perf = trainer.config.perf.model_dump(mode="json")  # as chosen for this machine
         device = trainer.device

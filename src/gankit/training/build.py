@@ -12,6 +12,7 @@ from gankit.data import dataset_info
 from gankit.fast import FastPath, resolve_perf
 from gankit.losses import get_loss
 from gankit.models import DISCRIMINATORS, GENERATORS, ImageShape, apply_spectral_norm
+from gankit.training.distributed import World, average_gradients, rank_share
 from gankit.training.ema import EMA
 from gankit.training.optim import build_optimizer
 from gankit.training.phases import generator_parameters
@@ -112,9 +113,11 @@ def resolve_fast_path(
     return config.model_copy(update={"perf": perf})
 
 
-def build_gan(config: Config, device: torch.device) -> GAN:
+def build_gan(config: Config, device: torch.device, world: World | None = None) -> GAN:
     """The networks, optimizers and steps of a config (its `perf: auto` settings decided here
-    when the caller has not: the Trainer decides them first, to record them)."""
+    when the caller has not: prepare_process decides them first, to record them). With
+    `world`, those of one rank of a data-parallel run: steps that train on the rank's share of
+    each batch, and optimizers that average the gradients over the ranks before they step."""
     if not config.perf.resolved:
         config = resolve_fast_path(config, device)
     torch.manual_seed(config.train.seed)  # same seed, same initial weights
@@ -123,13 +126,20 @@ def build_gan(config: Config, device: torch.device) -> GAN:
     discriminator = fast.prepare(build_discriminator(config).to(device), "discriminator")
     o = config.optim
     g_params = generator_parameters(config.train, generator, discriminator)
+    opt_g = build_optimizer(g_params, o.g, config.perf.optimizer)
+    opt_d = build_optimizer(discriminator.parameters(), o.d, config.perf.optimizer)
+    train = config.train
+    if world is not None:
+        train = rank_share(train, world)
+        for optimizer in (opt_g, opt_d):
+            optimizer.register_step_pre_hook(average_gradients)
     steps = GANSteps(
         generator,
         discriminator,
-        build_optimizer(g_params, o.g, config.perf.optimizer),
-        build_optimizer(discriminator.parameters(), o.d, config.perf.optimizer),
+        opt_g,
+        opt_d,
         get_loss(config.train.loss),
-        config.train,
+        train,
         g_decay=o.g.decay,
         d_decay=o.d.decay,
         fast=fast,

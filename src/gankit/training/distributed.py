@@ -12,15 +12,21 @@ The all-reduce sits on the optimizers rather than in a DistributedDataParallel w
 GAN's generator step runs D with its weights frozen, which DDP's reducer cannot take without
 searching the graph for unused parameters on every step.
 
+A Trainer built with `world` is rank `world.rank` of such a run: build_gan gives its steps the
+rank's share of each batch (`rank_share`) and optimizers that average the gradients first
+(`average_gradients`), and the Trainer draws through `RankShare` and calls `RankSync` first
+among its callbacks. `prepare_process` hands every rank the perf settings rank 0 decided.
+
 losses.csv holds each iteration's scalars averaged over the ranks. Rank 0 alone writes the run
-directory and checkpoints (its random state, and the shared
-sampler's); the other ranks draw their noise from a generator seeded by (seed, rank, step) when
-a loop starts, so a resumed run continues correctly but rank r > 0 does not repeat the noise of
-an uninterrupted run. Ctrl-C on any rank stops every rank after the same iteration (a flag
-all-reduced each step) with a checkpoint; a rank that dies ends the others through torchrun
-(and every collective has a timeout, GANKIT_DIST_TIMEOUT seconds). When training ends, the ranks
-leave the process group together; rank 0 alone then evaluates and writes the report, and the
-others exit at once (`end_follower`).
+directory and checkpoints, with its random state and the shared sampler's. A rank above 0 needs
+no random state saved: before every iteration it reseeds torch's generator from (seed, rank,
+step), so its noise and dropout masks at a step are the same in a resumed run as in an
+uninterrupted one, which the resumed run then repeats bit for bit on every rank. Ctrl-C on any
+rank stops every rank after the same iteration (a flag all-reduced each step) with a
+checkpoint; a rank that dies ends the others through torchrun (and every collective has a
+timeout, GANKIT_DIST_TIMEOUT seconds). When training ends, the ranks leave the process group
+together; rank 0 alone then evaluates and writes the report, and the others exit at once
+(`end_follower`).
 """
 
 from __future__ import annotations
@@ -31,22 +37,23 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
 
-from gankit.config import Config, ConfigError
+from gankit.config import Config, ConfigError, TrainConfig
 from gankit.training.hooks import Callback, due
-from gankit.training.trainer import STOP_SIGNALS, interrupts_at_once
+from gankit.training.stopping import STOP_SIGNALS, interrupts_at_once
 
 if TYPE_CHECKING:
     from gankit.training.sampler import BatchSampler
     from gankit.training.trainer import Trainer
 
 TIMEOUT_ENV = "GANKIT_DIST_TIMEOUT"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,15 @@ def check_config(config: Config, world: World | None) -> None:
         )
 
 
+def rank_share(train: TrainConfig, world: World) -> TrainConfig:
+    """`train` as one rank trains it: its share of D's batch, and of G's where G has its own
+    (train.g_batch_size); check_config makes sure that both split evenly."""
+    shares = {"batch_size": train.batch_size // world.size}
+    if train.g_batch_size is not None:
+        shares["g_batch_size"] = train.g_batch_size // world.size
+    return train.model_copy(update=shares)
+
+
 def init(world: World, device: torch.device) -> None:
     seconds = float(os.environ.get(TIMEOUT_ENV, "300"))
     backend = "nccl" if device.type == "cuda" else "gloo"
@@ -114,6 +130,13 @@ def leave_together() -> None:
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+def from_main(value: T) -> T:
+    """Rank 0's `value`, on every rank (one broadcast; the other ranks' values are dropped)."""
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 
 def end_follower(code: int) -> NoReturn:
@@ -149,8 +172,9 @@ class RankShare:
         self.sampler.load_state_dict(state)
 
 
-def _average_gradients(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-    """Step pre-hook: every rank's gradients replaced by their mean over the ranks."""
+def average_gradients(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    """Step pre-hook (register_step_pre_hook): every rank's gradients replaced by their mean
+    over the ranks."""
     grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
     if not grads:
         return
@@ -249,18 +273,3 @@ class RankSync(Callback):
         for sig, before in self._previous.items():
             if signal.getsignal(sig) == self._on_stop:
                 signal.signal(sig, before)
-
-
-def distribute(trainer: Trainer, world: World) -> None:
-    """Turn a Trainer built for the global batch into rank `world.rank` of a data-parallel
-    run: its share of each batch, averaged gradients, the ranks kept in step."""
-    steps = trainer.gan.steps
-    t = trainer.config.train
-    shares = {"batch_size": t.batch_size // world.size}  # D's batch, and G's unless it has one
-    if t.g_batch_size is not None:
-        shares["g_batch_size"] = t.g_batch_size // world.size
-    steps.cfg = steps.cfg.model_copy(update=shares)
-    trainer.sampler = RankShare(trainer.sampler, world)  # type: ignore[assignment]
-    for optimizer in (steps.opt_g, steps.opt_d):
-        optimizer.register_step_pre_hook(_average_gradients)
-    trainer.callbacks.insert(0, RankSync(world))

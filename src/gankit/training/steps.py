@@ -95,15 +95,6 @@ class GANSteps:
         self.next_real: Callable[[], RealBatch] | None = None  # the sampler, during `iteration`
         self.last_d_batch: DBatch | None = None  # the iteration's latest D inputs
         self.cfg = cfg
-
-    @property
-    def cfg(self) -> TrainConfig:
-        return self._cfg
-
-    @cfg.setter
-    def cfg(self, cfg: TrainConfig) -> None:
-        """A new config (a rank's share of the batch) brings the phases it asks for."""
-        self._cfg = cfg
         self.phases: list[Phase] = build_phases(self, cfg)
 
     def stat_names(self) -> list[str]:

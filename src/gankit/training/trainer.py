@@ -3,12 +3,8 @@ sample grids, periodic evaluation, checkpoints; see callbacks.py) observe it."""
 
 from __future__ import annotations
 
-import logging
-import signal
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,22 +13,21 @@ import torch
 
 from gankit.config import Config, dump_config
 from gankit.data import load_tensors
-from gankit.fast.memory import keep_freed_memory
 from gankit.fileio import atomic_write_text
 from gankit.machine import resolve_device
 from gankit.provenance import Origin, append_segment, segment
 from gankit.rundir import RunDir
-from gankit.training.build import GAN, build_gan, num_classes, resolve_fast_path
+from gankit.training.build import GAN, build_gan, num_classes
 from gankit.training.callbacks import TrainingDiverged, default_callbacks
 from gankit.training.checkpoint import load_checkpoint
+from gankit.training.distributed import RankShare, RankSync, World
 from gankit.training.hooks import Callback
-from gankit.training.resume import check_resumable, previous_perf
+from gankit.training.resume import check_resumable
 from gankit.training.sampler import BatchSampler
+from gankit.training.stopping import stop_on_signal
 from gankit.training.timing import TrainingClock
 
 __all__ = ["TrainResult", "Trainer", "TrainingDiverged"]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,39 +36,6 @@ class TrainResult:
     step: int
     interrupted: bool
     seconds: float
-
-
-# Ctrl-C at a terminal, and what schedulers and `kill` send before they kill a process.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def interrupts_at_once(signum: int, stop_asked: bool) -> bool:
-    """Only a second Ctrl-C cuts the iteration (and its checkpoint) short; see _stop_on_signal."""
-    return stop_asked and signum == signal.SIGINT
-
-
-@contextmanager
-def _stop_on_signal() -> Iterator[threading.Event]:
-    """The first Ctrl-C or SIGTERM asks the loop to stop after the current iteration (and
-    checkpoint); a second Ctrl-C interrupts at once. A second SIGTERM does not: it is what
-    a sweep's worker gets when the sweep dies, often right after the sweep passed on a Ctrl-C,
-    and must not cost the checkpoint."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        if interrupts_at_once(signum, stop.is_set()):
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
-    try:
-        yield stop
-    finally:
-        for sig, before in previous.items():
-            signal.signal(sig, before)
 
 
 class Trainer:
@@ -87,25 +49,29 @@ class Trainer:
         gan: GAN | None = None,
         callbacks: Sequence[Callback] | None = None,
         origin: Origin | None = None,
+        world: World | None = None,
     ) -> None:
-        """`gan`: already-built networks, optimizers and steps (built from `config` when
-        None). `callbacks`: the loop's observers (default_callbacks(config) when None).
-        `origin`: the preset or config file and the overrides `config` was made from, for
-        provenance.json."""
+        """`config`: its perf settings resolved by training/process.prepare_process, which
+        also makes the process-wide settings (threads, allocator), so that building a Trainer
+        changes none and prints nothing; it seeds torch's random generator (build_gan), where
+        the run's random stream starts. `gan`: already-built networks, optimizers and steps
+        (built from `config` when None). `callbacks`: the loop's observers
+        (default_callbacks(config) when None). `origin`: the preset or config file and the
+        overrides `config` was made from, for provenance.json. `world`: this process is rank
+        `world.rank` of a data-parallel run (training/distributed.py): its steps and optimizers
+        are built for the rank (build_gan), it draws its share of each batch (RankShare), and
+        RankSync goes first among the callbacks."""
+        if not config.perf.resolved:
+            raise ValueError(
+                "the config's perf settings still hold `auto`: resolve them with "
+                "gankit.training.process.prepare_process(config, out_dir) before building "
+                "the Trainer"
+            )
         self.run = RunDir(Path(out_dir))
         self.device = resolve_device(config.perf.device)
-        if self.device.type == "cpu":
-            if config.perf.keep_freed_memory:
-                keep_freed_memory()
-            if config.perf.threads:
-                torch.set_num_threads(config.perf.threads)
-        config = resolve_fast_path(config, self.device, previous_perf(self.run))
-        # What was decided for this machine, and why: `gankit -v` shows it; config.yaml keeps it.
-        for key, why in config.perf.decisions.items():
-            log.info("perf.%s: %s", key, why)
         self.config = config
         self.data_dir = data_dir
-        self.gan: GAN = gan if gan is not None else build_gan(config, self.device)
+        self.gan: GAN = gan if gan is not None else build_gan(config, self.device, world)
         images, labels = load_tensors(
             config.data.dataset,
             "train",
@@ -114,14 +80,20 @@ class Trainer:
             limit=config.data.limit,
         )
         self.classes = num_classes(config)
-        self.sampler = BatchSampler(
+        sampler = BatchSampler(
             images.to(self.device),
             config.train.batch_size,
             config.train.seed,
             labels=labels.to(self.device) if self.classes else None,
         )
-        self.callbacks = (
+        self.sampler: BatchSampler | RankShare = (
+            sampler if world is None else RankShare(sampler, world)
+        )
+        observers = (
             list(callbacks) if callbacks is not None else default_callbacks(config, progress)
+        )
+        self.callbacks: list[Callback] = (
+            observers if world is None else [RankSync(world), *observers]
         )
         self.step = 0
         self.clock = TrainingClock(self.device.type)
@@ -209,7 +181,7 @@ class Trainer:
         started = time.perf_counter()
         self.clock.enter()
         try:
-            with _stop_on_signal() as stop:
+            with stop_on_signal() as stop:
                 self.publish("on_loop")
                 while self.step < self.until:
                     self.publish("on_step", self.advance())
