@@ -18,7 +18,7 @@ DEADLINE_S = 240
 
 
 def _sweep(out: Path) -> subprocess.Popen:
-    args = [sys.executable, "-m", "gankit", "sweep", "--preset", "dcgan", "--seeds", "3",
+    args = [sys.executable, "-m", "gankit", "sweep", "--preset", "dcgan", "--seeds", "2",
             "--iterations", "3", "--eval-samples", "40", "--workers", "1", "--threads", "1",
             "--set", "log.eval_every=0", "--set", "train.batch_size=8",
             "--set", "model.g_width=4", "--set", "model.d_width=4", "--set", "data.limit=64",
@@ -63,7 +63,7 @@ def test_killed_sweeps_finish_without_losing_or_redoing_a_trial(tmp_path: Path) 
         proc.wait(timeout=DEADLINE_S)
     assert proc.returncode == 0
     done = _finished(out)
-    assert len(done) == 3 and kills >= 2
+    assert len(done) == 2 and kills >= 1
     assert all(done[name] == mtime for name, mtime in seen.items())
     for trial in out.glob("dcgan*-s*"):
         assert json.loads((trial / "trial.json").read_text())["status"] == "finished"
