@@ -68,6 +68,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> gankit.Run:
                         eval_samples=N_EVAL, progress=False)  # fmt: skip
 
 
+@pytest.mark.integration
 def test_train_returns_the_run_with_its_config_and_metrics(run: gankit.Run) -> None:
     assert run.step == 2 and not run.exported and run.checkpoint == "last"
     assert run.config.optim.d.lr == 1e-4 and run.config.model.g_width == 8
@@ -77,6 +78,7 @@ def test_train_returns_the_run_with_its_config_and_metrics(run: gankit.Run) -> N
     assert (run.path / "config.yaml").is_file() and (run.path / "report.html").is_file()
 
 
+@pytest.mark.integration
 def test_sample_follows_the_seeding_rule_of_gankit_sample(run: gankit.Run, tmp_path: Path) -> None:
     images = run.sample(20, seed=3)
     assert images.shape == (20, 1, 28, 28) and images.dtype == torch.float32
@@ -96,6 +98,7 @@ def test_sample_follows_the_seeding_rule_of_gankit_sample(run: gankit.Run, tmp_p
         run.sample(0)
 
 
+@pytest.mark.integration
 def test_evaluate_writes_and_returns_what_gankit_eval_writes(
     run: gankit.Run, tmp_path: Path
 ) -> None:
@@ -110,6 +113,7 @@ def test_evaluate_writes_and_returns_what_gankit_eval_writes(
     assert "per_class_fid" in scores  # a conditional run is scored per class too
 
 
+@pytest.mark.integration
 def test_resuming_through_the_api_matches_one_straight_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,6 +141,7 @@ def test_resuming_through_the_api_matches_one_straight_run(
     assert torch.equal(resumed.sample(16), straight.sample(16))
 
 
+@pytest.mark.integration
 def test_load_opens_a_run_and_an_export(run: gankit.Run, tmp_path: Path) -> None:
     again = gankit.load(run.path)
     assert again.step == run.step and again.config == run.config
@@ -172,6 +177,7 @@ def digits() -> torch.Tensor:
     return to_uint8(images)
 
 
+@pytest.mark.integration
 def test_score_is_gankit_eval_of_the_same_images(digits: torch.Tensor, tmp_path: Path) -> None:
     scores = gankit.metrics.score(digits, dataset="mnist")
     np.save(tmp_path / "digits.npy", digits[:, 0].numpy())
@@ -235,6 +241,7 @@ def test_classifier_as_a_torchmetrics_fid_feature_extractor(digits: torch.Tensor
     assert float(fid.compute()) == pytest.approx(ours, rel=1e-3)
 
 
+@pytest.mark.integration
 def test_quickstart_example_runs_end_to_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

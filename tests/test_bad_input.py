@@ -358,6 +358,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_refused_cleanly(
     name: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
@@ -378,6 +379,7 @@ def test_bad_input_is_refused_cleanly(
     assert not (workspace / "pwned").exists()
 
 
+@pytest.mark.integration
 def test_force_writes_where_out_is_refused(workspace: Path, tmp_path: Path) -> None:
     """--force is the way past a refused --out: the grid is written where it was asked."""
     other = tmp_path / "other-run"

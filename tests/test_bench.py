@@ -20,6 +20,7 @@ TINY = ["--iterations", "2", "--repeats", "1", "--warmup", "1", "--set", "perf.t
         "--set", "train.batch_size=4"]  # fmt: skip
 
 
+@pytest.mark.integration
 def test_bench_writes_throughput_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(main, ["bench", *TINY, "--json", str(out)])
@@ -39,6 +40,7 @@ def test_bench_writes_throughput_json(tmp_path: Path) -> None:
     assert "speedup" in result.output and "liu2021-dcgan" in result.output
 
 
+@pytest.mark.integration
 def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     args = ["bench", "--time-to-quality", "--eval", "--quality-preset", "dcgan",

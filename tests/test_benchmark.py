@@ -115,6 +115,7 @@ def test_each_notes_length_is_its_presets() -> None:
         assert all(s.startswith(f"Length: {iterations:,} ") for s in lengths), label
 
 
+@pytest.mark.integration
 def test_each_trial_computes_what_its_preset_and_switch_compute() -> None:
     trials = benchmark_trials(1.0, 3)
     assert len(trials) == 3 * len(MODELS) and len({t.name for t in trials}) == len(trials)
@@ -136,6 +137,7 @@ def test_each_trial_computes_what_its_preset_and_switch_compute() -> None:
     assert all(t.config.train.batch_size == 8 for t in short)
 
 
+@pytest.mark.integration
 def test_print_config_and_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, output = invoke("reproduce", STUDY, "--seeds", "1", "--scale", "0.01", "--print-config")
@@ -229,6 +231,7 @@ def _cell(values: list[float], fmt: str) -> str:
                      f"{fmt.format(high)}]"])  # fmt: skip
 
 
+@pytest.mark.integration
 def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Path]) -> None:
     out, collected = benchmarked
     runs = _runs(collected)
@@ -311,6 +314,7 @@ def _expected_at(run: RunDir, budget: float) -> tuple[int, float] | None:
     return reached[-1] if reached else None
 
 
+@pytest.mark.integration
 def test_the_equal_budget_table_takes_the_last_evaluation_within_it(
     benchmarked: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -341,6 +345,7 @@ def test_the_equal_budget_table_takes_the_last_evaluation_within_it(
         assert f"| {reached[0][1]:.3f} |" in budget_row
 
 
+@pytest.mark.integration
 def test_settings_from_the_collected_folder(benchmarked: tuple[Path, Path]) -> None:
     _, collected = benchmarked
     models = tuple(m for m in MODELS if m.label in PART)
@@ -354,6 +359,7 @@ def test_settings_from_the_collected_folder(benchmarked: tuple[Path, Path]) -> N
     assert f"dcgan-s2: no run in {collected}; as planned" in lines
 
 
+@pytest.mark.integration
 def test_collecting_the_benchmarks_out_carries_its_marker(
     benchmarked: tuple[Path, Path], tmp_path: Path
 ) -> None:

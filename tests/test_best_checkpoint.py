@@ -45,6 +45,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
+@pytest.mark.integration
 def test_best_pt_holds_the_lowest_periodic_fid(trained: Path) -> None:
     rows = history(trained)
     assert [step for step, _ in rows] == [2, 4, 6]
@@ -56,6 +57,7 @@ def test_best_pt_holds_the_lowest_periodic_fid(trained: Path) -> None:
     assert state["step"] == step  # the whole state of that step, loadable like last.pt
 
 
+@pytest.mark.integration
 def test_a_resumed_run_must_beat_the_score_already_kept(trained: Path, tmp_path: Path) -> None:
 
     run = tmp_path / "run"
@@ -70,6 +72,7 @@ def test_a_resumed_run_must_beat_the_score_already_kept(trained: Path, tmp_path:
     assert best_of(run)["step"] == kept_step and best_of(run)["fid"] == -1.0
 
 
+@pytest.mark.integration
 def test_a_best_pt_without_its_score_is_refused_on_resume(trained: Path, tmp_path: Path) -> None:
 
     run = tmp_path / "run"
@@ -81,6 +84,7 @@ def test_a_best_pt_without_its_score_is_refused_on_resume(trained: Path, tmp_pat
     assert "Move it away to resume" in output
 
 
+@pytest.mark.integration
 def test_eval_sample_and_export_take_any_kept_checkpoint(trained: Path, tmp_path: Path) -> None:
     final = RunDir(trained).metrics.read_text()
     code, output = invoke("eval", str(trained), "--checkpoint", "best", "--n-samples", "40")
@@ -105,6 +109,7 @@ def test_eval_sample_and_export_take_any_kept_checkpoint(trained: Path, tmp_path
     assert meta["checkpoint"] == "best" and meta["step"] == str(best_of(trained)["step"])
 
 
+@pytest.mark.integration
 def test_a_checkpoint_that_is_not_there_names_those_that_are(trained: Path) -> None:
     code, output = invoke("eval", str(trained), "--checkpoint", "3", "--n-samples", "40")
     assert code != 0
@@ -113,6 +118,7 @@ def test_a_checkpoint_that_is_not_there_names_those_that_are(trained: Path) -> N
     assert code == 2 and "give last, best or a milestone's step" in output
 
 
+@pytest.mark.integration
 def test_the_report_and_the_collection_carry_the_best_checkpoint(
     trained: Path, tmp_path: Path
 ) -> None:
@@ -135,6 +141,7 @@ def test_the_report_and_the_collection_carry_the_best_checkpoint(
     ).read_text()
 
 
+@pytest.mark.integration
 def test_keep_best_off_keeps_no_best_pt(tmp_path: Path) -> None:
     run = tmp_path / "run"
     args = [*TRAIN, "--set", "log.keep_best=false", "--no-eval"]
@@ -142,6 +149,7 @@ def test_keep_best_off_keeps_no_best_pt(tmp_path: Path) -> None:
     assert history(run) and not RunDir(run).best_checkpoint.exists()
 
 
+@pytest.mark.integration
 def test_evaluations_from_before_best_pt_was_kept_set_the_score_to_beat(tmp_path: Path) -> None:
     """A run trained without keep_best (or by an older gankit) and resumed with it: best.pt is
     written only by an evaluation that beats the whole history, so it never claims a worse

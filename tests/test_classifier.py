@@ -24,6 +24,7 @@ def test_bundled_weights_match_their_recorded_checksum(dataset: str) -> None:
     assert C.file_sha256(spec.path) == spec.sha256
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("dataset", "floor"), [("mnist", 0.993), ("fashion-mnist", 0.92)])
 def test_accuracy_on_the_real_test_set(dataset: str, floor: float) -> None:
     images, labels = load_tensors(dataset, "test")
@@ -32,6 +33,7 @@ def test_accuracy_on_the_real_test_set(dataset: str, floor: float) -> None:
     assert (probs.argmax(1) == labels).float().mean().item() >= floor
 
 
+@pytest.mark.integration
 def test_real_mnist_test_images_score_near_the_published_inception_score() -> None:
     # a good MNIST CNN gives real test data an IS of about 9.88
     images, _ = load_tensors("mnist", "test")

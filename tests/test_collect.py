@@ -72,6 +72,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, di
     return out, collected, metrics
 
 
+@pytest.mark.integration
 def test_reproduce_report_shows_the_papers_figures(reproduced: tuple[Path, Path, dict]) -> None:
     out, _, metrics = reproduced
     md = (out / "report.md").read_text()
@@ -97,6 +98,7 @@ def _image_paths(md: str) -> list[str]:
     return re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
 
 
+@pytest.mark.integration
 def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path, dict]) -> None:
     out, collected, metrics = reproduced
     shutil.rmtree(out)  # checkpoints, events, full logs: gone
@@ -154,6 +156,7 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     assert "<a href='#per-seed'>Per seed</a>, below" in page and "<h2 id='per-seed'>" in page
 
 
+@pytest.mark.integration
 def test_collect_refuses_an_unfinished_run_and_build_an_empty_folder(
     reproduced: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
@@ -171,6 +174,7 @@ def test_collect_refuses_an_unfinished_run_and_build_an_empty_folder(
     assert code == 2 and "holds no runs" in output and "Traceback" not in output
 
 
+@pytest.mark.integration
 def test_collecting_again_replaces_the_runs_folder_whole(
     reproduced: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
@@ -186,6 +190,7 @@ def test_collecting_again_replaces_the_runs_folder_whole(
     assert [p.name for p in dest.iterdir()] == [run.name]  # no staging folder left behind
 
 
+@pytest.mark.integration
 def test_a_run_collected_before_provenance_was_recorded_says_so(
     reproduced: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
@@ -282,6 +287,7 @@ def _fake_run(
     return run
 
 
+@pytest.mark.integration
 def test_report_never_pools_two_setups_of_one_preset(tmp_path: Path) -> None:
     """Runs of one preset that compute different things, by grid point or because the config
     itself differs (the preset changed between runs), are separate experiments: a row each over
@@ -307,6 +313,7 @@ def test_report_never_pools_two_setups_of_one_preset(tmp_path: Path) -> None:
     assert len(losses) == 3 and "xiao2023-sgd_lr=0.1-losses.png" in losses
 
 
+@pytest.mark.integration
 def test_a_reading_is_shown_beside_its_experiments_figure_and_score(tmp_path: Path) -> None:
     """A preset that inherits from a paper's experiment (a reading of it) gets that
     experiment's score in the over-seeds table and its figure's caption."""
@@ -355,6 +362,7 @@ def test_every_preset_a_paper_reproduces_runs_one_of_its_experiments(paper: str)
         assert set(experiments) == set(PAPERS[paper].scores)
 
 
+@pytest.mark.integration
 def test_a_runs_heading_gives_its_presets_description_as_it_reads_now(tmp_path: Path) -> None:
     """The description is outside the fingerprint: a run that computes what its preset computes
     is headed by the preset's revised text; a run whose config differs keeps the one it
@@ -379,6 +387,7 @@ def test_a_runs_heading_gives_its_presets_description_as_it_reads_now(tmp_path: 
     assert sum(h.endswith(f": {current}") for h in headings) == 1
 
 
+@pytest.mark.integration
 def test_reproduce_takes_each_runs_recorded_settings(
     reproduced: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:

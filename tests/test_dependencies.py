@@ -66,6 +66,7 @@ def _distributions(module: str) -> set[str]:
     return {_name(d) for d in packages_distributions().get(module, [module])}
 
 
+@pytest.mark.integration
 def test_declared_dependencies_are_the_imported_ones() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     runtime = {_name(r) for r in project["dependencies"]}

@@ -131,6 +131,7 @@ def xiao_two_ranks(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, i
     return lambda run, rank: torch.load(folder / f"{run}-{rank}.pt", weights_only=True)
 
 
+@pytest.mark.integration
 def test_each_rank_trains_its_share_of_gs_batch_too(
     xiao_two_ranks: Callable[[str, int], dict],
 ) -> None:
@@ -160,6 +161,7 @@ def _differences(a: object, b: object, where: str = "") -> list[str]:
     return [] if a == b else [f"{where}: {a!r} != {b!r}"]
 
 
+@pytest.mark.integration
 def test_a_resumed_two_rank_run_repeats_an_uninterrupted_one_on_every_rank(
     xiao_two_ranks: Callable[[str, int], dict],
 ) -> None:
@@ -197,6 +199,7 @@ def _rank_gradient(rank: int, store: str, result: str) -> None:
     leave_together()
 
 
+@pytest.mark.integration
 def test_the_averaged_gradient_is_the_global_batch_gradient(
     xiao_two_ranks: Callable[[str, int], dict],
 ) -> None:
@@ -208,6 +211,7 @@ def test_the_averaged_gradient_is_the_global_batch_gradient(
     torch.testing.assert_close(got["weight"], expected)
 
 
+@pytest.mark.integration
 def test_two_ranks_stop_together_at_ctrl_c_and_the_run_resumes(tmp_path: Path) -> None:
     """Ctrl-C stops both ranks at one step, rank 0 alone reports and writes the checkpoint, and
     torchrun resumes the run from it. That the resumed run repeats an uninterrupted one on every
@@ -233,6 +237,7 @@ def test_two_ranks_stop_together_at_ctrl_c_and_the_run_resumes(tmp_path: Path) -
     assert load_checkpoint(run / "checkpoints" / "last.pt")["step"] == stopped + 2
 
 
+@pytest.mark.integration
 def test_a_killed_rank_ends_the_run(tmp_path: Path) -> None:
     out = tmp_path / "run"
     job = torchrun(out, 100_000, "--set", "log.checkpoint_every=2")

@@ -41,6 +41,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.integration
 def test_eval_of_a_run_equals_scoring_its_saved_pngs(run_dir: Path, tmp_path: Path) -> None:
     n = 100
     result = CliRunner().invoke(main, ["eval", str(run_dir), "--n-samples", str(n)])
@@ -63,6 +64,7 @@ def test_eval_of_a_run_equals_scoring_its_saved_pngs(run_dir: Path, tmp_path: Pa
     assert {k: from_run[k] for k in scored} == {k: from_pngs[k] for k in scored}
 
 
+@pytest.mark.integration
 def test_periodic_metrics_carry_their_sample_count(run_dir: Path) -> None:
     with open(run_dir / "metrics_history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -70,6 +72,7 @@ def test_periodic_metrics_carry_their_sample_count(run_dir: Path) -> None:
     assert float(rows[0]["is_mean"]) >= 1.0
 
 
+@pytest.mark.integration
 def test_ema_generator_carries_the_batchnorm_statistics(run_dir: Path) -> None:
     state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
     live, ema = state["generator"], state["ema"]
@@ -120,6 +123,7 @@ def test_collapsed_generator_has_precision_near_one_and_recall_near_zero() -> No
     assert result["modes_covered"] == 1
 
 
+@pytest.mark.integration
 def test_every_count_dependent_number_says_its_count() -> None:
     """A digit-6 run scored on 1,000 samples: the test split holds only 958 sixes, so the
     reference and its KID subsets are smaller, and say so."""

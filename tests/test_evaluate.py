@@ -42,6 +42,7 @@ def real_result(test_images: tuple[torch.Tensor, torch.Tensor]) -> dict:
     return E.evaluate_images(test_images[0], "mnist", requested_labels=test_images[1])
 
 
+@pytest.mark.integration
 def test_real_test_images_score_like_their_reference(real_result: dict) -> None:
     assert SUITE_KEYS | {"label_accuracy", "reference"} <= set(real_result)
     assert SUITE_KEYS | {"label_accuracy"} <= set(real_result["reference"])
@@ -60,12 +61,14 @@ def test_real_test_images_score_like_their_reference(real_result: dict) -> None:
     json.dumps(real_result)  # metrics.json-ready
 
 
+@pytest.mark.integration
 def test_is_halves_explain_the_score(real_result: dict) -> None:
     assert real_result["is_h_y"] == pytest.approx(np.log(10), abs=0.02)  # balanced classes
     assert real_result["is_classes"] == 10  # H(y) is at most ln 10
     assert real_result["is_h_y_given_x"] < 0.1  # confident classifier
 
 
+@pytest.mark.integration
 def test_copies_of_training_images_are_flagged_as_memorised() -> None:
     train, _ = load_tensors("mnist", "train", limit=N)
     result = E.evaluate_images(train, "mnist", reference=False)
@@ -74,6 +77,7 @@ def test_copies_of_training_images_are_flagged_as_memorised() -> None:
     assert result["memorisation_ratio"] < 0.01
 
 
+@pytest.mark.integration
 def test_a_single_class_is_one_mode_far_from_the_data() -> None:
     images, labels = load_tensors("mnist", "test", labels=[3], limit=N)
     result = E.evaluate_images(images, "mnist", reference=False)
@@ -84,6 +88,7 @@ def test_a_single_class_is_one_mode_far_from_the_data() -> None:
     assert result["fid"] > 50
 
 
+@pytest.mark.integration
 def test_subset_runs_compare_with_the_training_images_of_their_labels() -> None:
     sixes, _ = load_tensors("mnist", "test", labels=[6])
     result = E.evaluate_images(sixes, "mnist", target_labels=[6])
@@ -98,6 +103,7 @@ def test_subset_runs_compare_with_the_training_images_of_their_labels() -> None:
     assert other["fid"] > 10 * result["fid"]
 
 
+@pytest.mark.integration
 def test_conditional_label_accuracy(test_images: tuple[torch.Tensor, torch.Tensor]) -> None:
     images, labels = test_images
     wrong = (labels + 1) % 10
@@ -105,6 +111,7 @@ def test_conditional_label_accuracy(test_images: tuple[torch.Tensor, torch.Tenso
     assert result["label_accuracy"] < 0.02
 
 
+@pytest.mark.integration
 def test_quick_metrics_agree_with_the_full_suite(
     real_result: dict, test_images: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
@@ -116,6 +123,7 @@ def test_quick_metrics_agree_with_the_full_suite(
     assert sixes["target_share"] == pytest.approx(0.1, abs=0.03)
 
 
+@pytest.mark.integration
 def test_a_feature_metric_is_computed_for_samples_reference_and_training(
     test_images: tuple[torch.Tensor, torch.Tensor], register_metric: Callable[..., Any]
 ) -> None:
@@ -131,6 +139,7 @@ def test_a_feature_metric_is_computed_for_samples_reference_and_training(
     assert E.quick_metrics(images, "mnist")["rows_ratio"] == 500 / 60_000
 
 
+@pytest.mark.integration
 def test_real_data_is_read_from_the_disk_cache_once_computed(
     real_result: dict,
     test_images: tuple[torch.Tensor, torch.Tensor],

@@ -120,6 +120,7 @@ FP32_ONLY = {
 }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("preset", [*PRESETS, *FP32_ONLY])
 def test_fast_fp32_iteration_matches_the_reference(preset: str, tmp_path: Path) -> None:
     both = ["perf.amp=none", "perf.channels_last=both", "perf.subpixel_conv=both"]
@@ -154,6 +155,7 @@ EMULATED_BF16_TOO_SLOW = pytest.mark.skipif(
                else p
                for p in PRESETS],
 )  # fmt: skip
+@pytest.mark.integration
 def test_bf16_iteration_matches_the_reference_loosely(preset: str, tmp_path: Path) -> None:
     # Small batches: on a CPU without native bf16 (AVX2) every bf16 operation is emulated.
     run = _one_iteration_each(preset, ["perf.amp=bf16", *SMALL[preset]], tmp_path)
@@ -253,6 +255,7 @@ def test_channels_last_true_and_false_mean_both_and_none() -> None:
     assert load_config("dcgan", ["perf.channels_last=false"]).perf.channels_last == "none"
 
 
+@pytest.mark.integration
 def test_compiled_iteration_matches_and_checkpoints_stay_plain(tmp_path: Path) -> None:
     run = _one_iteration_each("liu2021-gan", ["perf.compile=true"], tmp_path)
     fast, ref = run["losses"]

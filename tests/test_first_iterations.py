@@ -30,6 +30,8 @@ from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS
 from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
+pytestmark = pytest.mark.integration
+
 DATA = Path(__file__).with_name("data") / "first_iterations.json"
 RECORD = os.environ.get("GANKIT_RECORD_FIRST_ITERATIONS") == "1"
 ITERATIONS = 2

@@ -150,6 +150,7 @@ def test_split_is_stratified_and_seeded() -> None:
     assert np.array_equal(split_indices(labels, 0.1)[1], test)
 
 
+@pytest.mark.integration
 def test_own_evaluator_makes_every_metric_work(imported, tmp_path: Path) -> None:
     with pytest.raises(ClassifierError, match=f"gankit classifier train {imported}"):
         get_classifier_spec(imported)
@@ -179,6 +180,7 @@ def test_own_evaluator_makes_every_metric_work(imported, tmp_path: Path) -> None
     assert code == 2 and f"choose one of fashion-mnist, mnist, {imported}" in output
 
 
+@pytest.mark.integration
 def test_a_weak_classifier_and_a_small_real_side_are_flagged(
     imported: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -235,6 +237,7 @@ TRAIN_TINY = ("--iterations", "2", "--quiet", "--set", "train.batch_size=16",
               "--set", "log.sample_every=1", "--set", "log.tensorboard=false")  # fmt: skip
 
 
+@pytest.mark.integration
 def test_unlabelled_folder_trains_without_flags_and_is_scored_without_a_classifier(
     unlabelled: str, tmp_path: Path
 ) -> None:
@@ -284,6 +287,7 @@ def test_unlabelled_folder_trains_without_flags_and_is_scored_without_a_classifi
 @pytest.mark.skipif(
     importlib.util.find_spec(INCEPTION_PACKAGE) is None, reason="needs the inception extra"
 )
+@pytest.mark.integration
 def test_unlabelled_folder_gets_the_inception_fid_alone(
     unlabelled: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

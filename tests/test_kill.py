@@ -18,6 +18,8 @@ import torch
 from gankit.rundir import LOCK
 from gankit.training.checkpoint import load_checkpoint
 
+pytestmark = pytest.mark.integration
+
 KILLS = 20
 ITERATIONS = 16
 SEED = 14  # of the kill moments

@@ -145,6 +145,7 @@ def _table_rows(markdown: str, first_cell: str) -> list[list[str]]:
     return rows
 
 
+@pytest.mark.integration
 def test_a_registered_metric_shows_in_the_sweep_summary(
     register_metric: Callable[..., Any], tmp_path: Path
 ) -> None:

@@ -164,6 +164,7 @@ def test_prdc_matches_brute_force_reference(monkeypatch: pytest.MonkeyPatch) -> 
         assert ours[key] == pytest.approx(value, abs=1e-3), key
 
 
+@pytest.mark.integration
 def test_prdc_matches_published_gaussian_reference() -> None:
     # README of clovaai/generative-evaluation-prdc: 10k vs 10k from N(0, I) in 1000-d, k = 5
     g = torch.Generator().manual_seed(0)

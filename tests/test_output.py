@@ -23,6 +23,7 @@ def _train(tmp_path: Path, name: str, *flags: str) -> str:
     return result.output
 
 
+@pytest.mark.integration
 def test_train_says_more_with_v_and_less_with_q(tmp_path: Path) -> None:
     plain = _train(tmp_path, "plain")
     assert "\r" not in plain  # no progress bar redrawn into a pipe or a log file

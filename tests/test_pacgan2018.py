@@ -88,6 +88,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return out, collected
 
 
+@pytest.mark.integration
 def test_the_report_sets_table_2_beside_the_runs(reproduced: tuple[Path, Path]) -> None:
     out, _ = reproduced
     md = (out / "report.md").read_text()
@@ -109,6 +110,7 @@ def test_the_report_sets_table_2_beside_the_runs(reproduced: tuple[Path, Path]) 
     assert history.startswith("step,modes_covered,kl_to_uniform,n_samples\n10,")
 
 
+@pytest.mark.integration
 def test_report_build_rebuilds_it_from_the_collected_files(reproduced: tuple[Path, Path]) -> None:
     """--collect rebuilds the collected folder's report as `gankit report build` does."""
     out, collected = reproduced

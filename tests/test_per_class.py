@@ -37,6 +37,7 @@ def _per_class(features: torch.Tensor, labels: torch.Tensor) -> dict:
     return per_class_metrics(features, labels, lambda c: real_side("mnist", extractor, [c]), counts)
 
 
+@pytest.mark.integration
 @pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")  # dead ReLU features
 def test_intra_class_fid_matches_a_direct_computation(embedded: tuple) -> None:
     _, features, labels = embedded
@@ -60,6 +61,7 @@ def test_samples_of_the_wrong_class_fail_per_class(embedded: tuple) -> None:
     assert max(wrong["per_class_precision"]) < 0.2 < min(right["per_class_precision"])
 
 
+@pytest.mark.integration
 def test_evaluation_of_a_conditional_model_reports_per_class(embedded: tuple) -> None:
     images, features, labels = embedded
     out = evaluate_images(images[:300], "mnist", requested_labels=labels[:300],

@@ -60,6 +60,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.integration
 def test_gankit_loads_and_locks_without_the_linux_only_calls(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", WITHOUT_LINUX_CALLS, str(tmp_path)],

@@ -50,6 +50,7 @@ def git(repo: Path, *args: str) -> str:
     ).stdout.strip()
 
 
+@pytest.mark.integration
 def test_a_run_records_what_made_it_and_a_resume_appends(tmp_path: Path) -> None:
     run = tmp_path / "run"
     train(run, 2)

@@ -117,6 +117,7 @@ def test_every_readme_command_line_parses(workspace: Path) -> None:
 DRY = {"sweep": "--dry-run", "train": "--print-config", "reproduce": "--print-config"}
 
 
+@pytest.mark.integration
 def test_readme_sweeps_trains_and_reproductions_resolve(workspace: Path) -> None:
     ran = []
     for args in command_lines():
@@ -136,6 +137,7 @@ def test_readme_sweeps_trains_and_reproductions_resolve(workspace: Path) -> None
     assert len(listed) == 2 and listed[0] == listed[1] and listed[0].count("to run") == 18
 
 
+@pytest.mark.integration
 def test_readme_python_examples_run(workspace: Path) -> None:
     pytest.importorskip("torchmetrics")
     code = blocks("python")

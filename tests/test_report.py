@@ -48,6 +48,7 @@ def test_document_renders_the_same_content_in_markdown_and_html(tmp_path: Path) 
     assert base64.b64encode(png.read_bytes()).decode() in page  # the image travels inside
 
 
+@pytest.mark.integration
 def test_train_writes_a_run_report(two_runs: list[Path]) -> None:
     md = (two_runs[0] / "report.md").read_text()
     assert "# gankit run: dcgan" in md and "samples/step_000002.png" in md
@@ -55,6 +56,7 @@ def test_train_writes_a_run_report(two_runs: list[Path]) -> None:
     assert (two_runs[0] / "report.html").read_text().count("data:image/png;base64,") >= 2
 
 
+@pytest.mark.integration
 def test_run_report_puts_metrics_beside_reference_and_paper(tmp_path: Path) -> None:
     run = tmp_path / "liu"
     assert invoke("train", "liu2021-dcgan", "--out", str(run), *TINY)[0] == 0
@@ -70,6 +72,7 @@ def test_run_report_puts_metrics_beside_reference_and_paper(tmp_path: Path) -> N
     assert "Liu, Lv, Fan, Luo, Zou (2021)" in md
 
 
+@pytest.mark.integration
 def test_eval_and_report_build_keep_a_runs_report_true(tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert invoke("train", "dcgan", "--out", str(run), *TINY)[0] == 0
@@ -87,6 +90,7 @@ def test_eval_and_report_build_keep_a_runs_report_true(tmp_path: Path) -> None:
     assert (run / "report.md").read_text() == md
 
 
+@pytest.mark.integration
 def test_compare_command(two_runs: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     code, output = invoke("compare", *map(str, two_runs), "--out", str(out))
@@ -150,6 +154,7 @@ def render(page: Path, tmp_path: Path) -> dict:
 @pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
 )
+@pytest.mark.integration
 def test_reports_open_with_the_verdict_and_every_image_loads(
     two_runs: list[Path], tmp_path: Path
 ) -> None:

@@ -47,6 +47,7 @@ def test_evaluate_run_writes_metrics_json(tmp_path: Path, monkeypatch: pytest.Mo
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 
+@pytest.mark.integration
 def test_evaluate_run_on_a_real_run_directory(tmp_path: Path) -> None:
     """An untrained generator saved by the real trainer: load_run, generate, evaluate."""
     from gankit.config import load_config

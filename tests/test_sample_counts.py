@@ -40,6 +40,7 @@ def test_references_are_given_per_size_largest_first() -> None:
     assert "different sample counts (10,000, 500)" in (mixed_counts_warning([SMALL, BIG]) or "")
 
 
+@pytest.mark.integration
 def test_compare_marks_runs_scored_on_different_counts(tmp_path: Path) -> None:
     runs = [tmp_path / "big", tmp_path / "small"]
     runner = CliRunner()

@@ -42,6 +42,7 @@ def test_each_channel_is_an_mnist_digit_and_the_label_names_the_triple(stacked) 
     assert test_images.shape == (10_000, 3, 28, 28)
 
 
+@pytest.mark.integration
 def test_mode_counting_on_real_stacked_digits(stacked) -> None:
     images, labels = stacked
     digits = channel_digits(to_unit_range(images[:N]))
@@ -121,6 +122,7 @@ def test_the_128k_set_refuses_what_it_cannot_score() -> None:
         load_config("stacked-dcgan", ["data.dataset=stacked-mnist-128k", "log.eval_every=100"])
 
 
+@pytest.mark.integration
 def test_the_periodic_evaluation_counts_modes(tmp_path) -> None:
     import csv
 

@@ -121,6 +121,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.integration
 def test_local_sweep_runs_skips_records_failures_and_respects_claims(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
 
@@ -205,6 +206,7 @@ class InProcess:
             on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
 
 
+@pytest.mark.integration
 def test_reproduce_reports_mean_and_sd_over_seeds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from gankit.training.checkpoint import load_checkpoint
+
+pytestmark = pytest.mark.integration
 
 DEADLINE_S = 240
 

@@ -20,6 +20,8 @@ from gankit.sweep.runner import run_trials  # noqa: E402
 from gankit.sweep.spec import SweepSpec, plan_trials  # noqa: E402
 from gankit.training.checkpoint import load_checkpoint  # noqa: E402
 
+pytestmark = pytest.mark.integration
+
 TINY = {"train.batch_size": 8, "log.eval_every": 0, "log.sample_every": 1}
 
 

@@ -76,6 +76,7 @@ def test_crc32c_reference_value() -> None:
     assert _crc32c(b"123456789") == 0xE3069283  # the check value of the CRC-32C standard
 
 
+@pytest.mark.integration
 def test_event_files_hold_the_csv_values_and_the_sample_grids(tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["train", "wgan-gp", "--out", str(out), "--iterations", "4", "--no-eval", "--quiet",

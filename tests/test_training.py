@@ -61,6 +61,7 @@ def one_preset_per_wiring() -> list[str]:
     return sorted(chosen.values())
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("preset", one_preset_per_wiring())
 def test_every_preset_wiring_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
     # The layouts given, not probed: each network still trains through the fast path's
@@ -93,6 +94,7 @@ def _weights(run: Path) -> dict[str, torch.Tensor]:
     return {**state["generator"], **{f"D.{k}": v for k, v in state["discriminator"].items()}}
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("preset", ["liu2021-dcgan", "dcgan"])
 def test_resumed_run_ends_with_the_same_weights(preset: str, tmp_path: Path) -> None:
     # liu2021-dcgan has dropout and 5 D steps on one batch; dcgan has an EMA generator.
@@ -117,6 +119,7 @@ def _timing(run: Path) -> dict:
     return json.loads((run / "timing.json").read_text())
 
 
+@pytest.mark.integration
 def test_a_run_records_how_long_it_trained_and_where_across_resumes(tmp_path: Path) -> None:
     out = tmp_path / "run"
     common = [*FAST, "--set", "log.checkpoint_every=2", "--set", "train.batch_size=8"]
@@ -139,6 +142,7 @@ def test_a_run_records_how_long_it_trained_and_where_across_resumes(tmp_path: Pa
     assert describe_timing(out / "timing.json") in md.read_text()
 
 
+@pytest.mark.integration
 def test_a_run_resumed_from_an_untimed_checkpoint_says_its_time_is_unknown(
     tmp_path: Path,
 ) -> None:
@@ -162,6 +166,7 @@ def test_a_run_resumed_from_an_untimed_checkpoint_says_its_time_is_unknown(
     assert describe_timing(out / "timing.json") is None
 
 
+@pytest.mark.integration
 def test_resume_with_a_different_config_is_refused(tmp_path: Path) -> None:
     out = str(tmp_path / "run")
     assert run_cli("train", "dcgan", "--out", out, "--iterations", "1", *FAST)[0] == 0
@@ -172,6 +177,7 @@ def test_resume_with_a_different_config_is_refused(tmp_path: Path) -> None:
     assert "refusing to resume" in output and "optim.d.lr: 0.0005 -> 0.1" in output
 
 
+@pytest.mark.integration
 def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0
@@ -195,6 +201,7 @@ def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
         load_checkpoint(last)
 
 
+@pytest.mark.integration
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     config = load_config("dcgan", ["train.iterations=8", "log.checkpoint_every=2", "log.every=1"])
     config = prepare_process(config, tmp_path / "run")
@@ -254,6 +261,7 @@ def test_building_a_trainer_leaves_the_process_settings_to_prepare_process(
         torch.set_num_threads(threads)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_stop_signal_saves_a_checkpoint_that_resumes(
     stop: signal.Signals, tmp_path: Path
@@ -280,6 +288,7 @@ def test_a_stop_signal_saves_a_checkpoint_that_resumes(
     assert code == 0 and f"from step {step}" in output
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("minutes", [0, 1e-9])
 def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_path: Path) -> None:
     """With checkpoint_every far away, only the wall-time rule can save before the end: at
@@ -303,6 +312,7 @@ def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_pat
     assert saved == ([1, 2] if minutes else [None, 2])  # step 2 is this call's last
 
 
+@pytest.mark.integration
 def test_sample_command_writes_a_grid(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0

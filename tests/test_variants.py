@@ -63,6 +63,7 @@ def _invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.integration
 def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: Path) -> None:
     from gankit.runs import evaluate_run
 
@@ -80,6 +81,7 @@ def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: 
     assert metrics["reference"]["label_accuracy"] > 0.99  # the classifier on real test digits
 
 
+@pytest.mark.integration
 def test_wgan_gp_trains_with_a_layernorm_critic(tmp_path: Path) -> None:
     run = tmp_path / "wgan"
     code, output = _invoke("train", "wgan-gp", "--out", str(run), "--iterations", "2", "--no-eval",
