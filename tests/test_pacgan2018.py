@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_collect import InProcess  # trials in this process, so the test's settings reach them
+from support import InProcess  # trials in this process, so the test's settings reach them
 
 from gankit.config import load_config
 from gankit.papers import PAPERS

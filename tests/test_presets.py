@@ -19,7 +19,7 @@ from gankit.config import (
     validate,
 )
 
-FLAT = yaml.safe_load((Path(__file__).parent / "data" / "flat_presets.yaml").read_text())
+FLAT = yaml.safe_load((Path(__file__).parent / "fixtures" / "flat_presets.yaml").read_text())
 
 
 @pytest.mark.parametrize("name", sorted(FLAT))

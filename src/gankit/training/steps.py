@@ -287,7 +287,7 @@ def pack(images: torch.Tensor, m: int) -> torch.Tensor:
 
 def at_least_fp32(x: torch.Tensor) -> torch.Tensor:
     """`x` in fp32 when autocast made it narrower; networks cast to fp64 stay fp64 (the exact
-    tests of tests/test_first_iterations.py run them so)."""
+    tests of tests/training/test_first_iterations.py run them so)."""
     return x if x.dtype == torch.float64 else x.float()
 
 

@@ -106,7 +106,7 @@ def test_every_command_has_real_bad_inputs_in_the_table(
     path: tuple[str, ...], command: click.Command
 ) -> None:
     rows = [name for name, case in CASES.items() if tuple(case.argv[: len(path)]) == path]
-    assert rows, f"tests/test_bad_input.py has no bad input for `gankit {' '.join(path)}`"
+    assert rows, f"tests/commands/test_bad_input.py has no bad input for `gankit {' '.join(path)}`"
 
 
 def _printed(args: list[str]) -> list[tuple[str, dict]]:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from scipy import stats
-from test_collect import InProcess  # trials in this process, so the test's settings reach them
+from support import InProcess  # trials in this process, so the test's settings reach them
 
 from gankit.benchmark.budget import at_budget, seconds_at
 from gankit.benchmark.notes import NOTES

@@ -50,8 +50,9 @@ def losses_rows(run: Path) -> list[dict[str, str]]:
 def one_preset_per_wiring() -> list[str]:
     """The first preset of each distinct combination of what the command line wires together
     for a run: networks, loss, dataset, conditioning, packing and periodic evaluation. Every
-    preset's own computation is checked through the trainer in tests/test_first_iterations.py;
-    this test is about the command's path from a preset to a run folder."""
+    preset's own computation is checked through the trainer in
+    tests/training/test_first_iterations.py; this test is about the command's path from a
+    preset to a run folder."""
     chosen: dict[tuple[object, ...], str] = {}
     for name in preset_names():
         c = load_config(name)
@@ -65,7 +66,7 @@ def one_preset_per_wiring() -> list[str]:
 @pytest.mark.parametrize("preset", one_preset_per_wiring())
 def test_every_preset_wiring_trains_from_the_command_line(preset: str, tmp_path: Path) -> None:
     # The layouts given, not probed: each network still trains through the fast path's
-    # layers, without the timed probe (tests/test_fast_settings.py tests that) for each one.
+    # layers, without the timed probe (tests/fast/test_fast_settings.py tests that) for each one.
     # Batches of 8 (packs of m: 8m images) exercise the same code as the preset's 32 to 256.
     out = tmp_path / preset
     small = ["--set", f"train.batch_size={8 * load_config(preset).train.packing}"]

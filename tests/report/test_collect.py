@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from support import InProcess
 
 from gankit.cli import main
 from gankit.config import dump_config, load_config, load_config_file
@@ -35,19 +36,6 @@ TINY = ("train.batch_size=8", "log.eval_every=4", "log.eval_samples=40", "log.sa
 def invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.output
-
-
-class InProcess:
-    """Trials one after another in this process (the executors have their own tests)."""
-
-    def describe(self) -> str:
-        return "in-process"
-
-    def run(self, trials: list, out: Path, on_outcome) -> None:  # noqa: ANN001
-        from gankit.sweep.trial import execute_trial
-
-        for trial in trials:
-            on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,7 @@ from gankit.sweep.summary import write_summary
 from gankit.training.callbacks import PeriodicEval
 from gankit.training.tensorboard import TensorBoardLog
 
-RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "results"
 # a generator far from the data by every count: 8,000 plain SGD iterations (Xiao 2023)
 POOR = RESULTS / "xiao2023" / "xiao2023-sgd-s0"
 SHARPNESS = Metric("sharpness", "sharpness, {net} (higher is better)", "{:.1f}", "higher",

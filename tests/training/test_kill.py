@@ -41,7 +41,7 @@ class Outcome:
 
 
 class ForkServer:
-    """tests/forkserver.py: `gankit` commands in forked children of one warm process."""
+    """tests/training/forkserver.py: `gankit` commands in forked children of one warm process."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(

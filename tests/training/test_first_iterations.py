@@ -1,7 +1,8 @@
-"""Every preset's first iterations compute what they computed when tests/data/first_iterations.json
-was recorded: the losses, gradient norms and weight sums after each of two iterations, run
-through the Trainer and its steps in fp64 on tiny batches and narrow networks. A few switch
-combinations that no preset has are recorded alongside (VARIANTS).
+"""Every preset's first iterations compute what they computed when
+tests/fixtures/first_iterations.json was recorded: the losses, gradient norms and weight sums
+after each of two iterations, run through the Trainer and its steps in fp64 on tiny batches and
+narrow networks. A few switch combinations that no preset has are recorded alongside
+(VARIANTS).
 
 fp64 makes the comparison tight and portable: another CPU sums in another order, which moves a
 value by a few units of 1e-16, and the optimizers' epsilon keeps Adam from turning rounding
@@ -10,7 +11,7 @@ A change to the algorithm (another batch, noise drawn in another order, a missed
 update) moves these numbers by far more than TOLERANCE.
 
 Regenerate the file only for a change meant to alter what presets compute:
-    GANKIT_RECORD_FIRST_ITERATIONS=1 python -m pytest -n 0 tests/test_first_iterations.py
+    GANKIT_RECORD_FIRST_ITERATIONS=1 python -m pytest -n 0 tests/training/test_first_iterations.py
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gankit.training.trainer import Trainer
 
 pytestmark = pytest.mark.integration
 
-DATA = Path(__file__).with_name("data") / "first_iterations.json"
+DATA = Path(__file__).parents[1] / "fixtures" / "first_iterations.json"
 RECORD = os.environ.get("GANKIT_RECORD_FIRST_ITERATIONS") == "1"
 ITERATIONS = 2
 # Relative: fp64 rounding, summed in another order on another CPU, stays near 1e-13 after two

@@ -191,7 +191,7 @@ def test_features_match_the_packages_own_pipeline(features: dict[str, torch.Tens
 @needs_extra
 def test_distances_separate_datasets(features: dict[str, torch.Tensor]) -> None:
     a, b, fashion = features["mnist_a"], features["mnist_b"], features["fashion"]
-    stats = M.gaussian_stats(a)  # (a set against itself: tests/test_metrics.py)
+    stats = M.gaussian_stats(a)  # (a set against itself: tests/evaluation/test_metrics.py)
     same = M.frechet_distance(*stats, *M.gaussian_stats(b))
     other = M.frechet_distance(*stats, *M.gaussian_stats(fashion))
     assert other > 1.5 * same > 0
