@@ -9,12 +9,20 @@ import os
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from gankit import config_rules
+from gankit import choices, config_rules
 from gankit.data.catalog import known_datasets
 from gankit.errors import GankitError
 from gankit.models import DISCRIMINATORS, GENERATORS
@@ -122,11 +130,8 @@ class TrainConfig(Strict):
         description="iterations in total, each d_steps D updates then g_steps G updates",
     )
     batch_size: int = Field(default=64, gt=0)
-    loss: Literal["bce", "minimax", "hinge", "wgan-gp", "lsgan"] = Field(
-        default="bce",
-        description="bce: G trained on fakes labelled real (non-saturating); minimax: G "
-        "minimises log(1 - D(G(z))); hinge; wgan-gp: Wasserstein critic + gradient penalty; "
-        "lsgan: least squares (Mao et al. 2017), a=0, b=1, c=1",
+    loss: Annotated[str, AfterValidator(choices.LOSSES.check)] = Field(
+        default="bce", description=choices.LOSSES.described()
     )
     gp_weight: float = Field(default=10.0, ge=0, description="gradient penalty weight (wgan-gp)")
     r1_gamma: float = Field(
@@ -537,6 +542,8 @@ def _format_errors(exc: ValidationError) -> str:
         elif err["type"] == "value_error" and not err["loc"]:  # config_rules: keys named
             lines += [f"  {line}" for line in str(err["ctx"]["error"]).splitlines()]
             continue
+        elif err["type"] == "value_error":  # a validator's own message, as it wrote it
+            msg = str(err["ctx"]["error"])
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
 

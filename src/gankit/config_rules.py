@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from gankit import choices
 from gankit.data.stacked import DATASETS as STACKED_DATASETS
-from gankit.losses import LOSSES
 from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCRIMINATORS
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def check(config: Config) -> list[str]:
     rules = Rules()
     _model_keys_are_read(config, rules)
     _optimizer_keys_are_read(config, rules)
+    _loss_keys_are_read(config, rules)
     _switches_apply(config, rules)
     return rules.problems
 
@@ -112,13 +113,19 @@ def _optimizer_keys_are_read(config: Config, rules: Rules) -> None:
             )
 
 
+def _loss_keys_are_read(config: Config, rules: Rules) -> None:
+    t = config.train
+    for key in choices.LossSpec.OPTIONS:
+        rules.require(
+            not changed(t, key) or key in choices.LOSSES[t.loss].reads,
+            f"train.{key}={show(getattr(t, key))}: train.loss={t.loss} does not use it; remove "
+            f"it, or set train.loss to {' or '.join(choices.LOSSES.readers(key))}",
+        )
+
+
 def _switches_apply(config: Config, rules: Rules) -> None:
     t, m = config.train, config.model
-    rules.require(
-        not changed(t, "gp_weight") or LOSSES[t.loss].needs_gradient_penalty,
-        f"train.gp_weight={t.gp_weight} weighs the gradient penalty of train.loss=wgan-gp, not "
-        f"of {t.loss}; remove it, or set train.loss=wgan-gp",
-    )
+    loss = choices.LOSSES[t.loss]
     rules.require(
         not changed(t, "d_same_batch") or t.d_steps > 1,
         "train.d_same_batch=true reuses one batch over several D steps, but train.d_steps=1: "
@@ -137,9 +144,9 @@ def _switches_apply(config: Config, rules: Rules) -> None:
         "train.g_step_d_bn=batch, or remove train.g_step_d=trained",
     )
     if t.d_update == "real-then-fake":
-        halves = [name for name, loss in LOSSES.items() if loss.d_real_only is not None]
+        halves = [name for name, spec in choices.LOSSES.items() if spec.separate_halves]
         rules.require(
-            LOSSES[t.loss].d_real_only is not None,
+            loss.separate_halves,
             f"train.d_update=real-then-fake needs a loss with separate halves "
             f"({', '.join(halves)}), not train.loss={t.loss}",
         )
@@ -163,9 +170,9 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             )
     if t.packing > 1:
         rules.require(
-            t.loss != "wgan-gp",
-            "train.packing > 1 does not apply to wgan-gp (its penalty is per image): set "
-            "train.packing=1, or another train.loss",
+            not loss.needs_gradient_penalty,
+            f"train.packing > 1 does not apply to train.loss={t.loss} (its gradient penalty is "
+            "per image): set train.packing=1, or another train.loss",
         )
         rules.require(
             t.batch_size % t.packing == 0,
