@@ -10,9 +10,10 @@ from gankit import choices
 from gankit.choices import Choice, Declared, Implemented, LossSpec
 from gankit.errors import UnknownNameError
 from gankit.losses import LOSSES
+from gankit.training.optim import BUILDERS
 
 # every kind's implementations, each registered against its declarations
-IMPLEMENTED: dict[str, Implemented[Choice, object]] = {"loss": LOSSES}
+IMPLEMENTED: dict[str, Implemented[Choice, object]] = {"loss": LOSSES, "optimizer": BUILDERS}
 
 
 @pytest.mark.parametrize("kind", sorted(IMPLEMENTED))
@@ -20,7 +21,7 @@ def test_every_declaration_has_one_implementation(kind: str) -> None:
     implemented = IMPLEMENTED[kind]
     assert implemented.declared.kind == kind
     assert implemented.missing() == []
-    assert list(implemented) == list(implemented.declared)
+    assert sorted(implemented) == sorted(implemented.declared)
 
 
 def test_a_name_declared_twice_is_refused() -> None:

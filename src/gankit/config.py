@@ -109,7 +109,9 @@ class ModelConfig(Strict):
 
 
 class OptimizerConfig(Strict):
-    name: Literal["adam", "sgd", "rmsprop"] = "adam"
+    name: Annotated[str, AfterValidator(choices.OPTIMIZERS.check)] = Field(
+        default="adam", description=choices.OPTIMIZERS.described()
+    )
     lr: float = Field(default=2e-4, gt=0)
     betas: tuple[float, float] = (0.5, 0.999)
     eps: float = Field(default=1e-8, gt=0, description="Keras Adam uses 1e-7")

@@ -20,14 +20,6 @@ from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCR
 if TYPE_CHECKING:
     from gankit.config import Config
 
-# The optim.g / optim.d keys each optimizer reads besides name, lr and decay.
-OPTIMIZER_READS = {
-    "adam": frozenset({"betas", "eps"}),
-    "rmsprop": frozenset({"rho", "eps"}),
-    "sgd": frozenset({"momentum"}),
-}
-OPTIMIZER_OPTIONS = ("betas", "eps", "momentum", "rho")
-
 
 class Rules:
     """Collects every broken rule, so one message lists them all."""
@@ -104,12 +96,12 @@ def _model_keys_are_read(config: Config, rules: Rules) -> None:
 
 def _optimizer_keys_are_read(config: Config, rules: Rules) -> None:
     for side, opt in (("g", config.optim.g), ("d", config.optim.d)):
-        for key in OPTIMIZER_OPTIONS:
-            users = [name for name, keys in OPTIMIZER_READS.items() if key in keys]
+        for key in choices.OptimizerSpec.OPTIONS:
             rules.require(
-                not changed(opt, key) or key in OPTIMIZER_READS[opt.name],
+                not changed(opt, key) or key in choices.OPTIMIZERS[opt.name].reads,
                 f"optim.{side}.{key}={show(getattr(opt, key))}: {opt.name} does not use it; "
-                f"remove it, or set optim.{side}.name to {' or '.join(users)}",
+                f"remove it, or set optim.{side}.name to "
+                f"{' or '.join(choices.OPTIMIZERS.readers(key))}",
             )
 
 
