@@ -10,10 +10,16 @@ from gankit import choices
 from gankit.choices import Choice, Declared, Implemented, LossSpec
 from gankit.errors import UnknownNameError
 from gankit.losses import LOSSES
+from gankit.models import DISCRIMINATORS, GENERATORS
 from gankit.training.optim import BUILDERS
 
 # every kind's implementations, each registered against its declarations
-IMPLEMENTED: dict[str, Implemented[Choice, object]] = {"loss": LOSSES, "optimizer": BUILDERS}
+IMPLEMENTED: dict[str, Implemented[Choice, object]] = {
+    "loss": LOSSES,
+    "optimizer": BUILDERS,
+    "generator": GENERATORS,
+    "discriminator": DISCRIMINATORS,
+}
 
 
 @pytest.mark.parametrize("kind", sorted(IMPLEMENTED))

@@ -25,7 +25,6 @@ from pydantic import (
 from gankit import choices, config_rules
 from gankit.data.catalog import known_datasets
 from gankit.errors import GankitError
-from gankit.models import DISCRIMINATORS, GENERATORS
 
 DEFAULT_PRESET = "dcgan"
 
@@ -63,8 +62,12 @@ class DataConfig(Strict):
 
 
 class ModelConfig(Strict):
-    generator: str = "dcgan"
-    discriminator: str = "dcgan"
+    generator: Annotated[str, AfterValidator(choices.GENERATORS.check)] = Field(
+        default="dcgan", description=choices.GENERATORS.described()
+    )
+    discriminator: Annotated[str, AfterValidator(choices.DISCRIMINATORS.check)] = Field(
+        default="dcgan", description=choices.DISCRIMINATORS.described()
+    )
     z_dim: int = Field(default=100, gt=0)
     z_dist: Literal["normal", "uniform"] = Field(
         default="normal",
@@ -90,22 +93,6 @@ class ModelConfig(Strict):
         description="spectral normalisation (Miyato et al. 2018) of every convolution, linear "
         "and embedding weight of D",
     )
-
-    @field_validator("generator")
-    @classmethod
-    def _known_generator(cls, name: str) -> str:
-        if name not in GENERATORS:
-            raise ValueError(f"unknown generator {name!r}; choose one of: {', '.join(GENERATORS)}")
-        return name
-
-    @field_validator("discriminator")
-    @classmethod
-    def _known_discriminator(cls, name: str) -> str:
-        if name not in DISCRIMINATORS:
-            raise ValueError(
-                f"unknown discriminator {name!r}; choose one of: {', '.join(DISCRIMINATORS)}"
-            )
-        return name
 
 
 class OptimizerConfig(Strict):

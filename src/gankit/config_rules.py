@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from gankit import choices
 from gankit.data.stacked import DATASETS as STACKED_DATASETS
-from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCRIMINATORS
 
 if TYPE_CHECKING:
     from gankit.config import Config
@@ -55,42 +54,40 @@ def check(config: Config) -> list[str]:
     return rules.problems
 
 
-def _users(reads: dict[str, frozenset[str]], key: str) -> str:
-    return ", ".join(name for name, keys in reads.items() if key in keys)
-
-
 def _model_keys_are_read(config: Config, rules: Rules) -> None:
     m = config.model
-    g_reads, d_reads = GENERATOR_READS[m.generator], DISCRIMINATOR_READS[m.discriminator]
-    for key in ("g_width",):
+    generator = choices.GENERATORS[m.generator]
+    discriminator = choices.DISCRIMINATORS[m.discriminator]
+    shared = set(generator.OPTIONS) & set(discriminator.OPTIONS)  # batchnorm: either may read
+    for kind, chosen, registry in (
+        ("generator", generator, choices.GENERATORS),
+        ("discriminator", discriminator, choices.DISCRIMINATORS),
+    ):
+        for key in (key for key in chosen.OPTIONS if key not in shared):
+            rules.require(
+                not changed(m, key) or key in chosen.reads,
+                f"model.{key}={show(getattr(m, key))}: {kind} {chosen.name!r} does not use it; "
+                f"remove it, or choose a {kind} that does ({', '.join(registry.readers(key))})",
+            )
+    for key in sorted(shared):
         rules.require(
-            not changed(m, key) or key in g_reads,
-            f"model.{key}={show(getattr(m, key))}: generator {m.generator!r} does not use "
-            f"it; remove it, or choose a generator that does ({_users(GENERATOR_READS, key)})",
+            not changed(m, key) or key in (*generator.reads, *discriminator.reads),
+            f"model.{key}={show(getattr(m, key))}: neither generator {m.generator!r} nor "
+            f"discriminator {m.discriminator!r} uses it; remove it, or choose models that do "
+            f"(generators {', '.join(choices.GENERATORS.readers(key))}; discriminators "
+            f"{', '.join(choices.DISCRIMINATORS.readers(key))})",
         )
-    for key in ("d_width", "d_norm"):
-        rules.require(
-            not changed(m, key) or key in d_reads,
-            f"model.{key}={show(getattr(m, key))}: discriminator {m.discriminator!r} does not "
-            f"use it; remove it, or choose a discriminator that does "
-            f"({_users(DISCRIMINATOR_READS, key)})",
-        )
-    rules.require(
-        not changed(m, "batchnorm") or "batchnorm" in g_reads | d_reads,
-        f"model.batchnorm={show(m.batchnorm)}: neither generator {m.generator!r} nor "
-        f"discriminator {m.discriminator!r} has a BatchNorm switch; remove it, or choose "
-        f"models that do ({_users(GENERATOR_READS, 'batchnorm')})",
-    )
     if m.d_conditioning == "projection":
         rules.require(
             m.conditional,
             "model.d_conditioning=projection needs conditional labels: set "
             "model.conditional=true, or model.d_conditioning=concat",
         )
+        projecting = [name for name, spec in choices.DISCRIMINATORS.items() if spec.projection]
         rules.require(
-            m.discriminator in PROJECTION_DISCRIMINATORS,
+            discriminator.projection,
             f"model.d_conditioning=projection needs a discriminator with a feature trunk "
-            f"({', '.join(PROJECTION_DISCRIMINATORS)}), not {m.discriminator!r}",
+            f"({', '.join(projecting)}), not {m.discriminator!r}",
         )
 
 

@@ -89,9 +89,9 @@ def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str = LAST) -
     except ValidationError as exc:
         raise CheckpointError(
             f"{path}: the run's config is not valid here:\n{_format_errors(exc)}\nA model "
-            "registered from Python (register_generator, register_discriminator) is known only "
-            "where the module that registers it is imported: open the run from Python after "
-            "that import"
+            "declared from Python (gankit.choices.GENERATORS.declare, with register_generator; "
+            "likewise for a discriminator) is known only where the module that declares it is "
+            "imported: open the run from Python after that import"
         ) from None
     generator = build_generator(config).to(dev)
     try:
