@@ -4,6 +4,9 @@ implementation, registered under its name."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from gankit import choices
@@ -12,6 +15,13 @@ from gankit.errors import UnknownNameError
 from gankit.losses import LOSSES
 from gankit.models import DISCRIMINATORS, GENERATORS
 from gankit.training.optim import BUILDERS
+
+
+def test_the_config_schema_loads_no_torch() -> None:
+    code = "import sys, gankit.config\nassert 'torch' not in sys.modules, 'torch was imported'"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
 
 # every kind's implementations, each registered against its declarations
 IMPLEMENTED: dict[str, Implemented[Choice, object]] = {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from gankit import choices
-from gankit.data.stacked import DATASETS as STACKED_DATASETS
+from gankit.data.catalog import dataset_info
 
 if TYPE_CHECKING:
     from gankit.config import Config
@@ -172,7 +172,7 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             "train.packing > 1 needs an unconditional model (a pack has no label): set "
             "model.conditional=false",
         )
-    if config.data.dataset in STACKED_DATASETS:
+    if dataset_info(config.data.dataset).counts_modes:
         name = config.data.dataset
         rules.require(
             not m.conditional,
