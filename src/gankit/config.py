@@ -122,7 +122,12 @@ class TrainConfig(Strict):
     loss: Annotated[str, AfterValidator(choices.LOSSES.check)] = Field(
         default="bce", description=choices.LOSSES.described()
     )
-    gp_weight: float = Field(default=10.0, ge=0, description="gradient penalty weight (wgan-gp)")
+    gp_weight: float = Field(
+        default=10.0,
+        ge=0,
+        description="gradient penalty weight (read by "
+        f"{', '.join(choices.LOSSES.readers('gp_weight'))})",
+    )
     r1_gamma: float = Field(
         default=0.0,
         ge=0,
