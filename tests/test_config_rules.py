@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from torch import nn
 
+from gankit import choices
 from gankit.config import Config, ConfigError, load_config, preset_names, validate
-from gankit.models import DISCRIMINATOR_READS, DISCRIMINATORS, GENERATOR_READS, GENERATORS
+from gankit.models import DISCRIMINATORS, GENERATORS
 from gankit.models.registry import ImageShape
 
 IMAGE = ImageShape()
@@ -75,7 +76,7 @@ def test_generators_read_exactly_what_they_declare(name: str) -> None:
         "g_width": _signature(GENERATORS[name](8, IMAGE, width=8, batchnorm=False)) != base,
         "batchnorm": _signature(GENERATORS[name](8, IMAGE, width=16, batchnorm=True)) != base,
     }
-    assert {key for key, used in reads.items() if used} == GENERATOR_READS[name]
+    assert {key for key, used in reads.items() if used} == set(choices.GENERATORS[name].reads)
 
 
 @pytest.mark.parametrize("name", sorted(DISCRIMINATORS))
@@ -89,4 +90,10 @@ def test_discriminators_read_exactly_what_they_declare(name: str) -> None:
         "batchnorm": _signature(build(batchnorm=True)) != base,
         "d_norm": _signature(build(norm="layer")) != base,
     }
-    assert {key for key, used in reads.items() if used} == DISCRIMINATOR_READS[name]
+    assert {key for key, used in reads.items() if used} == set(choices.DISCRIMINATORS[name].reads)
+
+
+@pytest.mark.parametrize("name", sorted(DISCRIMINATORS))
+def test_discriminators_project_exactly_where_declared(name: str) -> None:
+    d = DISCRIMINATORS[name](IMAGE, num_classes=10, projection=True)
+    assert d.projection == choices.DISCRIMINATORS[name].projection

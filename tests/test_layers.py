@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("machine",),
     ("config", "config_rules"),
     ("models", "losses", "data"),
+    ("choices",),
     ("rundir", "fileio", "locks"),
     ("errors",),
     ("",),

@@ -9,15 +9,22 @@ import os
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from gankit import config_rules
+from gankit import choices, config_rules
 from gankit.data.catalog import known_datasets
 from gankit.errors import GankitError
-from gankit.models import DISCRIMINATORS, GENERATORS
 
 DEFAULT_PRESET = "dcgan"
 
@@ -55,8 +62,12 @@ class DataConfig(Strict):
 
 
 class ModelConfig(Strict):
-    generator: str = "dcgan"
-    discriminator: str = "dcgan"
+    generator: Annotated[str, AfterValidator(choices.GENERATORS.check)] = Field(
+        default="dcgan", description=choices.GENERATORS.described()
+    )
+    discriminator: Annotated[str, AfterValidator(choices.DISCRIMINATORS.check)] = Field(
+        default="dcgan", description=choices.DISCRIMINATORS.described()
+    )
     z_dim: int = Field(default=100, gt=0)
     z_dist: Literal["normal", "uniform"] = Field(
         default="normal",
@@ -83,25 +94,11 @@ class ModelConfig(Strict):
         "and embedding weight of D",
     )
 
-    @field_validator("generator")
-    @classmethod
-    def _known_generator(cls, name: str) -> str:
-        if name not in GENERATORS:
-            raise ValueError(f"unknown generator {name!r}; choose one of: {', '.join(GENERATORS)}")
-        return name
-
-    @field_validator("discriminator")
-    @classmethod
-    def _known_discriminator(cls, name: str) -> str:
-        if name not in DISCRIMINATORS:
-            raise ValueError(
-                f"unknown discriminator {name!r}; choose one of: {', '.join(DISCRIMINATORS)}"
-            )
-        return name
-
 
 class OptimizerConfig(Strict):
-    name: Literal["adam", "sgd", "rmsprop"] = "adam"
+    name: Annotated[str, AfterValidator(choices.OPTIMIZERS.check)] = Field(
+        default="adam", description=choices.OPTIMIZERS.described()
+    )
     lr: float = Field(default=2e-4, gt=0)
     betas: tuple[float, float] = (0.5, 0.999)
     eps: float = Field(default=1e-8, gt=0, description="Keras Adam uses 1e-7")
@@ -122,13 +119,15 @@ class TrainConfig(Strict):
         description="iterations in total, each d_steps D updates then g_steps G updates",
     )
     batch_size: int = Field(default=64, gt=0)
-    loss: Literal["bce", "minimax", "hinge", "wgan-gp", "lsgan"] = Field(
-        default="bce",
-        description="bce: G trained on fakes labelled real (non-saturating); minimax: G "
-        "minimises log(1 - D(G(z))); hinge; wgan-gp: Wasserstein critic + gradient penalty; "
-        "lsgan: least squares (Mao et al. 2017), a=0, b=1, c=1",
+    loss: Annotated[str, AfterValidator(choices.LOSSES.check)] = Field(
+        default="bce", description=choices.LOSSES.described()
     )
-    gp_weight: float = Field(default=10.0, ge=0, description="gradient penalty weight (wgan-gp)")
+    gp_weight: float = Field(
+        default=10.0,
+        ge=0,
+        description="gradient penalty weight (read by "
+        f"{', '.join(choices.LOSSES.readers('gp_weight'))})",
+    )
     r1_gamma: float = Field(
         default=0.0,
         ge=0,
@@ -537,6 +536,8 @@ def _format_errors(exc: ValidationError) -> str:
         elif err["type"] == "value_error" and not err["loc"]:  # config_rules: keys named
             lines += [f"  {line}" for line in str(err["ctx"]["error"]).splitlines()]
             continue
+        elif err["type"] == "value_error":  # a validator's own message, as it wrote it
+            msg = str(err["ctx"]["error"])
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
 

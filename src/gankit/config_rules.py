@@ -13,20 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from gankit.data.stacked import DATASETS as STACKED_DATASETS
-from gankit.losses import LOSSES
-from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS, PROJECTION_DISCRIMINATORS
+from gankit import choices
+from gankit.data.catalog import dataset_info
 
 if TYPE_CHECKING:
     from gankit.config import Config
-
-# The optim.g / optim.d keys each optimizer reads besides name, lr and decay.
-OPTIMIZER_READS = {
-    "adam": frozenset({"betas", "eps"}),
-    "rmsprop": frozenset({"rho", "eps"}),
-    "sgd": frozenset({"momentum"}),
-}
-OPTIMIZER_OPTIONS = ("betas", "eps", "momentum", "rho")
 
 
 class Rules:
@@ -58,67 +49,72 @@ def check(config: Config) -> list[str]:
     rules = Rules()
     _model_keys_are_read(config, rules)
     _optimizer_keys_are_read(config, rules)
+    _loss_keys_are_read(config, rules)
     _switches_apply(config, rules)
     return rules.problems
 
 
-def _users(reads: dict[str, frozenset[str]], key: str) -> str:
-    return ", ".join(name for name, keys in reads.items() if key in keys)
-
-
 def _model_keys_are_read(config: Config, rules: Rules) -> None:
     m = config.model
-    g_reads, d_reads = GENERATOR_READS[m.generator], DISCRIMINATOR_READS[m.discriminator]
-    for key in ("g_width",):
+    generator = choices.GENERATORS[m.generator]
+    discriminator = choices.DISCRIMINATORS[m.discriminator]
+    shared = set(generator.OPTIONS) & set(discriminator.OPTIONS)  # batchnorm: either may read
+    for kind, chosen, registry in (
+        ("generator", generator, choices.GENERATORS),
+        ("discriminator", discriminator, choices.DISCRIMINATORS),
+    ):
+        for key in (key for key in chosen.OPTIONS if key not in shared):
+            rules.require(
+                not changed(m, key) or key in chosen.reads,
+                f"model.{key}={show(getattr(m, key))}: {kind} {chosen.name!r} does not use it; "
+                f"remove it, or choose a {kind} that does ({', '.join(registry.readers(key))})",
+            )
+    for key in sorted(shared):
         rules.require(
-            not changed(m, key) or key in g_reads,
-            f"model.{key}={show(getattr(m, key))}: generator {m.generator!r} does not use "
-            f"it; remove it, or choose a generator that does ({_users(GENERATOR_READS, key)})",
+            not changed(m, key) or key in (*generator.reads, *discriminator.reads),
+            f"model.{key}={show(getattr(m, key))}: neither generator {m.generator!r} nor "
+            f"discriminator {m.discriminator!r} uses it; remove it, or choose models that do "
+            f"(generators {', '.join(choices.GENERATORS.readers(key))}; discriminators "
+            f"{', '.join(choices.DISCRIMINATORS.readers(key))})",
         )
-    for key in ("d_width", "d_norm"):
-        rules.require(
-            not changed(m, key) or key in d_reads,
-            f"model.{key}={show(getattr(m, key))}: discriminator {m.discriminator!r} does not "
-            f"use it; remove it, or choose a discriminator that does "
-            f"({_users(DISCRIMINATOR_READS, key)})",
-        )
-    rules.require(
-        not changed(m, "batchnorm") or "batchnorm" in g_reads | d_reads,
-        f"model.batchnorm={show(m.batchnorm)}: neither generator {m.generator!r} nor "
-        f"discriminator {m.discriminator!r} has a BatchNorm switch; remove it, or choose "
-        f"models that do ({_users(GENERATOR_READS, 'batchnorm')})",
-    )
     if m.d_conditioning == "projection":
         rules.require(
             m.conditional,
             "model.d_conditioning=projection needs conditional labels: set "
             "model.conditional=true, or model.d_conditioning=concat",
         )
+        projecting = [name for name, spec in choices.DISCRIMINATORS.items() if spec.projection]
         rules.require(
-            m.discriminator in PROJECTION_DISCRIMINATORS,
+            discriminator.projection,
             f"model.d_conditioning=projection needs a discriminator with a feature trunk "
-            f"({', '.join(PROJECTION_DISCRIMINATORS)}), not {m.discriminator!r}",
+            f"({', '.join(projecting)}), not {m.discriminator!r}",
         )
 
 
 def _optimizer_keys_are_read(config: Config, rules: Rules) -> None:
     for side, opt in (("g", config.optim.g), ("d", config.optim.d)):
-        for key in OPTIMIZER_OPTIONS:
-            users = [name for name, keys in OPTIMIZER_READS.items() if key in keys]
+        for key in choices.OptimizerSpec.OPTIONS:
             rules.require(
-                not changed(opt, key) or key in OPTIMIZER_READS[opt.name],
+                not changed(opt, key) or key in choices.OPTIMIZERS[opt.name].reads,
                 f"optim.{side}.{key}={show(getattr(opt, key))}: {opt.name} does not use it; "
-                f"remove it, or set optim.{side}.name to {' or '.join(users)}",
+                f"remove it, or set optim.{side}.name to "
+                f"{' or '.join(choices.OPTIMIZERS.readers(key))}",
             )
+
+
+def _loss_keys_are_read(config: Config, rules: Rules) -> None:
+    t = config.train
+    for key in choices.LossSpec.OPTIONS:
+        rules.require(
+            not changed(t, key) or key in choices.LOSSES[t.loss].reads,
+            f"train.{key}={show(getattr(t, key))}: train.loss={t.loss} does not use it; remove "
+            f"it, or set train.loss to {' or '.join(choices.LOSSES.readers(key))}",
+        )
 
 
 def _switches_apply(config: Config, rules: Rules) -> None:
     t, m = config.train, config.model
-    rules.require(
-        not changed(t, "gp_weight") or LOSSES[t.loss].needs_gradient_penalty,
-        f"train.gp_weight={t.gp_weight} weighs the gradient penalty of train.loss=wgan-gp, not "
-        f"of {t.loss}; remove it, or set train.loss=wgan-gp",
-    )
+    loss = choices.LOSSES[t.loss]
     rules.require(
         not changed(t, "d_same_batch") or t.d_steps > 1,
         "train.d_same_batch=true reuses one batch over several D steps, but train.d_steps=1: "
@@ -137,9 +133,9 @@ def _switches_apply(config: Config, rules: Rules) -> None:
         "train.g_step_d_bn=batch, or remove train.g_step_d=trained",
     )
     if t.d_update == "real-then-fake":
-        halves = [name for name, loss in LOSSES.items() if loss.d_real_only is not None]
+        halves = [name for name, spec in choices.LOSSES.items() if spec.separate_halves]
         rules.require(
-            LOSSES[t.loss].d_real_only is not None,
+            loss.separate_halves,
             f"train.d_update=real-then-fake needs a loss with separate halves "
             f"({', '.join(halves)}), not train.loss={t.loss}",
         )
@@ -163,9 +159,9 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             )
     if t.packing > 1:
         rules.require(
-            t.loss != "wgan-gp",
-            "train.packing > 1 does not apply to wgan-gp (its penalty is per image): set "
-            "train.packing=1, or another train.loss",
+            not loss.needs_gradient_penalty,
+            f"train.packing > 1 does not apply to train.loss={t.loss} (its gradient penalty is "
+            "per image): set train.packing=1, or another train.loss",
         )
         rules.require(
             t.batch_size % t.packing == 0,
@@ -176,7 +172,7 @@ def _switches_apply(config: Config, rules: Rules) -> None:
             "train.packing > 1 needs an unconditional model (a pack has no label): set "
             "model.conditional=false",
         )
-    if config.data.dataset in STACKED_DATASETS:
+    if dataset_info(config.data.dataset).counts_modes:
         name = config.data.dataset
         rules.require(
             not m.conditional,

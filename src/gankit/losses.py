@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from gankit.errors import UnknownNameError
+from gankit import choices
+from gankit.choices import Implemented, LossSpec
 
 Tensor = torch.Tensor
 
@@ -82,46 +83,59 @@ def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class GANLoss:
+    """The functions of a loss; `spec`, its declaration (gankit/choices/losses.py), holds what
+    the training steps need to know of it."""
+
+    spec: LossSpec
     discriminator: Callable[[Tensor, Tensor], Tensor]  # (real_logits, fake_logits)
-    # (fake_logits), or (fake_logits, real_logits) when generator_sees_real
+    # (fake_logits), or (fake_logits, real_logits) when spec.generator_sees_real
     generator: Callable[..., Tensor]
-    # WGAN-GP adds the gradient penalty to the critic's loss
-    needs_gradient_penalty: bool = False
-    # D's output is the logit of P(real): D(x) and D(G(z)) are logged as sigmoid means.
-    # Otherwise they are logged as D's raw scores (critic values, hinge or least-squares outputs).
-    d_probability: bool = False
-    # D is a Wasserstein critic: E[D(real)] - E[D(fake)] estimates the Wasserstein distance
-    wasserstein: bool = False
-    # D's loss on real images alone and on generated ones alone, for D updated on each in turn
-    # (train.d_update=real-then-fake): what Keras reports for a batch of one label.
+    # D's loss on real images alone and on generated ones alone: given exactly when
+    # spec.separate_halves
     d_real_only: Callable[[Tensor], Tensor] | None = None
     d_fake_only: Callable[[Tensor], Tensor] | None = None
-    # G's loss compares the fakes' logits with the real images' (a relativistic loss): the G
-    # step also passes the iteration's latest real batch through D. Micro-batches
-    # (train.accumulate) add up to the whole batch's update only for a loss that is a mean of
-    # per-logit terms: every loss here, not a relativistic average one (its terms compare each
-    # logit with a batch mean).
-    generator_sees_real: bool = False
+
+    def __post_init__(self) -> None:
+        halves = (self.d_real_only is not None, self.d_fake_only is not None)
+        if halves != (self.spec.separate_halves,) * 2:
+            raise ValueError(
+                f"loss {self.spec.name!r}: give d_real_only and d_fake_only exactly when its "
+                "declaration says separate_halves"
+            )
 
 
-BCE_HALVES = {
-    "d_real_only": lambda real_logits: F.softplus(-real_logits).mean(),  # label 1
-    "d_fake_only": lambda fake_logits: F.softplus(fake_logits).mean(),  # label 0
-}
+LOSSES: Implemented[LossSpec, GANLoss] = Implemented(choices.LOSSES)
 
-LOSSES: dict[str, GANLoss] = {
-    "bce": GANLoss(d_bce, g_nonsaturating, d_probability=True, **BCE_HALVES),
-    "minimax": GANLoss(d_bce, g_minimax, d_probability=True, **BCE_HALVES),
-    "hinge": GANLoss(d_hinge, g_wasserstein),
-    "wgan-gp": GANLoss(d_wasserstein, g_wasserstein, needs_gradient_penalty=True, wasserstein=True),
-    "lsgan": GANLoss(d_least_squares, g_least_squares),
-}
+
+def register_loss(
+    name: str,
+    discriminator: Callable[[Tensor, Tensor], Tensor],
+    generator: Callable[..., Tensor],
+    d_real_only: Callable[[Tensor], Tensor] | None = None,
+    d_fake_only: Callable[[Tensor], Tensor] | None = None,
+) -> GANLoss:
+    """The functions of `name`, a loss declared in gankit/choices/losses.py."""
+    loss = GANLoss(LOSSES.declaration(name), discriminator, generator, d_real_only, d_fake_only)
+    return LOSSES.register(name, loss)
+
+
+def d_bce_real_only(real_logits: Tensor) -> Tensor:
+    """d_bce's half on real images alone (label 1): what Keras reports for a real batch."""
+    return F.softplus(-real_logits).mean()
+
+
+def d_bce_fake_only(fake_logits: Tensor) -> Tensor:
+    """d_bce's half on generated images alone (label 0)."""
+    return F.softplus(fake_logits).mean()
+
+
+register_loss("bce", d_bce, g_nonsaturating, d_bce_real_only, d_bce_fake_only)
+register_loss("minimax", d_bce, g_minimax, d_bce_real_only, d_bce_fake_only)
+register_loss("hinge", d_hinge, g_wasserstein)
+register_loss("wgan-gp", d_wasserstein, g_wasserstein)
+register_loss("lsgan", d_least_squares, g_least_squares)
 
 
 def get_loss(name: str) -> GANLoss:
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise UnknownNameError(
-            f"unknown loss {name!r}; choose one of: {', '.join(LOSSES)}"
-        ) from None
+    """The loss `name`; an unknown name is an UnknownNameError listing the choices."""
+    return LOSSES[name]

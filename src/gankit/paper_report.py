@@ -249,7 +249,7 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
                      _trained_on(r), _made_by(r)])  # fmt: skip
         subset = f", classes {r.config.data.labels}" if r.config.data.labels else ""
-        what = "real training images" if dataset_info(r.config.data.dataset).kind == "stacked" \
+        what = "real training images" if dataset_info(r.config.data.dataset).counts_modes \
             else "real test data"  # fmt: skip
         data.append((f"{what} ({r.config.data.dataset}{subset})", r.metrics))
     for label, ref in reference_rows(data):

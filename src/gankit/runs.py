@@ -12,7 +12,6 @@ from torch import nn
 
 from gankit.config import Config, _format_errors
 from gankit.data import dataset_info
-from gankit.data.stacked import DATASETS as STACKED_DATASETS
 from gankit.errors import InputError
 from gankit.evaluation.evaluate import (
     DEFAULT_N,
@@ -89,9 +88,9 @@ def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str = LAST) -
     except ValidationError as exc:
         raise CheckpointError(
             f"{path}: the run's config is not valid here:\n{_format_errors(exc)}\nA model "
-            "registered from Python (register_generator, register_discriminator) is known only "
-            "where the module that registers it is imported: open the run from Python after "
-            "that import"
+            "declared from Python (gankit.choices.GENERATORS.declare, with register_generator; "
+            "likewise for a discriminator) is known only where the module that declares it is "
+            "imported: open the run from Python after that import"
         ) from None
     generator = build_generator(config).to(dev)
     try:
@@ -132,7 +131,7 @@ def score_run(
     """Sample n images from a loaded generator with the evaluation seed and evaluate them (a
     Stacked MNIST run: its modes on the benchmark's sample count); writes nothing."""
     device = str(resolve_device(device))
-    if run.dataset in STACKED_DATASETS:  # mode counting on the benchmark's fixed sample count
+    if dataset_info(run.dataset).counts_modes:  # on the benchmark's fixed sample count
         images = run.generate(MODE_SAMPLES, seed=EVAL_SEED)
         result = evaluate_stacked(images, device, run.dataset)
     else:

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gankit import choices
+from gankit.bench import reference
 from gankit.bench.reference import build_reference
+from gankit.choices import Implemented
 from gankit.cli import main
 from gankit.config import load_config
 from gankit.machine import resolve_device
@@ -100,3 +103,15 @@ def test_bench_refuses_a_json_path_over_a_checkpoint_before_measuring(tmp_path: 
     assert "checkpoints" in result.output and "--force" in result.output
     assert "measuring" not in result.output  # refused before any preset ran
     assert checkpoint.read_bytes() == b"weights"
+
+
+def test_reference_loop_refuses_a_declared_choice_it_has_no_plain_computation_of(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = load_config("dcgan")  # hinge loss, Adam for both networks
+    assert reference.unsupported(config) is None
+    with monkeypatch.context() as patch:
+        patch.setattr(reference, "PLAIN_LOSSES", Implemented(choices.LOSSES))
+        assert reference.unsupported(config) == "has no plain computation of train.loss=hinge"
+    monkeypatch.setattr(reference, "PLAIN_OPTIMIZERS", Implemented(choices.OPTIMIZERS))
+    assert reference.unsupported(config) == "has no plain optim.g.name=adam"

@@ -25,9 +25,9 @@ import pytest
 import torch
 from torch import nn
 
+from gankit import choices
 from gankit.config import Config, load_config, preset_names
 from gankit.fileio import atomic_write_text
-from gankit.models import DISCRIMINATOR_READS, GENERATOR_READS
 from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer
 
@@ -67,9 +67,9 @@ def overrides(preset: str) -> list[str]:
     sets = [*DETERMINISTIC, f"train.batch_size={batch}", f"data.limit={8 * batch}"]
     if t.g_batch_size is not None:
         sets.append(f"train.g_batch_size={t.g_batch_size * batch // t.batch_size}")
-    if "g_width" in GENERATOR_READS[m.generator]:
+    if "g_width" in choices.GENERATORS[m.generator].reads:
         sets.append(f"model.g_width={WIDTH}")
-    if "d_width" in DISCRIMINATOR_READS[m.discriminator]:
+    if "d_width" in choices.DISCRIMINATORS[m.discriminator].reads:
         sets.append(f"model.d_width={WIDTH}")
     return sets
 

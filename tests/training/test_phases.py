@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.choices import LossSpec
 from gankit.config import ConfigError, load_config
-from gankit.losses import GANLoss, d_bce
+from gankit.losses import GANLoss
 from gankit.models import GENERATORS, ImageShape
 from gankit.training.build import GAN, build_gan
 from gankit.training.steps import GANSteps
@@ -193,7 +194,11 @@ def _relativistic_g(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     return F.softplus(-(fake - real.mean())).mean() + F.softplus(real - fake.mean()).mean()
 
 
-RELATIVISTIC = GANLoss(_relativistic_d, _relativistic_g, generator_sees_real=True)
+RELATIVISTIC = GANLoss(
+    LossSpec("relativistic-average", "relativistic average GAN", generator_sees_real=True),
+    _relativistic_d,
+    _relativistic_g,
+)
 
 
 class _LinearD(nn.Module):
@@ -238,7 +243,7 @@ def test_a_relativistic_g_loss_sees_the_real_batch_through_d(fp64: None) -> None
         for a, b in zip(d.parameters(), d_after, strict=True)
     )
     # a plain G loss takes the fakes' logits alone
-    assert not GANLoss(d_bce, lambda fake: fake.mean()).generator_sees_real
+    assert not LossSpec("plain", "a G loss of the fakes alone").generator_sees_real
 
 
 def _copy(module: nn.Module) -> nn.Module:

@@ -18,12 +18,12 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from gankit import choices
+from gankit.choices import Implemented, LossSpec, OptimizerSpec
 from gankit.config import Config, OptimizerConfig, TrainConfig
 from gankit.errors import InputError
 from gankit.training.build import build_discriminator, build_generator
 from gankit.training.optim import build_decay
-
-SUPPORTED_LOSSES = ("bce", "minimax", "hinge", "lsgan", "wgan-gp")
 
 
 @dataclass
@@ -38,19 +38,88 @@ class ReferenceGAN:
     cfg: TrainConfig
 
 
-def plain_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
-    if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
-    if cfg.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps)
-    return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+# The loop's own textbook computations of the declared losses and optimizers, independent of
+# gankit.losses and training/optim.py (which they check). Each is registered under a declared
+# name, so none can name a loss or optimizer that does not exist; a declared one without its
+# plain computation here is refused by `unsupported`, not run as another.
+PlainOptimizer = Callable[[Iterable[nn.Parameter], OptimizerConfig], torch.optim.Optimizer]
+PLAIN_OPTIMIZERS: Implemented[OptimizerSpec, PlainOptimizer] = Implemented(choices.OPTIMIZERS)
+PLAIN_OPTIMIZERS.register(
+    "adam", lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+)
+PLAIN_OPTIMIZERS.register(
+    "rmsprop",
+    lambda params, cfg: torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps),
+)
+PLAIN_OPTIMIZERS.register(
+    "sgd", lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+)
+
+
+@dataclass(frozen=True)
+class PlainLoss:
+    """D's loss of its real and generated logits (the gradient penalty, where the loss has one,
+    is added by the loop), G's of its generated logits, and for a loss with separate halves,
+    D's loss of a real batch alone and of a generated one alone."""
+
+    d: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    g: Callable[[torch.Tensor], torch.Tensor]
+    d_real_only: Callable[[torch.Tensor], torch.Tensor] | None = None
+    d_fake_only: Callable[[torch.Tensor], torch.Tensor] | None = None
+
+
+_criterion = nn.BCEWithLogitsLoss()
+
+
+def _labelled_real(logits: torch.Tensor) -> torch.Tensor:
+    return _criterion(logits, torch.ones_like(logits))
+
+
+def _labelled_fake(logits: torch.Tensor) -> torch.Tensor:
+    return _criterion(logits, torch.zeros_like(logits))
+
+
+def _d_bce(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    return (_labelled_real(real_logits) + _labelled_fake(fake_logits)) / 2
+
+
+PLAIN_LOSSES: Implemented[LossSpec, PlainLoss] = Implemented(choices.LOSSES)
+# non-saturating: fakes labelled real
+PLAIN_LOSSES.register("bce", PlainLoss(_d_bce, _labelled_real, _labelled_real, _labelled_fake))
+# minimax: G minimises log(1 - D(G(z)))
+PLAIN_LOSSES.register(
+    "minimax",
+    PlainLoss(_d_bce, lambda fake: -_labelled_fake(fake), _labelled_real, _labelled_fake),
+)
+PLAIN_LOSSES.register(
+    "hinge",
+    PlainLoss(
+        lambda real, fake: torch.relu(1 - real).mean() + torch.relu(1 + fake).mean(),
+        lambda fake: -fake.mean(),
+    ),
+)
+PLAIN_LOSSES.register(
+    "wgan-gp", PlainLoss(lambda real, fake: fake.mean() - real.mean(), lambda fake: -fake.mean())
+)
+PLAIN_LOSSES.register(
+    "lsgan",
+    PlainLoss(
+        lambda real, fake: 0.5 * ((real - 1) ** 2).mean() + 0.5 * (fake**2).mean(),
+        lambda fake: 0.5 * ((fake - 1) ** 2).mean(),
+    ),
+)
 
 
 def unsupported(config: Config) -> str | None:
     """Why the reference loop cannot run `config`'s algorithm, or None when it can."""
     t = config.train
-    if t.loss not in SUPPORTED_LOSSES:
-        return f"implements only the {', '.join(SUPPORTED_LOSSES)} losses, not {t.loss!r}"
+    if t.loss not in PLAIN_LOSSES:
+        return f"has no plain computation of train.loss={t.loss}"
+    if t.d_update == "real-then-fake" and PLAIN_LOSSES[t.loss].d_real_only is None:
+        return f"has no plain halves of train.loss={t.loss} (train.d_update=real-then-fake)"
+    for side, opt in (("g", config.optim.g), ("d", config.optim.d)):
+        if opt.name not in PLAIN_OPTIMIZERS:
+            return f"has no plain optim.{side}.name={opt.name}"
     if t.r1_gamma:
         return "has no R1 penalty (train.r1_gamma)"
     if t.diffaugment:
@@ -70,8 +139,8 @@ def build_reference(config: Config, device: torch.device) -> ReferenceGAN:
     g_params = [*G.parameters()]
     if config.train.g_step_d == "trained":  # the combined model's optimizer steps D too
         g_params += [*D.parameters()]
-    opt_g = plain_optimizer(g_params, config.optim.g)
-    opt_d = plain_optimizer(D.parameters(), config.optim.d)
+    opt_g = PLAIN_OPTIMIZERS[config.optim.g.name](g_params, config.optim.g)
+    opt_d = PLAIN_OPTIMIZERS[config.optim.d.name](D.parameters(), config.optim.d)
     return ReferenceGAN(
         G,
         D,
@@ -112,7 +181,7 @@ def reference_iteration(
     """k D updates, then g G updates (and the EMA); returns the last D loss and the last G
     loss. `step`: the iteration this is, counted from 1, for train.ema_start (None: past it)."""
     G, d_net, cfg = gan.G, gan.D, gan.cfg
-    criterion = nn.BCEWithLogitsLoss()
+    loss = PLAIN_LOSSES[cfg.loss]
     classes = G.num_classes
 
     def D(images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -138,11 +207,12 @@ def reference_iteration(
             with torch.no_grad():
                 fake = G(z_fake, y_fake)
         if cfg.d_update == "real-then-fake":  # two updates, as Keras' two train_on_batch calls
-            halves = ((real, y_real, torch.ones_like), (fake, y_fake, torch.zeros_like))
+            assert loss.d_real_only is not None and loss.d_fake_only is not None, "unsupported"
+            halves = ((real, y_real, loss.d_real_only), (fake, y_fake, loss.d_fake_only))
             losses = []
-            for images, labels, target in halves:
+            for images, labels, half in halves:
                 logits = D(images, labels)
-                half_loss = criterion(logits, target(logits))
+                half_loss = half(logits)
                 gan.opt_d.zero_grad()
                 half_loss.backward()
                 gan.opt_d.step()
@@ -157,19 +227,13 @@ def reference_iteration(
             real_logits, fake_logits = logits[:n_real], logits[n_real:]
         else:
             real_logits, fake_logits = D(real, y_real), D(fake, y_fake)
-        if cfg.loss == "hinge":
-            d_loss = torch.relu(1 - real_logits).mean() + torch.relu(1 + fake_logits).mean()
-        elif cfg.loss == "lsgan":
-            d_loss = 0.5 * ((real_logits - 1) ** 2).mean() + 0.5 * (fake_logits**2).mean()
-        elif cfg.loss == "wgan-gp":
+        d_loss = loss.d(real_logits, fake_logits)
+        if choices.LOSSES[cfg.loss].needs_gradient_penalty:
             alpha = torch.rand(len(real), 1, 1, 1, device=real.device)
             mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
             (grad,) = torch.autograd.grad(D(mixed, y_real).sum(), mixed, create_graph=True)
             penalty = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
-            d_loss = fake_logits.mean() - real_logits.mean() + cfg.gp_weight * penalty
-        else:
-            ones, zeros = torch.ones_like(real_logits), torch.zeros_like(fake_logits)
-            d_loss = (criterion(real_logits, ones) + criterion(fake_logits, zeros)) / 2
+            d_loss = d_loss + cfg.gp_weight * penalty
         gan.opt_d.zero_grad()
         d_loss.backward()
         gan.opt_d.step()
@@ -188,14 +252,7 @@ def reference_iteration(
                     m.eval()
         fake_logits = D(G(z_gen, y_gen), y_gen)
         d_net.train()
-        if cfg.loss in ("hinge", "wgan-gp"):
-            g_loss = -fake_logits.mean()
-        elif cfg.loss == "lsgan":
-            g_loss = 0.5 * ((fake_logits - 1) ** 2).mean()
-        elif cfg.loss == "bce":  # non-saturating: fakes labelled real
-            g_loss = criterion(fake_logits, torch.ones_like(fake_logits))
-        else:  # minimax: minimise log(1 - D(G(z)))
-            g_loss = -criterion(fake_logits, torch.zeros_like(fake_logits))
+        g_loss = loss.g(fake_logits)
         gan.opt_g.zero_grad()
         g_loss.backward()
         gan.opt_g.step()

@@ -127,7 +127,7 @@ def against_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
 
 
 def _history_keys(group: list[ModelRuns]) -> tuple[str, ...]:
-    return MODE_METRICS if group[0].stacked else IMAGE_HISTORY
+    return MODE_METRICS if group[0].counts_modes else IMAGE_HISTORY
 
 
 def budget_table(group: list[ModelRuns], budget: float) -> Table:
@@ -160,7 +160,7 @@ def curve_panels(
     log_y = set()
     for dataset, group in groups.items():
         labels = column_labels(r.metrics for m in group for r in m.runs)
-        keys = MODE_METRICS if group[0].stacked else ("fid",)
+        keys = MODE_METRICS if group[0].counts_modes else ("fid",)
         for key in keys:
             title = f"{dataset_title(dataset)}: {labels[key]}"
             lines = {}

@@ -42,8 +42,8 @@ class ModelRuns:
         return self.runs[0].config.data.dataset
 
     @property
-    def stacked(self) -> bool:
-        return dataset_info(self.dataset).kind == "stacked"
+    def counts_modes(self) -> bool:
+        return dataset_info(self.dataset).counts_modes
 
     @property
     def against(self) -> str:
@@ -98,13 +98,13 @@ def _all_metrics(group: list[ModelRuns]) -> list[dict[str, Any]]:
 
 def shown_metrics(group: list[ModelRuns]) -> tuple[str, ...]:
     """The metrics a dataset's tables show: those any of its runs has."""
-    keys = MODE_METRICS if group[0].stacked else IMAGE_METRICS
+    keys = MODE_METRICS if group[0].counts_modes else IMAGE_METRICS
     return tuple(k for k in keys if any(k in m for m in _all_metrics(group)))
 
 
 def _real_data(group: list[ModelRuns]) -> str:
     """What the real-data rows score (the reference of metrics.json)."""
-    images = "real training images" if group[0].stacked else "real test images"
+    images = "real training images" if group[0].counts_modes else "real test images"
     return f"{images} ({dataset_title(group[0].dataset)})"
 
 
@@ -190,7 +190,7 @@ def difference_cell(a: list[float], b: list[float], key: str) -> str:
 def against_table(group: list[ModelRuns]) -> Table | None:
     """Each model that modifies another of the same data: the difference of its mean from the
     other's, with Welch's 95% interval; None when no pair has both sides run."""
-    keys = MODE_METRICS if group[0].stacked else IMAGE_COMPARED
+    keys = MODE_METRICS if group[0].counts_modes else IMAGE_COMPARED
     keys = tuple(k for k in keys if k in shown_metrics(group))
     labels = column_labels(_all_metrics(group))
     by_label = {m.label: m for m in group}

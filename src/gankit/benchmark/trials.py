@@ -23,7 +23,7 @@ def study_overrides(preset: str, scale: float) -> list[str]:
     fingerprint: at scale 1 each trial computes what `gankit train PRESET` computes."""
     base = load_config(preset)
     extra = [f"log.eval_every={max(1, round(EVAL_EVERY * scale))}"]
-    if dataset_info(base.data.dataset).kind == "stacked":
+    if dataset_info(base.data.dataset).counts_modes:
         extra.append("log.keep_best=false")
     return [*scaled_overrides(preset, scale), *extra]
 

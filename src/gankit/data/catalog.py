@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gankit import choices
 from gankit.data import folder, stacked
 from gankit.data.errors import DataError
 from gankit.data.registry import DATASETS
@@ -15,7 +16,19 @@ class DatasetInfo:
     name: str
     classes: tuple[str, ...]
     channels: int = 1
-    kind: str = "idx"  # "idx", "stacked" or "folder"
+    kind: str = "idx"  # a dataset kind declared in gankit/choices/datasets.py
+
+    def __post_init__(self) -> None:
+        if self.kind not in choices.DATASET_KINDS:
+            raise ValueError(
+                f"dataset {self.name!r}: kind {self.kind!r} is not declared in "
+                "gankit/choices/datasets.py"
+            )
+
+    @property
+    def counts_modes(self) -> bool:
+        """Its evaluation counts the modes a generator covers (the kind's capability)."""
+        return choices.DATASET_KINDS[self.kind].counts_modes
 
 
 def known_datasets() -> list[str]:

@@ -2,22 +2,12 @@
 
 from gankit.models import dcgan, mlp, pacgan, rnn  # noqa: F401  (registration side effect)
 from gankit.models.base import Discriminator, Generator
-from gankit.models.projection import PROJECTION_DISCRIMINATORS
-from gankit.models.registry import (
-    DISCRIMINATOR_READS,
-    DISCRIMINATORS,
-    GENERATOR_READS,
-    GENERATORS,
-    ImageShape,
-)
+from gankit.models.registry import DISCRIMINATORS, GENERATORS, ImageShape
 from gankit.models.spectral import apply_spectral_norm
 
 __all__ = [
     "DISCRIMINATORS",
-    "DISCRIMINATOR_READS",
     "GENERATORS",
-    "GENERATOR_READS",
-    "PROJECTION_DISCRIMINATORS",
     "Discriminator",
     "Generator",
     "ImageShape",

@@ -193,14 +193,14 @@ def liu_dcgan_discriminator(image: ImageShape, num_classes: int = 0, **_: object
     return LiuDCGANDiscriminator(image, num_classes)
 
 
-@register_generator("dcgan", reads=("g_width",))
+@register_generator("dcgan")
 def radford_generator(
     z_dim: int, image: ImageShape, width: int = 64, num_classes: int = 0, **_: object
 ) -> Generator:
     return RadfordGenerator(z_dim, image, width, num_classes)
 
 
-@register_discriminator("dcgan", reads=("d_width", "d_norm"))
+@register_discriminator("dcgan")
 def radford_discriminator(
     image: ImageShape,
     width: int = 64,

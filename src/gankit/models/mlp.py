@@ -88,7 +88,7 @@ def liu_mlp_discriminator(image: ImageShape, num_classes: int = 0, **_: object):
     return MLPDiscriminator(image, num_classes=num_classes)
 
 
-@register_generator("xiao2023-mlp", reads=("batchnorm",))
+@register_generator("xiao2023-mlp")
 def xiao_mlp_generator(
     z_dim: int, image: ImageShape, batchnorm: bool = False, num_classes: int = 0, **_: object
 ) -> Generator:
@@ -96,7 +96,7 @@ def xiao_mlp_generator(
     return MLPGenerator(z_dim, image, batchnorm=batchnorm, num_classes=num_classes)
 
 
-@register_discriminator("xiao2023-mlp", reads=("batchnorm",))
+@register_discriminator("xiao2023-mlp")
 def xiao_mlp_discriminator(
     image: ImageShape, batchnorm: bool = False, num_classes: int = 0, **_: object
 ) -> Discriminator:

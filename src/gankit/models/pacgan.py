@@ -126,14 +126,14 @@ class PacGANDiscriminator(Discriminator):
         return self.head(self.features(x).flatten(1))
 
 
-@register_generator("pacgan2018", reads=("g_width",))
+@register_generator("pacgan2018")
 def pacgan_generator(
     z_dim: int, image: ImageShape, width: int = 64, num_classes: int = 0, **_: object
 ) -> Generator:
     return PacGANGenerator(z_dim, image, width, num_classes)
 
 
-@register_discriminator("pacgan2018", reads=("d_width",))
+@register_discriminator("pacgan2018")
 def pacgan_discriminator(
     image: ImageShape, width: int = 64, num_classes: int = 0, **_: object
 ) -> Discriminator:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-# Discriminator families whose features phi(x) a projection head can read.
-PROJECTION_DISCRIMINATORS = ("dcgan",)
-
 
 class ProjectionHead(nn.Module):
     """logit = psi(phi(x)) + <embed(y), phi(x)>, with psi a linear map to one logit."""

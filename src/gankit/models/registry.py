@@ -1,4 +1,4 @@
-"""Generators and discriminators registered by name, so presets can pick them."""
+"""Generators and discriminators registered by their declared names, so presets can pick them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from torch import nn
+
+from gankit import choices
+from gankit.choices import DiscriminatorSpec, GeneratorSpec, Implemented
 
 
 @dataclass(frozen=True)
@@ -25,46 +28,22 @@ class ImageShape:
 GeneratorFactory = Callable[..., nn.Module]
 DiscriminatorFactory = Callable[..., nn.Module]
 
-GENERATORS: dict[str, GeneratorFactory] = {}
-DISCRIMINATORS: dict[str, DiscriminatorFactory] = {}
-
-# The model.* config keys a family may or may not read (each registration says which it does;
-# every family reads z_dim and conditional). A key set for a family that does not read it is a
-# config error, never silently dropped.
-GENERATOR_OPTIONS = ("g_width", "batchnorm")
-DISCRIMINATOR_OPTIONS = ("d_width", "batchnorm", "d_norm")
-GENERATOR_READS: dict[str, frozenset[str]] = {}
-DISCRIMINATOR_READS: dict[str, frozenset[str]] = {}
-
-
-def _declared(name: str, reads: tuple[str, ...], options: tuple[str, ...]) -> frozenset[str]:
-    unknown = set(reads) - set(options)
-    if unknown:
-        raise ValueError(f"{name}: reads {sorted(unknown)}, not among {options}")
-    return frozenset(reads)
+# The factory of each generator and discriminator declared in gankit/choices/models.py (which
+# says what each reads and can do), by name. A generator factory takes (z_dim, image,
+# num_classes=, width=, batchnorm=), a discriminator factory (image, num_classes=, width=,
+# batchnorm=, norm=, projection=); each ignores the keyword arguments its declaration does not
+# read.
+GENERATORS: Implemented[GeneratorSpec, GeneratorFactory] = Implemented(choices.GENERATORS)
+DISCRIMINATORS: Implemented[DiscriminatorSpec, DiscriminatorFactory] = Implemented(
+    choices.DISCRIMINATORS
+)
 
 
-def register_generator(
-    name: str, reads: tuple[str, ...] = ()
-) -> Callable[[GeneratorFactory], GeneratorFactory]:
-    """`reads`: the GENERATOR_OPTIONS the factory uses (passed as width= and batchnorm=)."""
-
-    def wrap(factory: GeneratorFactory) -> GeneratorFactory:
-        GENERATORS[name] = factory
-        GENERATOR_READS[name] = _declared(name, reads, GENERATOR_OPTIONS)
-        return factory
-
-    return wrap
+def register_generator(name: str) -> Callable[[GeneratorFactory], GeneratorFactory]:
+    """Registers the decorated factory as generator `name`, declared in gankit.choices."""
+    return GENERATORS.registering(name)
 
 
-def register_discriminator(
-    name: str, reads: tuple[str, ...] = ()
-) -> Callable[[DiscriminatorFactory], DiscriminatorFactory]:
-    """`reads`: the DISCRIMINATOR_OPTIONS the factory uses (width=, batchnorm=, norm=)."""
-
-    def wrap(factory: DiscriminatorFactory) -> DiscriminatorFactory:
-        DISCRIMINATORS[name] = factory
-        DISCRIMINATOR_READS[name] = _declared(name, reads, DISCRIMINATOR_OPTIONS)
-        return factory
-
-    return wrap
+def register_discriminator(name: str) -> Callable[[DiscriminatorFactory], DiscriminatorFactory]:
+    """Registers the decorated factory as discriminator `name`, declared in gankit.choices."""
+    return DISCRIMINATORS.registering(name)

@@ -24,7 +24,7 @@ class RowRNNDiscriminator(Discriminator):
         return self.head(out[:, -1])
 
 
-@register_discriminator("xiao2023-rnn", reads=("d_width",))
+@register_discriminator("xiao2023-rnn")
 def xiao_rnn_discriminator(
     image: ImageShape, width: int = 128, num_classes: int = 0, **_: object
 ) -> Discriminator:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gankit import choices
 from gankit.config import Config, PerfConfig
 from gankit.data import dataset_info
 from gankit.fast import FastPath, resolve_perf
@@ -105,7 +106,9 @@ def resolve_fast_path(
             "discriminator": (d, (images, *labels(d_batch))),
         }
 
-    penalised = get_loss(config.train.loss).needs_gradient_penalty or config.train.r1_gamma > 0
+    penalised = (
+        choices.LOSSES[config.train.loss].needs_gradient_penalty or config.train.r1_gamma > 0
+    )
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         perf = resolve_perf(
             config.perf, device, probe_inputs, previous, ("discriminator",) if penalised else ()

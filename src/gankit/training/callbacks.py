@@ -170,12 +170,12 @@ class PeriodicEval(Callback):
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
-        self.stacked = False
+        self.counts_modes = False
         self.keys: tuple[str, ...] = ()
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
-        self.stacked = dataset_info(trainer.config.data.dataset).kind == "stacked"
-        self.keys = periodic_keys("modes" if self.stacked else "classifier")
+        self.counts_modes = dataset_info(trainer.config.data.dataset).counts_modes
+        self.keys = periodic_keys("modes" if self.counts_modes else "classifier")
         self.history = CSVLog(trainer.run.metric_history, ["step", *self.keys, "n_samples"])
         self.history.start(resumed_from)
 
@@ -194,7 +194,7 @@ class PeriodicEval(Callback):
             images = generate(
                 trainer.gan.sampling_generator, config.log.eval_samples, seed=EVAL_SEED
             )
-            if self.stacked:
+            if self.counts_modes:
                 scores = quick_mode_metrics(images, str(device))
             else:
                 scores = quick_metrics(

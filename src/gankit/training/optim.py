@@ -1,39 +1,62 @@
-"""Optimizers by name, with Keras-style time decay: lr_t = lr / (1 + decay * t)."""
+"""Optimizers by name (each declared in gankit/choices/optimizers.py, built by the builder
+registered under its name), with Keras-style time decay: lr_t = lr / (1 + decay * t)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 from torch.optim.lr_scheduler import LambdaLR
 
+from gankit import choices
+from gankit.choices import Implemented, OptimizerSpec
 from gankit.config import OptimizerConfig
-from gankit.errors import InputError
 from gankit.fast.adam import FlatViewAdam
 from gankit.fast.torch_private import available
+
+# Builds an optimizer for the parameters from its optim.g / optim.d config and perf.optimizer.
+OptimizerBuilder = Callable[[list[torch.nn.Parameter], OptimizerConfig, str], torch.optim.Optimizer]
+BUILDERS: Implemented[OptimizerSpec, OptimizerBuilder] = Implemented(choices.OPTIMIZERS)
 
 
 def build_optimizer(
     params: Iterable[torch.nn.Parameter], cfg: OptimizerConfig, kernels: str = "fused-flat"
 ) -> torch.optim.Optimizer:
     """`kernels` is perf.optimizer: fused-flat, fused or foreach (all the same update)."""
-    params = list(params)
-    # Fused kernels update every weight in one pass over memory instead of one pass per
-    # arithmetic op (Adam and SGD have them on CPU and CUDA); RMSprop has foreach kernels only.
-    flat = kernels == "fused-flat" and available("torch.optim.Adam._init_group")
-    make = _fused if kernels != "foreach" else _foreach
-    if cfg.name == "adam":
-        adam = FlatViewAdam if flat else torch.optim.Adam
-        opt = make(adam, params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
-    elif cfg.name == "rmsprop":
-        opt = torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps, foreach=True)
-    elif cfg.name == "sgd":
-        opt = make(torch.optim.SGD, params, lr=cfg.lr, momentum=cfg.momentum)
-    else:
-        raise InputError(f"unknown optimizer {cfg.name!r}; choose one of: adam, rmsprop, sgd")
+    opt = BUILDERS[cfg.name](list(params), cfg, kernels)
     opt.register_load_state_dict_post_hook(_match_parameter_layouts)
     return opt
+
+
+@BUILDERS.registering("adam")
+def _adam(
+    params: list[torch.nn.Parameter], cfg: OptimizerConfig, kernels: str
+) -> torch.optim.Optimizer:
+    flat = kernels == "fused-flat" and available("torch.optim.Adam._init_group")
+    adam = FlatViewAdam if flat else torch.optim.Adam
+    return _kernels(kernels)(adam, params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps)
+
+
+@BUILDERS.registering("sgd")
+def _sgd(
+    params: list[torch.nn.Parameter], cfg: OptimizerConfig, kernels: str
+) -> torch.optim.Optimizer:
+    return _kernels(kernels)(torch.optim.SGD, params, lr=cfg.lr, momentum=cfg.momentum)
+
+
+@BUILDERS.registering("rmsprop")
+def _rmsprop(
+    params: list[torch.nn.Parameter], cfg: OptimizerConfig, kernels: str
+) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.rho, eps=cfg.eps, foreach=True)
+
+
+def _kernels(kernels: str) -> Callable[..., torch.optim.Optimizer]:
+    """perf.optimizer's kernels: fused ones update every weight in one pass over memory instead
+    of one pass per arithmetic op (Adam and SGD have them on CPU and CUDA; RMSprop has foreach
+    kernels only, so its builder asks for those whatever perf.optimizer says)."""
+    return _foreach if kernels == "foreach" else _fused
 
 
 def _fused(

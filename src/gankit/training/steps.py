@@ -13,6 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from gankit import choices
 from gankit.config import TrainConfig
 from gankit.fast.path import FastPath
 from gankit.losses import GANLoss, gradient_penalty, r1_penalty
@@ -49,7 +50,7 @@ class DBatch(NamedTuple):
 
 class GBatch(NamedTuple):
     """What one G update trains on: noise and labels for G, and real images (with their labels)
-    only when the G loss compares fakes with them (GANLoss.generator_sees_real)."""
+    only when the G loss compares fakes with them (LossSpec.generator_sees_real)."""
 
     z: torch.Tensor
     y: Labels
@@ -104,9 +105,9 @@ class GANSteps:
         gradient norms are the L2 norms of all of a network's gradients (at the last update of
         each), measured only when `iteration` is asked to."""
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
-        names += ["gp"] if self.loss.needs_gradient_penalty else []
+        names += ["gp"] if self.loss.spec.needs_gradient_penalty else []
         names += ["r1"] if self.cfg.r1_gamma else []
-        names += ["wasserstein"] if self.loss.wasserstein else []
+        names += ["wasserstein"] if self.loss.spec.wasserstein else []
         return [*names, "d_grad_norm", "g_grad_norm"]
 
     # ---- one iteration -----------------------------------------------------------------
@@ -182,7 +183,7 @@ class GANSteps:
 
     def _real_for_g(self) -> tuple[torch.Tensor | None, Labels]:
         """The latest real batch, for a G loss that compares fakes with real images."""
-        if not self.loss.generator_sees_real:
+        if not self.loss.spec.generator_sees_real:
             return None, None
         if self.last_d_batch is None:
             raise ValueError("this G loss compares fakes with real images: run a D phase first")
@@ -219,12 +220,12 @@ class GANSteps:
             fake_logits = self.discriminate(fake, batch.y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
         real_out, fake_out = real_logits.detach(), fake_logits.detach()
-        if self.loss.d_probability:
+        if self.loss.spec.d_probability:
             real_out, fake_out = real_out.sigmoid(), fake_out.sigmoid()
         stats["d_real"], stats["d_fake"] = real_out.mean(), fake_out.mean()
-        if self.loss.wasserstein:
+        if self.loss.spec.wasserstein:
             stats["wasserstein"] = (real_logits.mean() - fake_logits.mean()).detach()
-        if self.loss.needs_gradient_penalty:
+        if self.loss.spec.needs_gradient_penalty:
             # Interpolates are scored under the real labels (a conditional critic needs one).
             penalty = gradient_penalty(lambda x: self.discriminate(x, y_real), real, fake)
             loss = loss + self.cfg.gp_weight * penalty
@@ -252,8 +253,10 @@ class GANSteps:
     def _halves(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], ...]:
         real_only, fake_only = self.loss.d_real_only, self.loss.d_fake_only
         if real_only is None or fake_only is None:
+            halves = [name for name, spec in choices.LOSSES.items() if spec.separate_halves]
             raise ValueError(
-                "train.d_update=real-then-fake needs a loss with separate halves (bce)"
+                f"train.d_update=real-then-fake needs a loss with separate halves "
+                f"({', '.join(halves)}), not {self.loss.spec.name}"
             )
         return real_only, fake_only
 
@@ -268,7 +271,7 @@ class GANSteps:
         fake = self.generate(batch.z, batch.y)
         with d_view():
             fake_logits = self.discriminate(fake, batch.y)
-            if not self.loss.generator_sees_real:
+            if not self.loss.spec.generator_sees_real:
                 return self.loss.generator(fake_logits)
             assert batch.real is not None, "_real_for_g hands the real batch over"
             real_logits = self.discriminate(batch.real, batch.y_real)
