@@ -297,7 +297,7 @@ def experiment_blocks(
         caption = f"the paper's {figures.losses.number}: \u201c{figures.losses.caption}\u201d; " \
             if figures and figures.losses else ""  # fmt: skip
         caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
-        caption += f" (every {every}th logged row)" if every > 1 else ""
+        caption += f" (one logged row in {every})" if every > 1 else ""
         blocks.append(Image(_relative(image, out), caption))
     steps = sorted({s for s in (*(g.step for g in grids), first.config.train.iterations) if s})
     levels = loss_level_table([r.run.losses for r in runs], steps, first.config.train.iterations)
