@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+import torch
+
 
 class InProcess:
     """Trials one after another in this process (the executors have their own tests)."""
@@ -17,3 +20,19 @@ class InProcess:
 
         for trial in trials:
             on_outcome(execute_trial(trial, out / trial.name, eval_samples=40))
+
+
+def stand_in_for_inception(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replaces the Inception network, for tests of what surrounds it (an evaluation's keys,
+    tables and caches), by a fixed random projection of the pixels to its 2048 features: the
+    same images give the same features, in milliseconds instead of a second an image. The
+    network itself is tested in tests/evaluation/test_inception.py."""
+    from gankit.evaluation import inception, inception_fid
+
+    generator = torch.Generator().manual_seed(0)
+    projection = torch.randn(28 * 28, inception.FEATURES, generator=generator) / 28
+
+    def features(images: torch.Tensor, device: str, what: str) -> torch.Tensor:
+        return images.flatten(1).float() @ projection
+
+    monkeypatch.setattr(inception_fid, "_features", features)

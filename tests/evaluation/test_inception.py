@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from support import stand_in_for_inception
 
 from gankit.cli import main
 from gankit.data import load_tensors
@@ -207,8 +208,10 @@ def test_eval_writes_inception_fid_beside_the_classifier_suite(
 ) -> None:
     """End to end on a tiny real side (20 images per split): the classifier's numbers are the
     default evaluation's, the Inception ones sit beside them with their floor, and the real
-    side's features are read back from the cache instead of being computed again."""
+    side's features are read back from the cache instead of being computed again. The network
+    is stood in for (tests/support.py): what it computes is the other tests' question."""
     monkeypatch.setattr(inception_fid, "REAL_PER_SPLIT", 20)
+    stand_in_for_inception(monkeypatch)
     images, _ = load_tensors("mnist", "test", limit=300)
     images = images[-20:]  # not among the seeded real-side images of the test split
     path = tmp_path / "fake.npy"
@@ -234,21 +237,20 @@ def test_eval_writes_inception_fid_beside_the_classifier_suite(
         f"mnist-inception-pool3-{I.SHA256[:16]}-{s}-n20.safetensors" for s in ("test", "train")
     ]
 
-    # a second evaluation embeds only its samples (stood in for by zeros here: the network's
-    # seconds would test nothing more); the real side comes from the cache files and gives
-    # the same real-data floor to the bit
+    # a second evaluation embeds only its samples (a point far from every digit's here); the
+    # real side comes from the cache files and gives the same real-data floor to the bit
     cache.clear_memory()
     calls = []
 
     def embed(x: torch.Tensor, *args: object) -> torch.Tensor:
         calls.append(len(x))
-        return torch.zeros(len(x), I.FEATURES)
+        return torch.full((len(x), I.FEATURES), 10.0)
 
     monkeypatch.setattr(inception_fid, "_features", embed)
     again = E.evaluate_images(images, "mnist", features="inception")
     assert calls == [20]
     assert again["reference"]["fid_inception"] == written["reference"]["fid_inception"]
-    assert again["fid_inception"] > written["fid_inception"]  # zeros are no digits
+    assert again["fid_inception"] > 10 * written["fid_inception"]  # far from the digits
 
 
 def test_a_stopped_first_embedding_resumes_from_its_saved_pieces(
