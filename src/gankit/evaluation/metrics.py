@@ -141,14 +141,23 @@ def kernel_distance(
 
 def _distance_blocks(a: torch.Tensor, b: torch.Tensor) -> Iterator[tuple[slice, torch.Tensor]]:
     """Squared Euclidean distances from row blocks of `a` to all of `b`."""
+    for rows, block, partial in _partial_distance_blocks(a, b):
+        yield rows, partial.add_((block * block).sum(1, keepdim=True)).clamp_min_(0)
+
+
+def _partial_distance_blocks(
+    a: torch.Tensor, b: torch.Tensor
+) -> Iterator[tuple[slice, torch.Tensor, torch.Tensor]]:
+    """Row blocks of `a`, each with |b_j|^2 - 2 a_i.b_j for all of `b`: the squared distances
+    less |a_i|^2, in one matrix product (addmm), so that a block's distances take one pass of
+    memory more, or none where only each row's nearest is wanted."""
     a, b = a.float(), b.float()
     b_sq = (b * b).sum(1)
     step = max(1, _BLOCK_ENTRIES // max(1, len(b)))
     for start in range(0, len(a), step):
         rows = slice(start, start + step)
         block = a[rows]
-        d = (block * block).sum(1, keepdim=True) + b_sq - 2 * block @ b.T
-        yield rows, d.clamp_min_(0)
+        yield rows, block, torch.addmm(b_sq, block, b.T, alpha=-2)
 
 
 def knn_radii(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -163,9 +172,9 @@ def knn_radii(x: torch.Tensor, k: int) -> torch.Tensor:
 def nearest_distances(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     """Euclidean distance from each row of x to its nearest row of ref."""
     out = torch.empty(len(x))
-    for rows, d in _distance_blocks(x, ref):
-        out[rows] = d.min(1).values
-    return out.sqrt()
+    for rows, block, partial in _partial_distance_blocks(x, ref):
+        out[rows] = partial.min(1).values + (block * block).sum(1)
+    return out.clamp_min_(0).sqrt()
 
 
 def prdc(real: torch.Tensor, fake: torch.Tensor, k: int = 5) -> dict[str, float]:
