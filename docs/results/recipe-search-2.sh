@@ -22,3 +22,9 @@ step --grid "train.ema=[0.999]" --grid "train.ema_start=[1000]" \
 step --grid "train.ema=[0.999]" --grid "train.ema_start=[1000]" \
      --grid "optim.g.lr=[0.00025]"                                # G at half D's rate (TTUR)
 echo "=== $(date -u +%FT%TZ) stage 2 screen done"
+# Added on 2026-12-06 after trials 1 to 3 had run: the leader so far (trial 1, the projection
+# discriminator alone) over seeds 1 and 2, so that it is measured over 3 seeds.
+echo "=== $(date -u +%FT%TZ) seeds 1, 2 of trial 1"
+"$python" -m gankit sweep --preset dcgan --seeds "[1, 2]" --set model.d_conditioning=projection \
+    --set train.iterations=6000 --out "$runs" --workers 1 --threads "$threads" \
+    || echo "=== step failed: rc $?"
