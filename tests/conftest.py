@@ -81,18 +81,26 @@ def _no_internet() -> Iterator[None]:
 
 @pytest.fixture
 def register_metric(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """register_metric(Metric(...), compute=None): a metric registered for one test only, with
-    `compute(generated, real)` as its feature-metric function; the registry and the functions
-    are as they were after the test."""
+    """register_metric(Metric(...), compute=None, probabilities=None): a metric registered for
+    one test only, with `compute(generated, real)` as its feature-metric function or
+    `probabilities(class probabilities)` as its probability-metric function; the registry and
+    the functions are as they were after the test."""
     from gankit.evaluation import metrics, registry
 
     monkeypatch.setattr(registry, "_METRICS", dict(registry._METRICS))
     monkeypatch.setattr(metrics, "FEATURE_METRICS", dict(metrics.FEATURE_METRICS))
+    monkeypatch.setattr(metrics, "PROBABILITY_METRICS", dict(metrics.PROBABILITY_METRICS))
 
-    def register(metric: registry.Metric, compute: Callable[..., float] | None = None) -> Any:
+    def register(
+        metric: registry.Metric,
+        compute: Callable[..., float] | None = None,
+        probabilities: Callable[..., float] | None = None,
+    ) -> Any:
         registry.register(metric)
         if compute is not None:
             metrics.feature_metric(metric.key)(compute)
+        if probabilities is not None:
+            metrics.probability_metric(metric.key)(probabilities)
         return metric
 
     return register

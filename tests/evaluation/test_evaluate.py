@@ -140,6 +140,22 @@ def test_a_feature_metric_is_computed_for_samples_reference_and_training(
 
 
 @pytest.mark.integration
+def test_a_probability_metric_is_computed_for_samples_and_reference(
+    test_images: tuple[torch.Tensor, torch.Tensor], register_metric: Callable[..., Any]
+) -> None:
+    """A function marked @probability_metric is given the classifier's (N, C) class
+    probabilities of the images scored: here the share classified as a 7, which for the real
+    test digits is their share of sevens."""
+    sevens = Metric("share_of_sevens", "share of 7s", "{:.4f}", None, periodic="classifier")
+    register_metric(sevens, probabilities=lambda p: (p.argmax(1) == 7).float().mean().item())
+    images, labels = test_images[0][:500], test_images[1][:500]
+    result = E.evaluate_images(images, "mnist")
+    assert result["share_of_sevens"] == pytest.approx((labels == 7).float().mean().item(), abs=0.01)
+    assert 0.09 < result["reference"]["share_of_sevens"] < 0.12  # 1,028 of the 10,000 test 7s
+    assert E.quick_metrics(images, "mnist")["share_of_sevens"] == result["share_of_sevens"]
+
+
+@pytest.mark.integration
 def test_real_data_is_read_from_the_disk_cache_once_computed(
     real_result: dict,
     test_images: tuple[torch.Tensor, torch.Tensor],

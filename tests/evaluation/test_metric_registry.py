@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from gankit.evaluation import cache
-from gankit.evaluation.metrics import feature_metric
+from gankit.evaluation.metrics import feature_metric, probability_metric
 from gankit.evaluation.modes import mode_metrics
 from gankit.evaluation.registry import (
     Metric,
@@ -75,6 +75,8 @@ def test_a_feature_metric_names_a_registered_metric_once(
     register_metric(Metric("spread", "spread", "{:.2f}", None), compute=lambda fake, real: 0.0)
     with pytest.raises(ValueError, match="'spread' already has a function"):
         feature_metric("spread")
+    with pytest.raises(ValueError, match="'spread' already has a function"):
+        probability_metric("spread")  # one function per metric, of either kind
 
 
 def test_each_metric_ranks_the_right_way() -> None:

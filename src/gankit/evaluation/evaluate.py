@@ -103,8 +103,9 @@ def metric_suite(
     class_side: Callable[[int], RealSide] | None = None,
 ) -> dict[str, Any]:
     """Every metric of one set of embedded images against the real side (those of
-    metrics.FEATURE_METRICS included); memorisation is always measured against
-    `train_features` (default: the real side's). With `class_side`
+    metrics.FEATURE_METRICS and, with class probabilities, PROBABILITY_METRICS included);
+    memorisation is always measured against `train_features` (default: the real side's). With
+    `class_side`
     (the real side of one class) and `requested_labels`, per-class quality too. An embedding
     without class probabilities (another dataset's classifier's features) gets the metrics of
     the features alone."""
@@ -123,6 +124,8 @@ def metric_suite(
     out |= M.prdc(prdc_real, emb.features, k=PRDC_K)
     if emb.class_probs is not None:
         out |= _class_statistics(emb.class_probs, real, target_labels, requested_labels)
+        for key, compute in M.PROBABILITY_METRICS.items():
+            out[key] = compute(emb.class_probs)
     nn_median = M.nearest_distances(emb.features, train_features).median().item()
     out["memorisation_nn_median"] = nn_median
     out["memorisation_test_nn_median"] = test_nn
@@ -371,6 +374,9 @@ def quick_metrics(
     for key, compute in M.FEATURE_METRICS.items():
         if metric(key).periodic == "classifier":
             out[key] = compute(features, real.features)
+    for key, compute in M.PROBABILITY_METRICS.items():
+        if metric(key).periodic == "classifier":
+            out[key] = compute(probs)
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import torch
 
@@ -256,23 +257,38 @@ def label_accuracy(probs: torch.Tensor, requested: torch.Tensor) -> float:
     return (probs.argmax(1) == requested.cpu()).float().mean().item()
 
 
-# --- metrics of the generated and the real features alone ---------------------------------
+# --- metrics marked for every evaluation ---------------------------------------------------
 
 FeatureMetric = Callable[[torch.Tensor, torch.Tensor], float]
-# key -> f(generated features, real features): metric_suite (evaluate.py) writes each under its
-# key, for the samples and for the real-data reference alike
+ProbabilityMetric = Callable[[torch.Tensor], float]
+# key -> f(generated features, real features), and key -> f(class probabilities of the
+# generated images): metric_suite (evaluate.py) writes each under its key, for the samples and
+# for the real-data reference alike
 FEATURE_METRICS: dict[str, FeatureMetric] = {}
+PROBABILITY_METRICS: dict[str, ProbabilityMetric] = {}
+F = TypeVar("F", FeatureMetric, ProbabilityMetric)
 
 
 def feature_metric(key: str) -> Callable[[FeatureMetric], FeatureMetric]:
     """Marks f(generated, real) -> float, on (N, D) features, as the function of the
     registered metric `key` (evaluation/registry.py): every evaluation computes it then."""
+    return _marker(FEATURE_METRICS, key)
+
+
+def probability_metric(key: str) -> Callable[[ProbabilityMetric], ProbabilityMetric]:
+    """Marks f(probabilities) -> float, on the (N, C) class probabilities the dataset's
+    classifier gives the generated images, as the function of the registered metric `key`:
+    every evaluation with that classifier computes it then."""
+    return _marker(PROBABILITY_METRICS, key)
+
+
+def _marker(table: dict[str, F], key: str) -> Callable[[F], F]:
     metric(key)  # refuses a key that is not registered, so that every table shows it
-    if key in FEATURE_METRICS:
+    if key in FEATURE_METRICS or key in PROBABILITY_METRICS:
         raise ValueError(f"metric {key!r} already has a function")
 
-    def mark(f: FeatureMetric) -> FeatureMetric:
-        FEATURE_METRICS[key] = f
+    def mark(f: F) -> F:
+        table[key] = f
         return f
 
     return mark

@@ -5,7 +5,8 @@ of the cached real-data reference all read this module. It imports nothing beyon
 library, so report code that only formats numbers loads no torch.
 
 Adding a metric: its function (evaluation/metrics.py, marked `@feature_metric(key)` when it
-compares the generated and the real features, else called from `metric_suite`) and its
+compares the generated and the real features, `@probability_metric(key)` when it reads the
+classifier's class probabilities, else called from `metric_suite`) and its
 `register(Metric(...))` below."""
 
 from __future__ import annotations
