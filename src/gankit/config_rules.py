@@ -83,7 +83,7 @@ def _model_keys_are_read(config: Config, rules: Rules) -> None:
             "model.d_conditioning=projection needs conditional labels: set "
             "model.conditional=true, or model.d_conditioning=concat",
         )
-        projecting = [name for name, spec in choices.DISCRIMINATORS.items() if spec.projection]
+        projecting = choices.DISCRIMINATORS.having(lambda spec: spec.projection)
         rules.require(
             discriminator.projection,
             f"model.d_conditioning=projection needs a discriminator with a feature trunk "
@@ -133,7 +133,7 @@ def _switches_apply(config: Config, rules: Rules) -> None:
         "train.g_step_d_bn=batch, or remove train.g_step_d=trained",
     )
     if t.d_update == "real-then-fake":
-        halves = [name for name, spec in choices.LOSSES.items() if spec.separate_halves]
+        halves = choices.LOSSES.having(lambda spec: spec.separate_halves)
         rules.require(
             loss.separate_halves,
             f"train.d_update=real-then-fake needs a loss with separate halves "

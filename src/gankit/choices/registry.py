@@ -78,9 +78,13 @@ class Declared(Mapping[str, C], Generic[C]):
             raise ValueError(self.unknown(name))
         return name
 
+    def having(self, capability: Callable[[C], bool]) -> list[str]:
+        """The choices for which `capability` holds: the alternatives a message lists."""
+        return [name for name, choice in self._choices.items() if capability(choice)]
+
     def readers(self, key: str) -> list[str]:
         """The choices that read config key `key`."""
-        return [name for name, choice in self._choices.items() if key in choice.reads]
+        return self.having(lambda choice: key in choice.reads)
 
     def described(self) -> str:
         """Every choice with its summary, for the config field's description."""

@@ -253,7 +253,7 @@ class GANSteps:
     def _halves(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], ...]:
         real_only, fake_only = self.loss.d_real_only, self.loss.d_fake_only
         if real_only is None or fake_only is None:
-            halves = [name for name, spec in choices.LOSSES.items() if spec.separate_halves]
+            halves = choices.LOSSES.having(lambda spec: spec.separate_halves)
             raise ValueError(
                 f"train.d_update=real-then-fake needs a loss with separate halves "
                 f"({', '.join(halves)}), not {self.loss.spec.name}"
