@@ -8,6 +8,16 @@ from pathlib import Path
 import pytest
 import torch
 
+# The fast path's layouts given, not probed. The probe times each network in every layout
+# (seconds), and on cores kept busy by the other test worker its verdict is never cached, so an
+# unpinned run probes afresh each time; the probe is tests/fast/test_fast_settings.py's question.
+PLAIN_LAYOUT = ("perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none")
+
+
+def set_args(*overrides: str) -> list[str]:
+    """Command-line --set options for `overrides`."""
+    return [arg for override in overrides for arg in ("--set", override)]
+
 
 class InProcess:
     """Trials one after another in this process (the executors have their own tests)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import PLAIN_LAYOUT
 
 import gankit.runs
 from gankit.data import load_tensors
@@ -56,7 +57,9 @@ def test_evaluate_run_on_a_real_run_directory(tmp_path: Path) -> None:
     from gankit.training.trainer import Trainer
 
     trainer = Trainer(
-        prepare_process(load_config("liu2021-dcgan-6"), tmp_path), tmp_path, progress=False
+        prepare_process(load_config("liu2021-dcgan-6", PLAIN_LAYOUT), tmp_path),
+        tmp_path,
+        progress=False,
     )
     trainer.start()
     save_checkpoint(trainer.run.last_checkpoint, trainer.state_dict())

@@ -3,6 +3,8 @@ and validation that names the bad key and lists the valid choices."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 import os
@@ -394,7 +396,15 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 def _preset_file(name: str) -> dict[str, Any] | None:
     """The tree one preset file (or _base file) holds, its `base:` unresolved; None when there
-    is no such file."""
+    is no such file. A copy: the caller may change it."""
+    tree = _parsed_preset_file(name)
+    return copy.deepcopy(tree) if tree is not None else None
+
+
+@functools.cache
+def _parsed_preset_file(name: str) -> dict[str, Any] | None:
+    # The presets ship inside the package and do not change while it runs; a sweep or the
+    # benchmark resolves the same few hundred times.
     path = resources.files("gankit") / "presets" / f"{name}.yaml"
     return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
 from gankit.losses import d_hinge, d_wasserstein, g_wasserstein, gradient_penalty
@@ -58,6 +59,10 @@ def test_conditional_discriminator_and_unconditional_refusal() -> None:
         DISCRIMINATORS["dcgan"](ImageShape())(x, torch.tensor([0, 1]))
 
 
+# Batches of 8 and no periodic evaluation: what these runs train is not the question.
+TINY = ("train.batch_size=8", "log.eval_every=0")
+
+
 def _invoke(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.output
@@ -68,10 +73,8 @@ def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: 
     from gankit.runs import evaluate_run
 
     run = tmp_path / "cgan"
-    # the layouts given: the timed probe (tests/fast/test_fast_settings.py) is not the question
     code, output = _invoke("train", "dcgan", "--out", str(run), "--iterations", "2", "--no-eval",
-                           "--quiet", "--set", "perf.channels_last=none", "--set",
-                           "perf.gemm_conv=none", "--set", "perf.subpixel_conv=none")  # fmt: skip
+                           "--quiet", *set_args(*PLAIN_LAYOUT, *TINY))  # fmt: skip
     assert code == 0, output
     png = tmp_path / "three.png"
     assert _invoke("sample", str(run), "--n", "8", "--label", "3", "--out", str(png))[0] == 0
@@ -87,7 +90,7 @@ def test_conditional_run_samples_by_label_and_is_scored_on_its_labels(tmp_path: 
 def test_wgan_gp_trains_with_a_layernorm_critic(tmp_path: Path) -> None:
     run = tmp_path / "wgan"
     code, output = _invoke("train", "wgan-gp", "--out", str(run), "--iterations", "2", "--no-eval",
-                           "--quiet")  # fmt: skip
+                           "--quiet", *set_args(*PLAIN_LAYOUT, *TINY))  # fmt: skip
     assert code == 0, output
     state = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     assert not any("running_mean" in k for k in state["discriminator"])  # no batch statistics

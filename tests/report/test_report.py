@@ -19,8 +19,9 @@ from gankit.reproduce import scaled_overrides
 
 # The fast path's layouts given, not probed: a timed probe per network tests nothing here.
 TINY = ["--no-eval", "--quiet", "--iterations", "2", "--set", "log.sample_every=1",
-        "--set", "train.batch_size=8", "--set", "perf.channels_last=none",
-        "--set", "perf.gemm_conv=none", "--set", "perf.subpixel_conv=none"]  # fmt: skip
+        "--set", "train.batch_size=8", "--set", "log.eval_samples=40",
+        "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
+        "--set", "perf.subpixel_conv=none"]  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -133,18 +133,49 @@ class ProgressBar(Callback):
             self.bar = None
 
 
+# A redrawn plot costs about half a second (matplotlib's layout), whatever the run's length:
+# while training, a plot is redrawn at most this often, and always when the loop ends.
+PLOT_REFRESH_SECONDS = 30.0
+
+
+class PlotRefresh:
+    """Whether a live plot may be redrawn now: not before PLOT_REFRESH_SECONDS have passed since
+    the loop began or since the last redraw."""
+
+    def __init__(self) -> None:
+        self.drawn = time.monotonic()
+
+    def start(self) -> None:
+        self.drawn = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self.drawn < PLOT_REFRESH_SECONDS:
+            return False
+        self.drawn = now
+        return True
+
+
 class SampleGrids(Callback):
-    """The fixed-noise grid (step 0 included) every log.sample_every iterations, with the loss
-    plot redrawn beside it; a conditional grid shows one class per column."""
+    """The fixed-noise grid (step 0 included) every log.sample_every iterations, the loss plot
+    redrawn beside it (at most every PLOT_REFRESH_SECONDS, and at the end); a conditional grid
+    shows one class per column."""
+
+    def __init__(self) -> None:
+        self.refresh = PlotRefresh()
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         if resumed_from is None:
             self._save(trainer)
 
+    def on_loop(self, trainer: Trainer) -> None:
+        self.refresh.start()
+
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
         if due(trainer, trainer.config.log.sample_every):
             self._save(trainer)
-            self._plot(trainer)
+            if self.refresh.due():
+                self._plot(trainer)
 
     def on_end(self, trainer: Trainer) -> None:
         self._plot(trainer)
@@ -165,13 +196,16 @@ class SampleGrids(Callback):
 class PeriodicEval(Callback):
     """IS and FID (for Stacked MNIST: modes covered and KL to uniform) on log.eval_samples
     images every log.eval_every iterations, to metrics_history.csv (with the sample count:
-    these are not the final evaluation's numbers) and its plot. It never touches the training
-    RNG: scoring must not change the run."""
+    these are not the final evaluation's numbers) and its plot (redrawn at most every
+    PLOT_REFRESH_SECONDS, and at the end). It never touches the training RNG: scoring must not
+    change the run."""
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
         self.counts_modes = False
         self.keys: tuple[str, ...] = ()
+        self.refresh = PlotRefresh()
+        self.unplotted = False
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         self.counts_modes = dataset_info(trainer.config.data.dataset).counts_modes
@@ -179,10 +213,21 @@ class PeriodicEval(Callback):
         self.history = CSVLog(trainer.run.metric_history, ["step", *self.keys, "n_samples"])
         self.history.start(resumed_from)
 
+    def on_loop(self, trainer: Trainer) -> None:
+        self.refresh.start()
+
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
         every = trainer.config.log.eval_every
         if every and due(trainer, every):
             self.evaluate(trainer)
+
+    def on_end(self, trainer: Trainer) -> None:
+        if self.unplotted:
+            self._plot(trainer)
+
+    def _plot(self, trainer: Trainer) -> None:
+        plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
+        self.unplotted = False
 
     def evaluate(self, trainer: Trainer) -> None:
         from gankit.evaluation.evaluate import quick_metrics
@@ -202,7 +247,9 @@ class PeriodicEval(Callback):
                 )
         values = [scores.get(key, math.nan) for key in self.keys]
         self.history.append([(trainer.step, *values, len(images))])
-        plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
+        self.unplotted = True
+        if self.refresh.due():
+            self._plot(trainer)
         trainer.publish("on_eval", scores)
 
 
