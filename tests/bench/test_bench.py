@@ -14,7 +14,7 @@ from gankit.bench import reference
 from gankit.bench.reference import build_reference
 from gankit.choices import Implemented
 from gankit.cli import main
-from gankit.config import load_config
+from gankit.config import AUTO_PERF_KEYS, load_config
 from gankit.machine import resolve_device
 
 # One thread: two threads on a busy 2-core machine spin in OpenMP barriers (see
@@ -67,6 +67,7 @@ def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
     assert "NOT reached" in result.output
     assert q["train_seconds"] > 0 and q["wall_seconds"] >= q["train_seconds"] + q["eval_seconds"]
     assert [h["step"] for h in q["history"]] == [2, 4]  # went on for the open targets
+    assert all(q["perf"][key] != "auto" for key in AUTO_PERF_KEYS)  # what ran, decided
     e = doc["eval"]
     assert e["n_samples"] == 200 and len(e["suite_seconds"]) == 2
 

@@ -78,9 +78,8 @@ def time_to_quality(
     history: list[dict[str, float]] = []
     train_seconds = eval_seconds = 0.0
     with tempfile.TemporaryDirectory(prefix="gankit-ttq-") as tmp:
-        trainer = Trainer(
-            prepare_process(config, Path(tmp)), Path(tmp), data_dir=data_dir, callbacks=[StepLog()]
-        )
+        config = prepare_process(config, Path(tmp))  # `auto` decided: the record says what ran
+        trainer = Trainer(config, Path(tmp), data_dir=data_dir, callbacks=[StepLog()])
         trainer.start()
         total = config.train.iterations
         while trainer.step < total and not all(t["reached"] for t in targets):
