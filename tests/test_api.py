@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Its fast-path layouts are pinned: runs started apart compute alike only under the same ones
 # (`auto` is a timed probe, which busy cores may decide differently each time).
 TINY = {"data.limit": 256, "model.g_width": 8, "model.d_width": 8, "train.batch_size": 16,
-        "log.sample_every": 1000, "log.grid_size": 4, "log.tensorboard": False,
+        "log.sample_every": 1000, "log.grid_size": 4, "log.tensorboard": False, "log.plots": False,
         "perf.channels_last": "both", "perf.gemm_conv": "discriminator",
         "perf.subpixel_conv": "generator"}  # fmt: skip
 N_EVAL = 60

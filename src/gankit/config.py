@@ -309,6 +309,11 @@ class LogConfig(Strict):
     tensorboard: bool = Field(
         default=True, description="TensorBoard event files in the run directory"
     )
+    plots: bool = Field(
+        default=True,
+        description="draw plots/losses.png and plots/metrics.png (about half a second each time, "
+        "at most every 30 s and at the end); false for sweeps of many short trials",
+    )
 
 
 class Config(Strict):

@@ -33,7 +33,7 @@ from gankit.rundir import RunDir
 
 SCALE = 0.001  # 3,000 iterations -> 3, a periodic evaluation at every one (250 -> 1)
 # The fast path's layouts given, not probed: a timed probe per network tests nothing here.
-TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false",
+TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false", "log.plots=false",
         "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
 PART = ("dcgan", "dcgan + projection discriminator", "stacked-dcgan")
 

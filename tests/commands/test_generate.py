@@ -32,7 +32,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A conditional dcgan run of two iterations: enough to have weights unlike the init."""
     out = tmp_path_factory.mktemp("gen") / "run"
     cli("train", "dcgan", "--out", str(out), "--iterations", "2", "--no-eval", "--quiet",
-        "--set", "log.tensorboard=false", "--set", "model.g_width=8", "--set", "model.d_width=8",
+        "--set", "log.tensorboard=false", "--set", "log.plots=false",
+        "--set", "model.g_width=8", "--set", "model.d_width=8",
         "--set", "data.limit=256", "--set", "log.grid_size=10")  # fmt: skip
     return out
 

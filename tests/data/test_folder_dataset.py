@@ -235,7 +235,8 @@ def unlabelled(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 TRAIN_TINY = ("--iterations", "2", "--quiet", "--set", "train.batch_size=16",
-              "--set", "log.sample_every=1", "--set", "log.tensorboard=false")  # fmt: skip
+              "--set", "log.sample_every=1", "--set", "log.tensorboard=false",
+              "--set", "log.plots=false")  # fmt: skip
 
 
 @pytest.mark.integration

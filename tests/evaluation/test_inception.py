@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from support import stand_in_for_inception
+from support import STAND_IN_FEATURES, stand_in_for_inception
 
 from gankit.cli import main
 from gankit.data import load_tensors
@@ -244,7 +244,7 @@ def test_eval_writes_inception_fid_beside_the_classifier_suite(
 
     def embed(x: torch.Tensor, *args: object) -> torch.Tensor:
         calls.append(len(x))
-        return torch.full((len(x), I.FEATURES), 10.0)
+        return torch.full((len(x), STAND_IN_FEATURES), 10.0)
 
     monkeypatch.setattr(inception_fid, "_features", embed)
     again = E.evaluate_images(images, "mnist", features="inception")

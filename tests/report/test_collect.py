@@ -29,8 +29,8 @@ PRESET = "xiao2023-adam"
 SCALE = 0.0005
 # The fast path's layouts given, not probed: a timed probe per network tests nothing here.
 TINY = ("train.batch_size=8", "log.eval_every=4", "log.eval_samples=40", "log.sample_every=4",
-        "log.tensorboard=false", "perf.channels_last=none", "perf.gemm_conv=none",
-        "perf.subpixel_conv=none")  # fmt: skip
+        "log.tensorboard=false", "log.plots=false", "perf.channels_last=none",
+        "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

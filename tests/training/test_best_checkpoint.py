@@ -19,7 +19,7 @@ from gankit.training.checkpoint import load_checkpoint, save_checkpoint
 # An MLP preset, a periodic evaluation every 2 of 6 iterations, a milestone at 2.
 TRAIN = ["--quiet", "--eval-samples", "40", "--set", "train.batch_size=8",
          "--set", "log.eval_every=2", "--set", "log.eval_samples=40", "--set", "log.milestones=[2]",
-         "--set", "log.tensorboard=false"]  # fmt: skip
+         "--set", "log.tensorboard=false", "--set", "log.plots=false"]  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

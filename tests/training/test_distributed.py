@@ -69,7 +69,8 @@ def test_ranks_share_each_global_batch() -> None:
 XIAO_TINY = ["world_size=2", "perf.device=cpu", "perf.threads=1", "perf.amp=none",
              "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none",
              "data.limit=64", "train.batch_size=8", "train.g_batch_size=16", "log.every=1",
-             "log.sample_every=1000", "log.eval_every=0", "log.tensorboard=false"]  # fmt: skip
+             "log.sample_every=1000", "log.eval_every=0", "log.tensorboard=false",
+             "log.plots=false"]  # fmt: skip
 # (run, train.iterations), in order: `resumed` stops at step 2 and is resumed to 4.
 XIAO_RUNS = (("resumed", 2), ("resumed", 4), ("straight", 4))
 

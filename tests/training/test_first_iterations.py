@@ -53,6 +53,7 @@ DETERMINISTIC = [
     "perf.compile=false",
     "log.every=1",  # every iteration measures the gradient norms
     "log.tensorboard=false",
+    "log.plots=false",
 ]
 BATCH_PER_PACK = 4  # images per D batch: 4 packs of train.packing images
 WIDTH = 8  # base width of the networks that have one

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
 from gankit.config import load_config, preset_names
@@ -26,8 +27,9 @@ from gankit.training.hooks import Callback
 from gankit.training.process import prepare_process
 from gankit.training.trainer import Trainer, TrainingDiverged
 
+# The plain layouts unless a test pins others (PINNED_LAYOUT, given after FAST, wins).
 FAST = ["--no-eval", "--quiet", "--set", "log.sample_every=1", "--set", "log.every=1",
-        "--set", "log.eval_samples=100"]  # fmt: skip
+        "--set", "log.eval_samples=100", *set_args(*PLAIN_LAYOUT)]  # fmt: skip
 
 
 # Two runs started separately are bit-equal only under the same fast-path choices: `auto`
@@ -297,7 +299,7 @@ def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_pat
     config = load_config(
         "dcgan",
         ["train.iterations=3", "log.checkpoint_every=1000", f"log.checkpoint_minutes={minutes}",
-         "log.sample_every=1000", "log.tensorboard=false"],
+         "log.sample_every=1000", "log.tensorboard=false", "log.plots=false", *PLAIN_LAYOUT],
     )  # fmt: skip
     last = tmp_path / "run" / "checkpoints" / "last.pt"
     saved: list[int | None] = []
@@ -311,6 +313,7 @@ def test_last_checkpoint_is_also_saved_after_a_wall_time(minutes: float, tmp_pat
     trainer.start()
     trainer.train(until=2)
     assert saved == ([1, 2] if minutes else [None, 2])  # step 2 is this call's last
+    assert not list((tmp_path / "run").glob("plots/*.png"))  # log.plots=false draws none
 
 
 @pytest.mark.integration

@@ -190,7 +190,8 @@ class SampleGrids(Callback):
         trainer.publish("on_samples", images)
 
     def _plot(self, trainer: Trainer) -> None:
-        plot_losses(trainer.run.losses, trainer.run.loss_plot, title=trainer.config.name)
+        if trainer.config.log.plots:
+            plot_losses(trainer.run.losses, trainer.run.loss_plot, title=trainer.config.name)
 
 
 class PeriodicEval(Callback):
@@ -226,7 +227,8 @@ class PeriodicEval(Callback):
             self._plot(trainer)
 
     def _plot(self, trainer: Trainer) -> None:
-        plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
+        if trainer.config.log.plots:
+            plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
         self.unplotted = False
 
     def evaluate(self, trainer: Trainer) -> None:
