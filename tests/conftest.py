@@ -50,25 +50,27 @@ def _private_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Before the test workers start: the MNIST real side that most evaluations need (the
-    classifier's features of both splits, the nearest-neighbour yardstick), computed once with
-    every core. Left to the tests, each worker's first evaluation computed it on its one
-    thread, both workers at once. (Fashion-MNIST's, which one or two tests need, stays theirs.)"""
+    """Before the test workers start, with every core: what most evaluations need of MNIST (the
+    classifier's features of both splits, the nearest-neighbour yardstick) and what the
+    Fashion-MNIST runs need (its training split's features). Left to the tests, a worker
+    computes them on its one thread, and both workers at once."""
     if hasattr(config, "workerinput") or not hasattr(config, "cache"):
         return  # a worker (the controller warmed the cache), or pytest without its cache
     cache = _xdg_cache(config)
-    if any(cache.glob("gankit/evaluation/v*/mnist-classifier-*-all-test-nn.json")):
+    wanted = ("mnist-classifier-*-all-test-nn.json", "fashion-mnist-classifier-*-train.safetensors")
+    if all(any(cache.glob(f"gankit/evaluation/v*/{name}")) for name in wanted):
         return  # warm already: no need to load torch here
     data = Path(os.environ.get("GANKIT_DATA") or SHARED_DATA).resolve()
-    if len(list(data.glob("mnist/*"))) < 4:
+    if any(len(list(data.glob(f"{name}/*"))) < 4 for name in ("mnist", "fashion-mnist")):
         return  # never a download from here: the tests say what is missing
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(cache))
         mp.setenv("GANKIT_DATA", str(data))
         from gankit.evaluation.features import classifier_extractor
-        from gankit.evaluation.real import real_nn_median
+        from gankit.evaluation.real import real_embedding, real_nn_median
 
         real_nn_median("mnist", classifier_extractor("mnist"), None)
+        real_embedding("fashion-mnist", "train", classifier_extractor("fashion-mnist"))
 
 
 def _is_loopback(host: str) -> bool:
