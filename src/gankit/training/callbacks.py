@@ -133,52 +133,17 @@ class ProgressBar(Callback):
             self.bar = None
 
 
-# A redrawn plot costs about half a second (matplotlib's layout), whatever the run's length:
-# while training, a plot is redrawn at most this often, and always when the loop ends.
-PLOT_REFRESH_SECONDS = 30.0
-
-
-class PlotRefresh:
-    """Whether a live plot may be redrawn now: not before PLOT_REFRESH_SECONDS have passed since
-    the loop began or since the last redraw."""
-
-    def __init__(self) -> None:
-        self.drawn = time.monotonic()
-
-    def start(self) -> None:
-        self.drawn = time.monotonic()
-
-    def due(self) -> bool:
-        now = time.monotonic()
-        if now - self.drawn < PLOT_REFRESH_SECONDS:
-            return False
-        self.drawn = now
-        return True
-
-
 class SampleGrids(Callback):
-    """The fixed-noise grid (step 0 included) every log.sample_every iterations, the loss plot
-    redrawn beside it (at most every PLOT_REFRESH_SECONDS, and at the end); a conditional grid
-    shows one class per column."""
-
-    def __init__(self) -> None:
-        self.refresh = PlotRefresh()
+    """The fixed-noise grid (step 0 included) every log.sample_every iterations; a conditional
+    grid shows one class per column."""
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         if resumed_from is None:
             self._save(trainer)
 
-    def on_loop(self, trainer: Trainer) -> None:
-        self.refresh.start()
-
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
         if due(trainer, trainer.config.log.sample_every):
             self._save(trainer)
-            if self.refresh.due():
-                self._plot(trainer)
-
-    def on_end(self, trainer: Trainer) -> None:
-        self._plot(trainer)
 
     def _save(self, trainer: Trainer) -> None:
         from gankit.figures.grid import save_grid
@@ -189,24 +154,61 @@ class SampleGrids(Callback):
         save_grid(images, trainer.run.sample_grid(trainer.step), nrow=trainer.classes or None)
         trainer.publish("on_samples", images)
 
-    def _plot(self, trainer: Trainer) -> None:
-        if trainer.config.log.plots:
-            plot_losses(trainer.run.losses, trainer.run.loss_plot, title=trainer.config.name)
+
+# A redrawn plot costs about half a second (matplotlib's layout), whatever the run's length.
+PLOT_REFRESH_SECONDS = 30.0
+
+
+class LivePlots(Callback):
+    """plots/losses.png beside each sample grid and plots/metrics.png after each periodic
+    evaluation, redrawn at most every PLOT_REFRESH_SECONDS while training, and whatever is not
+    drawn yet when the loop ends."""
+
+    def __init__(self) -> None:
+        self.drawn = time.monotonic()
+        self.losses_stale = self.metrics_stale = False
+
+    def on_loop(self, trainer: Trainer) -> None:
+        self.drawn = time.monotonic()
+        self.losses_stale = True  # the loop's end draws the losses whatever happens before
+
+    def on_log(self, trainer: Trainer, rows: list[LogRow]) -> None:
+        self.losses_stale = True
+
+    def on_samples(self, trainer: Trainer, images: torch.Tensor) -> None:
+        self._refresh(trainer)
+
+    def on_eval(self, trainer: Trainer, scores: dict[str, float]) -> None:
+        self.metrics_stale = True
+        self._refresh(trainer)
+
+    def on_end(self, trainer: Trainer) -> None:
+        self._draw(trainer)
+
+    def _refresh(self, trainer: Trainer) -> None:
+        if time.monotonic() - self.drawn >= PLOT_REFRESH_SECONDS:
+            self._draw(trainer)
+
+    def _draw(self, trainer: Trainer) -> None:
+        run = trainer.run
+        if self.losses_stale:
+            plot_losses(run.losses, run.loss_plot, title=trainer.config.name)
+        if self.metrics_stale:
+            plot_metric_history(run.metric_history, run.metric_plot)
+        self.losses_stale = self.metrics_stale = False
+        self.drawn = time.monotonic()
 
 
 class PeriodicEval(Callback):
     """IS and FID (for Stacked MNIST: modes covered and KL to uniform) on log.eval_samples
     images every log.eval_every iterations, to metrics_history.csv (with the sample count:
-    these are not the final evaluation's numbers) and its plot (redrawn at most every
-    PLOT_REFRESH_SECONDS, and at the end). It never touches the training RNG: scoring must not
-    change the run."""
+    these are not the final evaluation's numbers; LivePlots draws them). It never touches the
+    training RNG: scoring must not change the run."""
 
     def __init__(self) -> None:
         self.history: CSVLog | None = None
         self.counts_modes = False
         self.keys: tuple[str, ...] = ()
-        self.refresh = PlotRefresh()
-        self.unplotted = False
 
     def on_start(self, trainer: Trainer, resumed_from: int | None) -> None:
         self.counts_modes = dataset_info(trainer.config.data.dataset).counts_modes
@@ -214,22 +216,10 @@ class PeriodicEval(Callback):
         self.history = CSVLog(trainer.run.metric_history, ["step", *self.keys, "n_samples"])
         self.history.start(resumed_from)
 
-    def on_loop(self, trainer: Trainer) -> None:
-        self.refresh.start()
-
     def on_step(self, trainer: Trainer, stats: dict[str, torch.Tensor]) -> None:
         every = trainer.config.log.eval_every
         if every and due(trainer, every):
             self.evaluate(trainer)
-
-    def on_end(self, trainer: Trainer) -> None:
-        if self.unplotted:
-            self._plot(trainer)
-
-    def _plot(self, trainer: Trainer) -> None:
-        if trainer.config.log.plots:
-            plot_metric_history(trainer.run.metric_history, trainer.run.metric_plot)
-        self.unplotted = False
 
     def evaluate(self, trainer: Trainer) -> None:
         from gankit.evaluation.evaluate import quick_metrics
@@ -249,9 +239,6 @@ class PeriodicEval(Callback):
                 )
         values = [scores.get(key, math.nan) for key in self.keys]
         self.history.append([(trainer.step, *values, len(images))])
-        self.unplotted = True
-        if self.refresh.due():
-            self._plot(trainer)
         trainer.publish("on_eval", scores)
 
 
@@ -343,6 +330,8 @@ def default_callbacks(config: Config, progress: bool = True) -> list[Callback]:
         callbacks.append(PeriodicEval())
         if config.log.keep_best:
             callbacks.append(BestCheckpoint())
+    if config.log.plots:
+        callbacks.append(LivePlots())
     if config.log.tensorboard:
         callbacks.append(TensorBoardLog())
     callbacks.append(Checkpoints())
