@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import InProcess  # trials in this process, so the test's settings reach them
+
+# InProcess: trials in this process, so the test's settings reach them
+from support import PLAIN_LAYOUT, InProcess
 
 from gankit.config import load_config
 from gankit.papers import PAPERS
@@ -77,8 +79,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out, collected = root / "runs", root / "docs" / "pacgan2018"
     tiny = ("model.g_width=4", "model.d_width=4", "data.limit=2048", "log.eval_samples=100",
             "log.sample_every=10", "log.checkpoint_every=10", "log.tensorboard=false",
-            "log.plots=false", "perf.threads=1", "perf.channels_last=none",
-            "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
+            "log.plots=false", "perf.threads=1", *PLAIN_LAYOUT)  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("gankit.runs.MODE_SAMPLES", 200)
         result, report = reproduce.reproduce(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit import provenance
 from gankit.cli import main
@@ -28,8 +29,8 @@ from gankit.rundir import RunDir
 
 TINY = ["data.limit=64", "model.g_width=8", "model.d_width=8", "train.batch_size=8",
         "log.eval_every=0", "log.sample_every=1000", "log.grid_size=4", "perf.amp=none",
-        "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none"]  # fmt: skip
-SETS = [arg for o in TINY for arg in ("--set", o)]
+        *PLAIN_LAYOUT]  # fmt: skip
+SETS = set_args(*TINY)
 
 
 def train(out: Path, iterations: int) -> str:

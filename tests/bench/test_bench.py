@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit import choices
 from gankit.bench import reference
@@ -49,9 +50,7 @@ def test_bench_time_to_quality_and_eval_modes(tmp_path: Path) -> None:
     args = ["bench", "--time-to-quality", "--eval", "--quality-preset", "dcgan",
             "--target-is", "0", "--eval-every", "2", "--eval-samples", "200",
             "--set", "train.iterations=4", "--set", "perf.threads=1",
-            "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
-            "--set", "perf.subpixel_conv=none",  # given, not probed: the probe has its own tests
-            "--json", str(out)]  # fmt: skip
+            *set_args(*PLAIN_LAYOUT), "--json", str(out)]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())

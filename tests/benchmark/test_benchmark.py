@@ -17,7 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from scipy import stats
-from support import InProcess  # trials in this process, so the test's settings reach them
+
+# InProcess: trials in this process, so the test's settings reach them
+from support import PLAIN_LAYOUT, InProcess
 
 from gankit.benchmark.budget import at_budget, seconds_at
 from gankit.benchmark.notes import NOTES
@@ -32,9 +34,8 @@ from gankit.report.collect import STUDY_FILE
 from gankit.rundir import RunDir
 
 SCALE = 0.001  # 3,000 iterations -> 3, a periodic evaluation at every one (250 -> 1)
-# The fast path's layouts given, not probed: a timed probe per network tests nothing here.
 TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false", "log.plots=false",
-        "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
+        *PLAIN_LAYOUT)  # fmt: skip
 PART = ("dcgan", "dcgan + projection discriminator", "stacked-dcgan")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import entropy
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.config import ConfigError, load_config
 from gankit.data import dataset_info, load_arrays, load_tensors, to_unit_range
@@ -137,8 +138,7 @@ def test_the_periodic_evaluation_counts_modes(tmp_path) -> None:
     args = ["train", "stacked-dcgan", "--out", str(out), "--iterations", "2", "--no-eval",
             "--quiet", "--set", "train.batch_size=8", "--set", "log.eval_every=1",
             "--set", "log.keep_best=false", "--set", "log.eval_samples=300",
-            "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
-            "--set", "perf.subpixel_conv=none"]  # fmt: skip
+            *set_args(*PLAIN_LAYOUT)]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     with open(out / "metrics_history.csv", newline="") as f:

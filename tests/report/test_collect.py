@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from support import InProcess
+from support import PLAIN_LAYOUT, InProcess
 
 from gankit.cli import main
 from gankit.config import dump_config, load_config, load_config_file
@@ -27,10 +27,8 @@ from gankit.rundir import RunDir
 PRESET = "xiao2023-adam"
 # 8,000 iterations times 1/2000: 4 iterations, grids at 0 and 4, a periodic evaluation at 4
 SCALE = 0.0005
-# The fast path's layouts given, not probed: a timed probe per network tests nothing here.
 TINY = ("train.batch_size=8", "log.eval_every=4", "log.eval_samples=40", "log.sample_every=4",
-        "log.tensorboard=false", "log.plots=false", "perf.channels_last=none",
-        "perf.gemm_conv=none", "perf.subpixel_conv=none")  # fmt: skip
+        "log.tensorboard=false", "log.plots=false", *PLAIN_LAYOUT)  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

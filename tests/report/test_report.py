@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
 from gankit.report.document import Document, Heading, Image, Paragraph, Table, to_html, to_markdown
 from gankit.reproduce import scaled_overrides
 
-# The fast path's layouts given, not probed: a timed probe per network tests nothing here.
 TINY = ["--no-eval", "--quiet", "--iterations", "2", "--set", "log.sample_every=1",
         "--set", "train.batch_size=8", "--set", "log.eval_samples=40",
-        "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
-        "--set", "perf.subpixel_conv=none"]  # fmt: skip
+        *set_args(*PLAIN_LAYOUT)]  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

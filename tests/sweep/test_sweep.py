@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
 from gankit.locks import ClaimBusy, DirClaim
@@ -25,12 +26,11 @@ from gankit.sweep.spec import (
 )
 from gankit.sweep.summary import stat_cell, write_summary
 
-# Two iterations, logs every step, and the smallest evaluation the metric suite accepts; the
-# fast path's layouts given, not probed (a timed probe per network tests nothing here).
+# Two iterations, logs every step, the smallest evaluation the metric suite accepts and the
+# plain layouts.
 TINY = ["--iterations", "2", "--eval-samples", "40", "--set", "log.eval_every=0",
         "--set", "log.sample_every=1", "--set", "train.batch_size=8",
-        "--set", "perf.channels_last=none", "--set", "perf.gemm_conv=none",
-        "--set", "perf.subpixel_conv=none"]  # fmt: skip
+        *set_args(*PLAIN_LAYOUT)]  # fmt: skip
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.training.checkpoint import load_checkpoint
 
@@ -26,8 +27,7 @@ def _sweep(out: Path) -> subprocess.Popen:
             "--iterations", "3", "--eval-samples", "40", "--workers", "1", "--threads", "1",
             "--set", "log.eval_every=0", "--set", "train.batch_size=8",
             "--set", "model.g_width=4", "--set", "model.d_width=4", "--set", "data.limit=64",
-            "--set", "log.checkpoint_every=1", "--set", "perf.channels_last=none",
-            "--set", "perf.gemm_conv=none", "--set", "perf.subpixel_conv=none",
+            "--set", "log.checkpoint_every=1", *set_args(*PLAIN_LAYOUT),
             "--out", str(out)]  # fmt: skip
     return subprocess.Popen(
         args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

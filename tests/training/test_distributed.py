@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import torch
+from support import PLAIN_LAYOUT, set_args
 
 from gankit.training.checkpoint import load_checkpoint
 from gankit.training.distributed import RankShare, World
@@ -28,8 +29,8 @@ from gankit.training.trainer import TrainResult
 # cores may pick others for each run (and costs seconds that test nothing here).
 TINY = ["--no-eval", "--quiet", "--set", "train.batch_size=16", "--set", "log.eval_every=0",
         "--set", "log.every=1", "--set", "log.sample_every=1000", "--set", "model.g_width=8",
-        "--set", "model.d_width=8", "--set", "data.limit=512", "--set", "perf.channels_last=none",
-        "--set", "perf.gemm_conv=none", "--set", "perf.subpixel_conv=none"]  # fmt: skip
+        "--set", "model.d_width=8", "--set", "data.limit=512",
+        *set_args(*PLAIN_LAYOUT)]  # fmt: skip
 
 
 def torchrun(out: Path, iterations: int, *extra: str) -> subprocess.Popen:
@@ -67,7 +68,7 @@ def test_ranks_share_each_global_batch() -> None:
 # xiao2023-adam on two ranks, tiny: D's batch 8 and G's own batch 16 (4 and 8 per rank), one
 # thread per rank and the plain layouts, pinned so that every run computes alike.
 XIAO_TINY = ["world_size=2", "perf.device=cpu", "perf.threads=1", "perf.amp=none",
-             "perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none",
+             *PLAIN_LAYOUT,
              "data.limit=64", "train.batch_size=8", "train.g_batch_size=16", "log.every=1",
              "log.sample_every=1000", "log.eval_every=0", "log.tensorboard=false",
              "log.plots=false"]  # fmt: skip

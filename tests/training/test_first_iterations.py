@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import PLAIN_LAYOUT
 from torch import nn
 
 from gankit import choices
@@ -46,9 +47,7 @@ DETERMINISTIC = [
     "perf.device=cpu",
     "perf.threads=1",
     "perf.amp=none",
-    "perf.channels_last=none",
-    "perf.gemm_conv=none",
-    "perf.subpixel_conv=none",
+    *PLAIN_LAYOUT,
     "perf.optimizer=foreach",
     "perf.compile=false",
     "log.every=1",  # every iteration measures the gradient norms

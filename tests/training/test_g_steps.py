@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from support import PLAIN_LAYOUT
 
 from gankit.cli import main
 from gankit.config import ConfigError, load_config
@@ -112,8 +113,7 @@ def test_the_bench_reference_loop_takes_the_same_steps() -> None:
     updates on the D step's uniform noise, the same weights as gankit's steps."""
     from gankit.bench.reference import build_reference, reference_iteration
 
-    plain = ["perf.channels_last=none", "perf.gemm_conv=none", "perf.subpixel_conv=none",
-             "perf.optimizer=foreach"]  # fmt: skip
+    plain = [*PLAIN_LAYOUT, "perf.optimizer=foreach"]
     config = load_config(
         "stacked-dcgan",
         [*SMALL, *plain, "train.g_steps=2", "train.g_noise=d-step", "model.z_dist=uniform"],

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 import torch
 import torch.nn.functional as F
+from support import PLAIN_LAYOUT
 from torch import nn
 
 from gankit.choices import LossSpec
@@ -22,8 +23,7 @@ from gankit.training.build import GAN, build_gan
 from gankit.training.steps import GANSteps
 
 CPU = torch.device("cpu")
-PLAIN = ["perf.device=cpu", "perf.amp=none", "perf.channels_last=none", "perf.gemm_conv=none",
-         "perf.subpixel_conv=none", "perf.optimizer=foreach"]  # fmt: skip
+PLAIN = ["perf.device=cpu", "perf.amp=none", *PLAIN_LAYOUT, "perf.optimizer=foreach"]
 B = 8  # images per batch
 
 

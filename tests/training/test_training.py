@@ -244,8 +244,7 @@ def test_building_a_trainer_leaves_the_process_settings_to_prepare_process(
         Trainer(load_config("dcgan", ["perf.device=cpu"]), tmp_path / "auto", progress=False)
     threads = torch.get_num_threads()
     config = load_config("dcgan", ["perf.device=cpu", f"perf.threads={threads + 1}",
-                                   "perf.channels_last=none", "perf.gemm_conv=none",
-                                   "perf.subpixel_conv=none"])  # fmt: skip
+                                   *PLAIN_LAYOUT])  # fmt: skip
     caplog.set_level("INFO", logger="gankit")
     try:
         resolved = prepare_process(config, tmp_path / "run")
