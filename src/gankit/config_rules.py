@@ -93,22 +93,30 @@ def _model_keys_are_read(config: Config, rules: Rules) -> None:
 
 def _optimizer_keys_are_read(config: Config, rules: Rules) -> None:
     for side, opt in (("g", config.optim.g), ("d", config.optim.d)):
-        for key in choices.OptimizerSpec.OPTIONS:
-            rules.require(
-                not changed(opt, key) or key in choices.OPTIMIZERS[opt.name].reads,
-                f"optim.{side}.{key}={show(getattr(opt, key))}: {opt.name} does not use it; "
-                f"remove it, or set optim.{side}.name to "
-                f"{' or '.join(choices.OPTIMIZERS.readers(key))}",
-            )
+        _chosen_reads(rules, opt, f"optim.{side}", "name", opt.name, choices.OPTIMIZERS)
 
 
 def _loss_keys_are_read(config: Config, rules: Rules) -> None:
     t = config.train
-    for key in choices.LossSpec.OPTIONS:
+    _chosen_reads(rules, t, "train", "loss", f"train.loss={t.loss}", choices.LOSSES)
+
+
+def _chosen_reads(
+    rules: Rules,
+    section: BaseModel,
+    prefix: str,
+    field: str,
+    chosen_as: str,
+    declared: choices.Declared[Any],
+) -> None:
+    """Each optional key of the choice that `section.field` names (its kind's OPTIONS) is set
+    only where the chosen declaration reads it; `chosen_as`: how the message names the choice."""
+    chosen = declared[getattr(section, field)]
+    for key in chosen.OPTIONS:
         rules.require(
-            not changed(t, key) or key in choices.LOSSES[t.loss].reads,
-            f"train.{key}={show(getattr(t, key))}: train.loss={t.loss} does not use it; remove "
-            f"it, or set train.loss to {' or '.join(choices.LOSSES.readers(key))}",
+            not changed(section, key) or key in chosen.reads,
+            f"{prefix}.{key}={show(getattr(section, key))}: {chosen_as} does not use it; "
+            f"remove it, or set {prefix}.{field} to {' or '.join(declared.readers(key))}",
         )
 
 
