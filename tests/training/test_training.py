@@ -269,8 +269,11 @@ def test_a_stop_signal_saves_a_checkpoint_that_resumes(
     stop: signal.Signals, tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
+    # small and with the layouts given: what is tested is the signal's path, not the networks
+    small = set_args("train.batch_size=8", "model.g_width=8", "model.d_width=8",
+                     "data.limit=256", *PLAIN_LAYOUT)  # fmt: skip
     cmd = [sys.executable, "-m", "gankit", "train", "dcgan", "--out", str(out),
-           "--iterations", "100000", "--no-eval", "--quiet",
+           "--iterations", "100000", "--no-eval", "--quiet", *small,
            "--set", "log.every=1", "--set", "log.checkpoint_every=100000"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120
@@ -285,7 +288,7 @@ def test_a_stop_signal_saves_a_checkpoint_that_resumes(
     step = load_checkpoint(out / "checkpoints" / "last.pt")["step"]
     assert 3 <= step < 100000
     code, output = run_cli(
-        "train", "dcgan", "--out", str(out), "--iterations", str(step + 2), *FAST
+        "train", "dcgan", "--out", str(out), "--iterations", str(step + 2), *FAST, *small
     )
     assert code == 0 and f"from step {step}" in output
 
