@@ -18,7 +18,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
-from gankit.config import Config, config_label, load_config
+from gankit.config import DEFAULT_PRESET, Config, config_label, load_config
 from gankit.errors import InputError
 from gankit.evaluation.evaluate import DEFAULT_N
 from gankit.export import WEIGHTS, load_generator
@@ -117,7 +117,7 @@ def load(path: str | Path, device: str = "cpu", checkpoint: str = LAST) -> Run:
 
 
 def train(
-    config: str | Path = "dcgan",
+    config: str | Path = DEFAULT_PRESET,
     out: str | Path | None = None,
     *,
     overrides: Mapping[str, Any] | None = None,

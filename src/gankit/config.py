@@ -28,7 +28,7 @@ from gankit import choices, config_rules
 from gankit.data.catalog import known_datasets
 from gankit.errors import GankitError
 
-DEFAULT_PRESET = "dcgan"
+DEFAULT_PRESET = "dcgan-projection"
 
 
 class ConfigError(GankitError, ValueError):

@@ -36,7 +36,7 @@ from gankit.rundir import RunDir
 SCALE = 0.001  # 3,000 iterations -> 3, a periodic evaluation at every one (250 -> 1)
 TINY = ("train.batch_size=8", "log.eval_samples=40", "log.tensorboard=false", "log.plots=false",
         *PLAIN_LAYOUT)  # fmt: skip
-PART = ("dcgan", "dcgan + projection discriminator", "stacked-dcgan")
+PART = ("dcgan", "dcgan-projection", "stacked-dcgan")
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -121,7 +121,7 @@ def test_each_trial_computes_what_its_preset_and_switch_compute() -> None:
     trials = benchmark_trials(1.0, 3)
     assert len(trials) == 3 * len(MODELS) and len({t.name for t in trials}) == len(trials)
     names = {t.name for t in trials}
-    assert {"dcgan-s0", "dcgan_d_conditioning=projection-s2", "dcgan-uncond_r1_gamma=1-s1",
+    assert {"dcgan-s0", "dcgan-projection-s2", "dcgan-uncond_r1_gamma=1-s1",
             "dcgan-uncond_diffaugment=translation-cutout-s0",
             "stacked-pacgan2-s2"} <= names  # fmt: skip
     for trial in trials:
@@ -133,7 +133,8 @@ def test_each_trial_computes_what_its_preset_and_switch_compute() -> None:
         assert trial.config.train.iterations == plain.train.iterations
         assert trial.config.log.eval_every == EVAL_EVERY
     short = benchmark_trials(SCALE, 1, ("train.batch_size=8",))
-    assert [t.config.train.iterations for t in short] == [3] * len(MODELS)
+    lengths = [load_config(m.preset).train.iterations for m in MODELS]
+    assert [t.config.train.iterations for t in short] == [round(n * SCALE) for n in lengths]
     assert {t.config.log.eval_every for t in short} == {1}
     assert all(t.config.train.batch_size == 8 for t in short)
 
@@ -236,9 +237,8 @@ def _cell(values: list[float], fmt: str) -> str:
 def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Path]) -> None:
     out, collected = benchmarked
     runs = _runs(collected)
-    assert sorted(runs) == ["dcgan-s0", "dcgan-s1", "dcgan_d_conditioning=projection-s0",
-                            "dcgan_d_conditioning=projection-s1", "stacked-dcgan-s0",
-                            "stacked-dcgan-s1"]  # fmt: skip
+    assert sorted(runs) == ["dcgan-projection-s0", "dcgan-projection-s1", "dcgan-s0",
+                            "dcgan-s1", "stacked-dcgan-s0", "stacked-dcgan-s1"]  # fmt: skip
     assert json.loads((collected / STUDY_FILE).read_text()) == {"study": STUDY}
     shutil.rmtree(out)
     (collected / "report.md").unlink()
@@ -257,8 +257,8 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     assert row[fid] == _cell([m["fid"] for m in dcgan], "{:.3f}")
     accuracy = header.index("accuracy on requested labels")  # a conditional model's
     assert row[accuracy] == _cell([m["label_accuracy"] for m in dcgan], "{:.3f}")
-    variant = _row(md, "dcgan + projection discriminator")
-    assert variant[0] == "dcgan" and variant[1] == "2" and variant[2] == "3"
+    variant = _row(md, "dcgan-projection")
+    assert variant[0] == "dcgan" and variant[1] == "2" and variant[2] == "4"
     # as multiples of the real-data floor: each seed's FID over its reference's
     floors = [m["fid"] / m["reference"]["fid"] for m in dcgan]
     ratios = [line for line in md.splitlines() if line.startswith("| dcgan | 2 |")]
@@ -277,7 +277,7 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
                          f"{stacked[0]['reference']['kl_to_uniform']:.4f}"]  # fmt: skip
 
     # the variant against the model it modifies: Welch's interval of the FID difference
-    projection = [_metrics(runs[f"dcgan_d_conditioning=projection-s{s}"]) for s in (0, 1)]
+    projection = [_metrics(runs[f"dcgan-projection-s{s}"]) for s in (0, 1)]
     a, b = [m["fid"] for m in projection], [m["fid"] for m in dcgan]
     interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     diff = statistics.mean(a) - statistics.mean(b)
@@ -354,7 +354,7 @@ def test_settings_from_the_collected_folder(benchmarked: tuple[Path, Path]) -> N
     trials = benchmark_trials(1.0, 3, (), collected, lines.append, models)
     by_name = {t.name: t for t in trials}
     # seeds 0 and 1 trained at batch 8, and take it; seed 2 has no run there
-    assert by_name["dcgan_d_conditioning=projection-s1"].config.train.batch_size == 8
+    assert by_name["dcgan-projection-s1"].config.train.batch_size == 8
     assert by_name["dcgan-s2"].config.train.batch_size == 64
     assert by_name["dcgan-s0"].config.train.iterations == 3000  # length as planned
     assert f"dcgan-s2: no run in {collected}; as planned" in lines

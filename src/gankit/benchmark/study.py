@@ -48,12 +48,7 @@ class StudyModel:
 
 MODELS: tuple[StudyModel, ...] = (
     StudyModel("dcgan"),
-    StudyModel(
-        "dcgan",
-        {"model.d_conditioning": "projection"},
-        "projection discriminator",
-        against="dcgan",
-    ),
+    StudyModel("dcgan-projection", against="dcgan"),
     StudyModel("dcgan-uncond", against="dcgan"),
     StudyModel(
         "dcgan-uncond",
