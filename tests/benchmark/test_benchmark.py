@@ -372,3 +372,36 @@ def test_collecting_the_benchmarks_out_carries_its_marker(
     assert code == 0, output
     assert (dest / STUDY_FILE).is_file()
     assert (dest / "report.md").read_text().startswith("# The model benchmark")
+
+
+@pytest.mark.integration
+def test_inception_fids_sit_beside_the_published_ones(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Runs scored with `--features inception` (their metrics.json given Inception FIDs here,
+    as that evaluation writes them) get the column and a table beside Lucic et al.'s numbers;
+    a page without them has neither."""
+    _, collected = benchmarked
+    assert "Beside published FIDs" not in (collected / "report.md").read_text()
+    folder = tmp_path / "scored"
+    shutil.copytree(collected, folder)
+    fids = {"dcgan-s0": 9.5, "dcgan-s1": 12.25}
+    for name, fid in fids.items():
+        path = folder / name / "metrics.json"
+        metrics = json.loads(path.read_text())
+        metrics["fid_inception"] = fid
+        metrics["reference"]["fid_inception"] = 1.5
+        path.write_text(json.dumps(metrics))
+    code, output = invoke("report", "build", str(folder))
+    assert code == 0, output
+    md = (folder / "report.md").read_text()
+    assert "## Beside published FIDs" in md
+    row = _row(md, "WGAN, best of the tuning (Lucic et al. 2018, as reprinted in Dai & Wipf "
+                   "2019, Table 1)")  # fmt: skip
+    assert row == ["", "6.7 ± 0.4"]
+    assert _row(md, "gankit dcgan") == ["2", _cell(list(fids.values()), "{:.2f}")]
+    n = _metrics(_runs(folder)["dcgan-s0"])["n_samples"]
+    assert _row(md, f"real test images, scored as {n:,} samples are") == ["", "1.50"]
+    header = _row(md, "model")  # the values table's: the column, and each model's mean in it
+    assert header[-1] == "FID (Inception)"
+    assert _row(md, "dcgan")[-1] == _cell(list(fids.values()), "{:.2f}")

@@ -16,6 +16,7 @@ import numpy as np
 
 from gankit.benchmark.budget import at_budget, timed_history, training_seconds
 from gankit.benchmark.notes import NOTES
+from gankit.benchmark.published import published_blocks
 from gankit.benchmark.study import BUDGET_SECONDS, MODELS, STUDY
 from gankit.benchmark.tables import (
     MODE_METRICS,
@@ -341,6 +342,7 @@ def build_benchmark_report(
         doc.add(Paragraph(f"Not run yet, so not on this page: {', '.join(missing)}."))
     doc.add(*score_blocks(groups))
     doc.add(*against_blocks(groups))
+    doc.add(*published_blocks(groups))
     doc.add(*budget_blocks(groups, out, budget))
     doc.add(*time_blocks(models))
     doc.add(*sample_blocks(models, out))

@@ -19,8 +19,9 @@ from gankit.sweep.aggregate import CONFIDENCE, Stat, describe
 from gankit.sweep.summary import stat_cell, value_cell
 
 # the final evaluation's scores the tables show, for image data and for Stacked MNIST
+# (the Inception network's FID and KID where `gankit eval --features inception` scored a run)
 IMAGE_METRICS = ("is_mean", "fid", "kid", "precision", "recall", "density", "coverage",
-                 "label_accuracy", "intra_fid")  # fmt: skip
+                 "label_accuracy", "intra_fid", "fid_inception", "kid_inception")  # fmt: skip
 MODE_METRICS = ("modes_covered", "kl_to_uniform")
 # what a model is set against the one it modifies by
 IMAGE_COMPARED = ("fid", "is_mean", "recall")
