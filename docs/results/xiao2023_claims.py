@@ -1,7 +1,8 @@
 """Speed and stability of Xiao 2023's six variants against the SGD baseline, and the loss levels
 of the baseline's readings, computed from the committed run files alone (metrics_history.csv,
-losses.csv, metrics.json of each seed in docs/results/xiao2023/ and of the readings in
-xiao2023-readings/ and earlier-runs/): no checkpoint, no data set, no training.
+losses.csv, metrics.json of each seed in docs/results/xiao2023/, of the readings in
+xiao2023-readings/ and earlier-runs/, and of the Adam+SGD rate grid in xiao2023-adam-sgd-lr/):
+no checkpoint, no data set, no training.
 
     .venv/bin/python docs/results/xiao2023_claims.py
 
@@ -31,6 +32,8 @@ import numpy as np
 from scipy import stats
 
 HERE = Path(__file__).parent / "xiao2023"
+GRID = Path(__file__).parent / "xiao2023-adam-sgd-lr"  # D's SGD rate, fixed in advance
+GRID_RATES = ("0.01", "0.02", "0.03", "0.05", "0.1")
 READINGS = {
     "first reading (no BN in G, joint D update), seed 0": "xiao2023-readings/"
     "xiao2023-sgd_generator=xiao2023-mlp-s0",
@@ -136,6 +139,29 @@ def main() -> None:
             f"{key}: 128 {np.round(a, 2).tolist()} against 512 {np.round(b, 2).tolist()}, "
             f"t = {t:.2f}, p = {p:.3f}"
         )
+
+    print("\n## Adam+SGD over D's SGD learning rate (a grid fixed before its runs, 3 seeds each)")
+    adam = table["adam"]
+    for lr in GRID_RATES:
+        paths = [GRID / f"xiao2023-adam-sgd_lr={lr}-s{s}" for s in SEEDS]
+        paths = [path for path in paths if (path / "metrics.json").is_file()]
+        if not paths:
+            print(f"lr {lr}: no finished run")
+            continue
+        rows = [measures(path, target) for path in paths]
+        print(f"lr {lr} ({len(rows)} seeds):")
+        for key in rows[0]:
+            print(f"  {key}: " + ", ".join(f"{r[key]:.3g}" for r in rows))
+        if len(rows) < 2:
+            continue
+        for key in ("final IS", "final FID", "recall", "sd G loss 4-8K", "sd D loss 4-8K"):
+            a = np.array([r[key] for r in rows])
+            b = np.array([r[key] for r in adam])
+            t, p = stats.ttest_ind(a, b, equal_var=False)
+            print(
+                f"  against Adam, {key}: {a.mean():.3g} against {b.mean():.3g}, "
+                f"t = {t:.2f}, p = {p:.3f}"
+            )
 
     print("\n## The readings of the SGD baseline: means over steps 7,001 to 8,000")
     for name, folder in READINGS.items():
