@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
+from gankit.config import DEFAULT_PRESET
 from gankit.locks import ClaimBusy, DirClaim
 from gankit.rundir import CLAIM
 from gankit.sweep.aggregate import TrialRow, describe, group_rows
@@ -55,11 +56,14 @@ def test_trials_are_the_cross_product_named_by_what_differs() -> None:
     # '1e-4' is a string to YAML; the trial holds (and is named by) the number the config holds
     lr = SweepSpec.model_validate({"grid": dict([parse_grid_option("optim.d.lr=[1e-4, 2e-4]")])})
     assert [(t.name, t.point) for t in plan_trials(lr)] == [
-        ("dcgan_lr=0.0001-s0", {"optim.d.lr": 0.0001}),
-        ("dcgan_lr=0.0002-s0", {"optim.d.lr": 0.0002}),
+        (f"{DEFAULT_PRESET}_lr=0.0001-s0", {"optim.d.lr": 0.0001}),  # no preset given
+        (f"{DEFAULT_PRESET}_lr=0.0002-s0", {"optim.d.lr": 0.0002}),
     ]
     labels = SweepSpec.model_validate({"grid": {"data.labels": [[6], [1, 7]]}, "seeds": 1})
-    assert [t.name for t in plan_trials(labels)] == ["dcgan_labels=6-s0", "dcgan_labels=1-7-s0"]
+    assert [t.name for t in plan_trials(labels)] == [
+        f"{DEFAULT_PRESET}_labels=6-s0",
+        f"{DEFAULT_PRESET}_labels=1-7-s0",
+    ]
 
 
 @pytest.mark.parametrize(
