@@ -76,6 +76,7 @@ def test_the_study_is_every_preset_no_paper_runs_and_every_variant_switch() -> N
     # the MNIST models on MNIST, dcgan-fashion on Fashion-MNIST, the stacked ones on Stacked MNIST
     datasets = {m.label: load_config(m.preset).data.dataset for m in MODELS}
     assert datasets.pop("dcgan-fashion") == "fashion-mnist"
+    assert datasets.pop("dcgan-projection-fashion") == "fashion-mnist"
     assert {datasets.pop("stacked-dcgan"), datasets.pop("stacked-pacgan2")} == {"stacked-mnist"}
     assert set(datasets.values()) == {"mnist"}
     # a note for every model, and none for a model the study lacks

@@ -201,6 +201,14 @@ NOTES: dict[str, RecipeNote] = {
             "lists holds.",
         ),
     ),
+    "dcgan-projection-fashion": RecipeNote(
+        "Miyato, Koyama (2018), cGANs with projection discriminator (the dcgan-projection note)",
+        (
+            "The dcgan-projection recipe unchanged on Fashion-MNIST: every difference from the "
+            "projection discriminator's configurations that the dcgan-projection note lists "
+            "holds.",
+        ),
+    ),
     "stacked-dcgan": RecipeNote(
         _PACGAN,
         (

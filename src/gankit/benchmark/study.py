@@ -68,6 +68,7 @@ MODELS: tuple[StudyModel, ...] = (
     StudyModel("lsgan", against="dcgan-uncond"),
     StudyModel("wgan-gp", against="dcgan-uncond"),
     StudyModel("dcgan-fashion"),
+    StudyModel("dcgan-projection-fashion", against="dcgan-fashion"),
     StudyModel("stacked-dcgan"),
     StudyModel("stacked-pacgan2", against="stacked-dcgan"),
 )
