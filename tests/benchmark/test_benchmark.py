@@ -248,7 +248,7 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     assert code == 0, output
     md = (collected / "report.md").read_text()
     assert md.startswith("# The model benchmark")
-    assert "Not run yet, so not on this page: dcgan-uncond, " in md
+    assert "Not run yet, so not on this page: dcgan-fashion, dcgan-projection-fashion, " in md
 
     # over seeds: mean ± sd [t interval] of each seed's metrics.json value
     dcgan = [_metrics(runs[f"dcgan-s{s}"]) for s in (0, 1)]
