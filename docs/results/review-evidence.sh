@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Committed evidence for the investigations' load-bearing tables, whose checkpoints were not
+# kept: each run trains again from its collected config.yaml (every setting pinned as it ran,
+# so on a CPU it computes what the collected run computed), then the investigation's script
+# reads its checkpoints and its output is saved beside the pages as <name>.txt.
+#   GANKIT_DATA=../shared/data bash docs/results/review-evidence.sh [RUNS]   (~/gankit-runs)
+# Written 2026-12-06. Each step is skipped once its output exists; a killed training resumes.
+set -uo pipefail
+runs=${1:-$HOME/gankit-runs}/review-evidence
+python=${GANKIT_PYTHON:-.venv/bin/python}
+here=$(dirname "$0")
+mkdir -p "$runs"
+evidence() {  # evidence NAME SCRIPT COLLECTED-RUN [gankit train options]
+    local name=$1 script=$2 collected=$3
+    shift 3
+    local out="$here/$name.txt" run="$runs/$(basename "$collected")"
+    [ -s "$out" ] && return
+    echo "=== $(date -u +%FT%TZ) $name: train $collected again"
+    "$python" -m gankit train "$here/$collected/config.yaml" --out "$run" --no-eval --quiet "$@" \
+        || { echo "=== training failed: rc $?"; return; }
+    PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" "$here/$script" "$run" > "$out.tmp" \
+        && mv "$out.tmp" "$out" || echo "=== $script failed: rc $?"
+}
+# xiao2023.md, the RNN discriminator's sight: the three seeds of the reproduction
+for seed in 0 1 2; do
+    evidence "xiao2023-rnn-sight-s$seed" xiao2023_rnn_sight.py "xiao2023/xiao2023-rnn-s$seed"
+done
+# liu2021.md, the two-group DCGAN's drift to ones (seed 0)
+evidence liu2021-drift-s0 liu2021_drift.py liu2021-readings/liu2021-dcgan-s0
+# liu2021.md, the MLP GAN's discriminator memory: on the 6 to 100,000, on all digits to 10,000
+evidence liu2021-d-memory-gan-6-s0 liu2021_d_memory.py liu2021/liu2021-gan-6-s0
+evidence liu2021-d-memory-gan-s0 liu2021_d_memory.py liu2021/liu2021-gan-s0 --iterations 10000
+echo "=== $(date -u +%FT%TZ) evidence done"
