@@ -282,7 +282,7 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     a, b = [m["fid"] for m in projection], [m["fid"] for m in dcgan]
     interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     diff = statistics.mean(a) - statistics.mean(b)
-    assert f"| {diff:.3f} [{interval.low:.3f}, {interval.high:.3f}] |" in md
+    assert f"| 4 against 3 | {diff:.3f} [{interval.low:.3f}, {interval.high:.3f}] |" in md
 
     # training time and machine of each run, from its timing.json and provenance.json
     for name, run in runs.items():

@@ -119,7 +119,9 @@ def against_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
             "Each model's mean minus the mean of the model it modifies (a variant switch "
             "against its preset, a preset against the one it changes), with the "
             f"{CONFIDENCE:.0%} interval of Welch's t for that difference: an interval that "
-            "holds 0 does not tell the two apart at these seeds."
+            "holds 0 does not tell the two apart at these seeds. Where the two train for "
+            "different lengths, 'iterations' gives both: the difference is then of the two "
+            "recipes as shipped, length included."
         ),
     ]
     for dataset, table in tables:

@@ -201,10 +201,15 @@ def against_table(group: list[ModelRuns]) -> Table | None:
         if base is None:
             continue
         cells = [difference_cell(m.values(k), base.values(k), k) for k in keys]
-        rows.append([m.label, base.label, *cells])
+        # a preset may change the length too (dcgan-projection trains longer than dcgan)
+        lengths = m.iterations()
+        if base.iterations() != lengths:
+            lengths += f" against {base.iterations()}"
+        rows.append([m.label, base.label, lengths, *cells])
     if not rows:
         return None
-    return Table(["model", "modifies", *(f"{labels[k]}: difference" for k in keys)], rows)
+    header = ["model", "modifies", "iterations", *(f"{labels[k]}: difference" for k in keys)]
+    return Table(header, rows)
 
 
 def per_run_table(group: list[ModelRuns]) -> Table:
