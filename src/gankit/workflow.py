@@ -88,9 +88,10 @@ def _follow(
 
 def _check_evaluator(dataset: str) -> None:
     """An imported folder without its evaluator fails here, before training, not after it."""
+    from gankit.choices import DATASET_KINDS
     from gankit.data import dataset_info
 
-    if dataset_info(dataset).kind == "folder":
+    if not DATASET_KINDS[dataset_info(dataset).kind].bundled_evaluator:
         from gankit.evaluation.classifier import get_classifier_spec
 
         get_classifier_spec(dataset)

@@ -14,6 +14,9 @@ class DatasetKind(Choice):
     # Its evaluation counts the modes an unconditional generator covers (Stacked MNIST): a
     # model must be unconditional, and the periodic evaluation has no FID to keep a best.pt by.
     counts_modes: bool = False
+    # Its evaluator classifier ships with gankit; else the user imports or trains one, and a
+    # run checks that it exists before training.
+    bundled_evaluator: bool = True
 
 
 DATASET_KINDS: Declared[DatasetKind] = Declared("dataset kind")
@@ -27,5 +30,9 @@ DATASET_KINDS.declare(
     )
 )
 DATASET_KINDS.declare(
-    DatasetKind("folder", "a folder of your images, imported with `gankit data import`")
+    DatasetKind(
+        "folder",
+        "a folder of your images, imported with `gankit data import`",
+        bundled_evaluator=False,
+    )
 )

@@ -359,8 +359,8 @@ def quick_metrics(
     target_labels: list[int] | None = None,
     device: str = "cpu",
 ) -> dict[str, float]:
-    """IS mean, FID (and the target share for subset runs), and the feature metrics the
-    registry marks as the classifier's periodic ones: cheap enough to log in training."""
+    """IS mean, FID, and the feature metrics the registry marks as the classifier's periodic
+    ones: cheap enough to log in training."""
     check_images(images)
     extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
     features, probs = extractor(as_8_bit(images))
@@ -369,8 +369,6 @@ def quick_metrics(
         "is_mean": M.inception_score(probs)[0],
         "fid": M.frechet_distance(*M.gaussian_stats(features), real.mu, real.sigma),
     }
-    if target_labels is not None:
-        out["target_share"] = M.target_share(probs, target_labels)
     for key, compute in M.FEATURE_METRICS.items():
         if metric(key).periodic == "classifier":
             out[key] = compute(features, real.features)
