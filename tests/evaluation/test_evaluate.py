@@ -119,8 +119,10 @@ def test_quick_metrics_agree_with_the_full_suite(
     assert set(quick) == {"is_mean", "fid"}
     assert quick["is_mean"] == pytest.approx(real_result["is_mean"], rel=1e-6)
     assert quick["fid"] == pytest.approx(real_result["fid"], rel=1e-6)
+    # a subset run is scored against the real images of its labels: all ten digits are far
+    # from the sixes alone
     sixes = E.quick_metrics(test_images[0], "mnist", target_labels=[6])
-    assert sixes["target_share"] == pytest.approx(0.1, abs=0.03)
+    assert set(sixes) == {"is_mean", "fid"} and sixes["fid"] > 10 * quick["fid"]
 
 
 @pytest.mark.integration
