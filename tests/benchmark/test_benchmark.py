@@ -406,3 +406,32 @@ def test_inception_fids_sit_beside_the_published_ones(
     header = _row(md, "model")  # the values table's: the column, and each model's mean in it
     assert header[-1] == "FID (Inception)"
     assert _row(md, "dcgan")[-1] == _cell(list(fids.values()), "{:.2f}")
+
+
+@pytest.mark.integration
+def test_a_running_study_is_collected_as_it_goes(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A study still running: its OUT holds an unfinished run. Collecting OUT refuses it and
+    says how to leave it out; --finished collects the rest and names it; a single run collected
+    from OUT carries the study's marker, so the benchmark's page is built."""
+    _, collected = benchmarked
+    out = tmp_path / "study-out"
+    shutil.copytree(collected, out)  # marked as the benchmark's, like its OUT
+    running = out / "dcgan-s2"
+    shutil.copytree(out / "dcgan-s1", running)
+    (running / "metrics.json").unlink()
+    code, output = invoke("report", "collect", str(out), "--to", str(tmp_path / "refused"))
+    assert code != 0 and "leave the unfinished runs out with --finished" in output
+    assert not (tmp_path / "refused").exists()  # nothing written
+    dest = tmp_path / "as-it-goes"
+    code, output = invoke("report", "collect", str(out), "--to", str(dest), "--finished")
+    assert code == 0, output
+    assert f"not finished, left out: {running}" in output
+    assert not (dest / "dcgan-s2").exists() and (dest / "dcgan-s1" / "metrics.json").is_file()
+    assert (dest / "report.md").read_text().startswith("# The model benchmark")
+    one = tmp_path / "one-run"
+    code, output = invoke("report", "collect", str(out / "dcgan-s0"), "--to", str(one))
+    assert code == 0, output
+    assert json.loads((one / STUDY_FILE).read_text()) == {"study": STUDY}
+    assert (one / "report.md").read_text().startswith("# The model benchmark")

@@ -34,9 +34,20 @@ def report_group() -> None:
     help="Thin losses.csv to every Nth row until it is at most this size.",
 )
 @click.option("--no-build", is_flag=True, help="Collect only; do not rebuild TO/report.md.")
+@click.option(
+    "--finished",
+    is_flag=True,
+    help="Leave out the runs not finished yet (a study still running), naming them, instead "
+    "of refusing to collect.",
+)
 @force_option
 def collect(
-    run_dirs: tuple[Path, ...], dest: Path, max_losses_kb: int, no_build: bool, force: bool
+    run_dirs: tuple[Path, ...],
+    dest: Path,
+    max_losses_kb: int,
+    no_build: bool,
+    finished: bool,
+    force: bool,
 ) -> None:
     """Copy each finished run's small files into TO/<run folder name>: config.yaml,
     metrics.json, metrics_history.csv, trial.json, a thinned losses.csv and the sample grids
@@ -45,10 +56,14 @@ def collect(
     rebuilds TO/report.md and report.html from TO alone (the benchmark's page where TO, or
     the folder collected from, is the benchmark's)."""
     from gankit.benchmark.page import rebuild_folder_report
-    from gankit.report.collect import collect_runs
+    from gankit.report.collect import collect_runs, unfinished_runs
 
     check_out(dest, force, None, "--to")
-    for folder in collect_runs(list(run_dirs), dest, max_losses_kb * 1000):
+    paths = list(run_dirs)
+    if finished:
+        for run_dir in unfinished_runs(paths):
+            click.echo(f"not finished, left out: {run_dir}")
+    for folder in collect_runs(paths, dest, max_losses_kb * 1000, finished_only=finished):
         click.echo(f"collected: {folder}")
     if not no_build:
         md, page = rebuild_folder_report(dest)

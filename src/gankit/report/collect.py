@@ -75,7 +75,8 @@ def _check(run_dirs: list[Path], dest: Path) -> None:
         if not RunDir(run_dir).metrics.is_file():
             raise CollectError(
                 f"{run_dir} has no {METRICS}: the run has not finished or was trained with "
-                f"--no-eval; finish it, or run 'gankit eval {run_dir}', then collect it"
+                f"--no-eval; finish it, or run 'gankit eval {run_dir}', then collect it (or "
+                "leave the unfinished runs out with --finished)"
             )
         if run_dir.name in names:
             raise CollectError(
@@ -145,18 +146,37 @@ def collect_run(run_dir: Path, dest: Path, max_losses_bytes: int = MAX_LOSSES_BY
     return final
 
 
+def unfinished_runs(paths: list[Path]) -> list[Path]:
+    """The run directories among `paths` (run_dirs_in) that have no metrics.json yet."""
+    return [run_dir for run_dir in run_dirs_in(paths) if not RunDir(run_dir).metrics.is_file()]
+
+
 def collect_runs(
-    paths: list[Path], dest: Path, max_losses_bytes: int = MAX_LOSSES_BYTES
+    paths: list[Path],
+    dest: Path,
+    max_losses_bytes: int = MAX_LOSSES_BYTES,
+    finished_only: bool = False,
 ) -> list[Path]:
-    """Collect every finished run among `paths` into `dest`; every run is checked before the
-    first is written."""
+    """Collect every run among `paths` into `dest`; every run is checked before the first is
+    written, and one not finished is refused, or with `finished_only` left out (a study still
+    running, collected as it goes). `dest` is marked as the study's (write_study) when the
+    paths are of one study: its folder, or runs inside it."""
     run_dirs = run_dirs_in(paths)
+    if finished_only:
+        run_dirs = [run_dir for run_dir in run_dirs if RunDir(run_dir).metrics.is_file()]
     _check(run_dirs, dest)
     collected = [collect_run(run_dir, dest, max_losses_bytes) for run_dir in run_dirs]
-    studies = {study for path in paths if (study := read_study(path)) is not None}
+    studies = {study for path in paths if (study := _study_of(path)) is not None}
     if len(studies) == 1:
         write_study(dest, studies.pop())
     return collected
+
+
+def _study_of(path: Path) -> str | None:
+    """The study `path` holds runs of, or, for one run directory, the study of its folder."""
+    if RunDir(path).config.is_file():
+        return read_study(path.parent)
+    return read_study(path)
 
 
 def write_study(folder: Path, study: str) -> None:
