@@ -69,10 +69,15 @@ def run_dirs_in(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _finished(run_dir: Path) -> bool:
+    """Whether a run has its final evaluation (metrics.json), the mark of a run to collect."""
+    return RunDir(run_dir).metrics.is_file()
+
+
 def _check(run_dirs: list[Path], dest: Path) -> None:
     names: dict[str, Path] = {}
     for run_dir in run_dirs:
-        if not RunDir(run_dir).metrics.is_file():
+        if not _finished(run_dir):
             raise CollectError(
                 f"{run_dir} has no {METRICS}: the run has not finished or was trained with "
                 f"--no-eval; finish it, or run 'gankit eval {run_dir}', then collect it (or "
@@ -148,7 +153,7 @@ def collect_run(run_dir: Path, dest: Path, max_losses_bytes: int = MAX_LOSSES_BY
 
 def unfinished_runs(paths: list[Path]) -> list[Path]:
     """The run directories among `paths` (run_dirs_in) that have no metrics.json yet."""
-    return [run_dir for run_dir in run_dirs_in(paths) if not RunDir(run_dir).metrics.is_file()]
+    return [run_dir for run_dir in run_dirs_in(paths) if not _finished(run_dir)]
 
 
 def collect_runs(
@@ -163,7 +168,7 @@ def collect_runs(
     paths are of one study: its folder, or runs inside it."""
     run_dirs = run_dirs_in(paths)
     if finished_only:
-        run_dirs = [run_dir for run_dir in run_dirs if RunDir(run_dir).metrics.is_file()]
+        run_dirs = [run_dir for run_dir in run_dirs if _finished(run_dir)]
     _check(run_dirs, dest)
     collected = [collect_run(run_dir, dest, max_losses_bytes) for run_dir in run_dirs]
     studies = {study for path in paths if (study := _study_of(path)) is not None}
