@@ -21,8 +21,9 @@ from scipy import stats
 # InProcess: trials in this process, so the test's settings reach them
 from support import PLAIN_LAYOUT, InProcess
 
-from gankit.benchmark.budget import at_budget, seconds_at
+from gankit.benchmark.budget import PACE_FILE, at_budget, paced_history, read_pace
 from gankit.benchmark.notes import NOTES
+from gankit.benchmark.page import CURVES
 from gankit.benchmark.study import EVAL_EVERY, MODELS, STUDY, model_of
 from gankit.benchmark.tables import welch_interval
 from gankit.benchmark.trials import benchmark_trials
@@ -156,20 +157,6 @@ def test_print_config_and_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert code == 2 and "'benchmark'" in output
 
 
-def test_seconds_at_spreads_each_segment_evenly() -> None:
-    segments = [
-        {"from_step": 0, "to_step": 100, "seconds": 50.0},
-        {"from_step": 100, "to_step": 300, "seconds": 20.0},  # resumed, faster
-    ]
-    assert seconds_at(40, segments) == pytest.approx(20.0)
-    assert seconds_at(100, segments) == pytest.approx(50.0)
-    assert seconds_at(200, segments) == pytest.approx(60.0)
-    assert seconds_at(300, segments) == pytest.approx(70.0)
-    assert seconds_at(301, segments) is None
-    untimed = [{"from_step": 0, "to_step": 100, "seconds": None}, segments[1]]
-    assert seconds_at(200, untimed) is None
-
-
 def test_seed_band_and_welch_interval_match_direct_computations() -> None:
     a = (np.array([0.0, 10.0, 20.0]), np.array([9.0, 5.0, 1.0]))
     b = (np.array([5.0, 15.0, 30.0]), np.array([7.0, 3.0, 0.0]))
@@ -290,11 +277,12 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
         line = _row(md, name)
         assert line[2] == f"{timing['seconds']:,.0f} s"
         assert cpu_model() in line[3] and "fp32" in line[4]
-    assert "comparable only between runs that trained on the same machine" in md
+    # no pace timed for this folder: the equal budget says how to set it, and draws nothing
+    assert f"`gankit bench --pace --json {collected / PACE_FILE}`" in md
 
-    # final grids and the curves figure exist, and every image is inlined in the page
+    # final grids exist, and every image is inlined in the page
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert "figures/quality-against-time.png" in images
+    assert "figures/quality-against-time.png" not in images
     assert "stacked-dcgan-s1/samples/step_000003.png" in images
     assert all((collected / image).is_file() for image in images)
     page = (collected / "report.html").read_text()
@@ -303,48 +291,87 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     assert NOTES["stacked-dcgan"].sentences[-1] in md
 
 
-def _expected_at(run: RunDir, budget: float) -> tuple[int, float] | None:
-    """The last periodic evaluation by `budget`, computed directly: one training process, so
-    step s is s / N of its seconds."""
-    timing = json.loads(run.timing.read_text())["total"]
-    lines = run.metric_history.read_text().splitlines()[1:]
+def _pace_file(paces: dict[str, float], load: tuple[float, float] = (0.1, 0.2)) -> str:
+    """pace.json as `gankit bench --pace` writes it, with the fields the page reads."""
+    machine = {"cpu": "Some CPU", "cpu_id": "", "capability": "AVX2", "torch_threads": 2,
+               "torch": "2.13.0", "load_average_start": [load[0], 0, 0],
+               "load_average_end": [load[1], 0, 0]}  # fmt: skip
+    pace = {label: {"s_per_it": s} for label, s in paces.items()}
+    return json.dumps({"date": "2026-12-07T01:00:00+00:00", "machine": machine, "pace": pace})
+
+
+def _expected_at(run: RunDir, step: int) -> tuple[int, float]:
+    """The last periodic evaluation at or before `step`, read directly from the run's CSV."""
     reached = []
-    for line in lines:
-        step, _, fid, _ = line.split(",")
-        if int(step) / timing["steps"] * timing["seconds"] <= budget:
-            reached.append((int(step), float(fid)))
-    return reached[-1] if reached else None
+    for line in run.metric_history.read_text().splitlines()[1:]:
+        at, _, fid, _ = line.split(",")
+        if int(at) <= step:
+            reached.append((int(at), float(fid)))
+    return reached[-1]
 
 
 @pytest.mark.integration
-def test_the_equal_budget_table_takes_the_last_evaluation_within_it(
+def test_the_equal_budget_is_counted_at_each_models_timed_pace(
     benchmarked: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from gankit.benchmark.budget import timed_history
     from gankit.benchmark.page import build_benchmark_report
+    from gankit.errors import GankitError
     from gankit.report.document import write_document
 
     _, collected = benchmarked
-    runs = _runs(collected)
-    dcgan = [runs["dcgan-s0"], runs["dcgan-s1"]]
-    # a budget between the first and the last evaluation of the faster seed
-    evaluations = [timed_history(r, ("fid",)) for r in dcgan]
-    budget = (evaluations[0][0].seconds + evaluations[0][1].seconds) / 2
-    expected = [_expected_at(r, budget) for r in dcgan]
-    found = [at_budget(e, budget) for e in evaluations]
-    assert [(f.step, f.values["fid"]) if f else None for f in found] == expected
     copy = tmp_path / "copy"
     shutil.copytree(collected, copy)
-    run_dirs = [run.root for run in _runs(copy).values()]
-    md_path, _ = write_document(build_benchmark_report(run_dirs, copy, "made", budget), copy)
+    runs = _runs(copy)
+    dcgan = [runs["dcgan-s0"], runs["dcgan-s1"]]
+    # 10 s an iteration: a 25 s budget reaches step 2 of the 3 each seed trained
+    (copy / PACE_FILE).write_text(_pace_file({"dcgan": 10.0, "stacked-dcgan": 2.0}))
+    evaluations = [paced_history(r, ("fid",), 10.0) for r in dcgan]
+    assert [e.seconds for e in evaluations[0]] == [10.0, 20.0, 30.0]
+    found = [at_budget(e, 25.0) for e in evaluations]
+    expected = [_expected_at(r, 2) for r in dcgan]
+    assert [(f.step, f.values["fid"]) for f in found if f] == expected
+    run_dirs = [run.root for run in runs.values()]
+    md_path, _ = write_document(build_benchmark_report(run_dirs, copy, "made", 25.0), copy)
     md = md_path.read_text()
-    lines = [line for line in md.splitlines() if line.startswith("| dcgan |")]
-    reached = [e for e in expected if e is not None]
-    budget_row = next(line for line in lines if f"| {len(reached)} of 2 |" in line)
-    if len(reached) == 2:
-        assert _cell([fid for _, fid in reached], "{:.3f}") in budget_row
-    elif reached:
-        assert f"| {reached[0][1]:.3f} |" in budget_row
+    budget_row = next(line for line in md.splitlines() if line.startswith("| dcgan | 0.10 it/s |"))
+    assert "| 2 | 2 of 2 |" in budget_row and budget_row.endswith("| 0 |")
+    assert _cell([fid for _, fid in expected], "{:.3f}") in budget_row
+    # a model without a pace is named, not placed; one that ends within the budget counts
+    assert "| dcgan-projection | not timed |" in md
+    stacked_row = next(
+        line for line in md.splitlines() if line.startswith("| stacked-dcgan | 0.50")
+    )
+    assert "| 12 | 2 of 2 |" in stacked_row and stacked_row.endswith("| 2 |")
+    assert "on Some CPU (AVX2, 2 threads, torch 2.13.0), timed there on 2026-12-07" in md
+    assert "figures/quality-against-time.png" in md and (copy / "figures" / CURVES).is_file()
+    # a pace file that is not one is refused with the way out, never read
+    (copy / PACE_FILE).write_text(json.dumps({"pace": {"dcgan": {"s_per_it": 1.0}}}))
+    with pytest.raises(GankitError, match="not a pace file of `gankit bench --pace`"):
+        build_benchmark_report(run_dirs, copy, "made", 25.0)
+    (copy / PACE_FILE).write_text(_pace_file({"dcgan": -1.0}))
+    with pytest.raises(GankitError, match="not a positive number of seconds"):
+        build_benchmark_report(run_dirs, copy, "made", 25.0)
+
+
+def test_bench_pace_times_every_model_of_the_study(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gankit.benchmark.study import StudyModel
+
+    models = (StudyModel("dcgan"), StudyModel("dcgan-uncond", {"train.loss": "lsgan"}, "LSGAN"))
+    monkeypatch.setattr("gankit.benchmark.study.MODELS", models)
+    out = tmp_path / PACE_FILE
+    code, output = invoke("bench", "--pace", "--iterations", "2", "--repeats", "3", "--warmup",
+                          "1", "--set", "data.limit=256", "--json", str(out))  # fmt: skip
+    assert code == 0, output
+    doc = json.loads(out.read_text())
+    assert "presets" not in doc or not doc["presets"]  # no reference loop unless asked
+    assert list(doc["pace"]) == ["dcgan", "dcgan-uncond + LSGAN"]
+    for timed in doc["pace"].values():
+        assert len(timed["s_per_it_repeats"]) == 3 and timed["iterations_per_repeat"] == 2
+        assert timed["s_per_it"] == statistics.median(timed["s_per_it_repeats"]) > 0
+    assert "dcgan-uncond + LSGAN" in output
+    assert read_pace(tmp_path).seconds_per_iteration["dcgan"] == doc["pace"]["dcgan"]["s_per_it"]
 
 
 @pytest.mark.integration

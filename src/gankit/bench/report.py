@@ -57,6 +57,15 @@ def format_table(doc: dict[str, Any]) -> str:
                 f"{name:<{width}} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
                 f"{r['speedup']:>7.2f}x  {chosen}"
             )
+    if doc.get("pace"):
+        width = max(len("benchmark model"), *map(len, doc["pace"]))
+        lines += ["", f"{'benchmark model':<{width}} {'s/it':>8} {'it/s':>8}  settings"]
+        for label, r in doc["pace"].items():
+            p = r["perf"]
+            chosen = f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']}"
+            lines.append(
+                f"{label:<{width}} {r['s_per_it']:>8.4f} {1 / r['s_per_it']:>8.2f}  {chosen}"
+            )
     for q in doc.get("time_to_quality", []):
         lines += [
             "",

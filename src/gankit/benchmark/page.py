@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from gankit.benchmark.budget import at_budget, timed_history, training_seconds
+from gankit.benchmark.budget import (
+    PACE_FILE,
+    Pace,
+    at_budget,
+    paced_history,
+    read_pace,
+    training_seconds,
+)
 from gankit.benchmark.notes import NOTES
 from gankit.benchmark.published import published_blocks
 from gankit.benchmark.study import BUDGET_SECONDS, MODELS, STUDY
@@ -133,32 +140,34 @@ def _history_keys(group: list[ModelRuns]) -> tuple[str, ...]:
     return MODE_METRICS if group[0].counts_modes else IMAGE_HISTORY
 
 
-def budget_table(group: list[ModelRuns], budget: float) -> Table:
-    """Per model: the seeds with a periodic evaluation within `budget` seconds of training,
-    the iterations they had reached, and over them the values of that last evaluation."""
+def budget_table(group: list[ModelRuns], budget: float, pace: Pace) -> Table:
+    """Per model: the iteration its pace reaches within `budget` seconds, the seeds with a
+    periodic evaluation by then, and over them the values of their last one."""
     keys = _history_keys(group)
     labels = column_labels(r.metrics for m in group for r in m.runs)
-    header = ["model", "seeds", "iteration reached", *(f"{labels[k]}, periodic" for k in keys),
-              "seeds that ended sooner"]  # fmt: skip
+    header = ["model", "pace", "iterations in the budget", "seeds",
+              *(f"{labels[k]}, periodic" for k in keys), "seeds that ended sooner"]  # fmt: skip
     rows = []
     for m in group:
-        reached = [at_budget(timed_history(r.run, keys), budget) for r in m.runs]
+        per_iteration = pace.seconds_per_iteration.get(m.label)
+        if per_iteration is None:
+            rows.append([m.label, "not timed", "-", "-", *("-" for _ in keys), "-"])
+            continue
+        reached = [at_budget(paced_history(r.run, keys, per_iteration), budget) for r in m.runs]
         reached_evals = [e for e in reached if e is not None]
-        steps = sorted(e.step for e in reached_evals)
-        span = "-" if not steps else f"{steps[0]:,}" if steps[0] == steps[-1] else \
-            f"{steps[0]:,} to {steps[-1]:,}"  # fmt: skip
         cells = [stat_cell(describe([e.values[k] for e in reached_evals]), k) for k in keys]
-        sooner = sum(1 for r in m.runs if (s := training_seconds(r.run)) is not None and s < budget)
-        rows.append([m.label, f"{len(reached_evals)} of {len(m.runs)}", span, *cells,
-                     str(sooner)])  # fmt: skip
+        sooner = sum(1 for r in m.runs if r.config.train.iterations * per_iteration < budget)
+        rows.append([m.label, f"{1 / per_iteration:.2f} it/s", f"{int(budget / per_iteration):,}",
+                     f"{len(reached_evals)} of {len(m.runs)}", *cells, str(sooner)])  # fmt: skip
     return Table(header, rows)
 
 
 def curve_panels(
-    groups: dict[str, list[ModelRuns]],
+    groups: dict[str, list[ModelRuns]], pace: Pace
 ) -> tuple[dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]], frozenset[str]]:
-    """Per dataset and periodic metric (FID, or modes and KL for Stacked MNIST): per model its
-    seeds' (seconds, value) curves; and the panels to draw on a log scale (FID)."""
+    """Per dataset and periodic metric (FID, or modes and KL for Stacked MNIST): per timed
+    model its seeds' (seconds at its pace, value) curves; and the panels to draw on a log scale
+    (FID)."""
     panels: dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]] = {}
     log_y = set()
     for dataset, group in groups.items():
@@ -168,9 +177,13 @@ def curve_panels(
             title = f"{dataset_title(dataset)}: {labels[key]}"
             lines = {}
             for m in group:
+                per_iteration = pace.seconds_per_iteration.get(m.label)
+                if per_iteration is None:
+                    continue
                 curves = []
                 for r in m.runs:
-                    evals = [e for e in timed_history(r.run, keys) if math.isfinite(e.values[key])]
+                    evals = [e for e in paced_history(r.run, keys, per_iteration)
+                             if math.isfinite(e.values[key])]  # fmt: skip
                     if evals:
                         curves.append((np.array([e.seconds for e in evals]),
                                        np.array([e.values[key] for e in evals])))  # fmt: skip
@@ -183,46 +196,46 @@ def curve_panels(
 
 
 def budget_blocks(groups: dict[str, list[ModelRuns]], out: Path, budget: float) -> list[Block]:
-    runs = [r for g in groups.values() for m in g for r in m.runs]
-    machines = sorted({machine_of(r) for r in runs})
-    samples = sorted({r.config.log.eval_samples for r in runs})
-    blocks: list[Block] = [
-        Heading("At an equal training budget"),
+    blocks: list[Block] = [Heading("At an equal training budget")]
+    pace = read_pace(out)
+    if pace is None:
+        return blocks + [
+            Paragraph(
+                "Not set yet: the budget is counted on one idle machine's clock, each model's "
+                f"seconds per iteration timed by `gankit bench --pace --json {out / PACE_FILE}` "
+                "(run it with nothing else on the machine), since the runs' own seconds depend "
+                "on what else ran beside them."
+            )
+        ]
+    samples = sorted({r.config.log.eval_samples for g in groups.values() for m in g
+                      for r in m.runs})  # fmt: skip
+    blocks += [
         Paragraph(
-            f"What each model reached within {duration_label(budget)} of training: the last "
-            "periodic evaluation (metrics_history.csv, every log.eval_every iterations on "
-            f"{' or '.join(f'{n:,}' for n in samples)} samples, so not on the final "
-            "evaluation's count and not comparable with the tables above) that the run had "
-            "reached by then. A run's seconds at an evaluation come from its timing.json: each "
-            "training process's loop time spread evenly over the steps it trained, sample "
-            "grids, periodic evaluations and checkpoints included. A seed counts when it had "
-            "an evaluation by the budget; a seed that ended sooner counts with its last one."
-        ),
-        Paragraph(
-            "The seconds are comparable only between runs that trained on the same machine "
-            "while it was otherwise idle: other jobs on its cores slow a run by any factor. "
-            "Each run's machine is in [Training time and machine]"
-            "(#training-time-and-machine)."
+            f"What each model reaches within {duration_label(budget)} of training on "
+            f"{pace.machine}, timed there on {pace.date} by `gankit bench --pace` (pace.json; "
+            f"one-minute load average {pace.load_average[0]:.2f} at its start, "
+            f"{pace.load_average[1]:.2f} at its end): each model's seconds per iteration of "
+            "its training loop alone (no periodic evaluations, sample grids or checkpoints), "
+            "with the machine's own choice of layouts and threads. Its runs trained elsewhere "
+            "or beside other jobs; the step a run's evaluation was made at is placed on this "
+            "clock, and each seed's last periodic evaluation (metrics_history.csv, every "
+            f"log.eval_every iterations on {' or '.join(f'{n:,}' for n in samples)} samples, "
+            "so not on the final evaluation's count and not comparable with the tables above) "
+            "by the budget is taken. A seed that ended sooner counts with its last one."
         ),
     ]
-    if len(machines) > 1:
-        blocks.append(
-            Paragraph(
-                f"Warning: these runs trained on {len(machines)} different machines "
-                f"({'; '.join(machines)}), so their seconds do not compare across machines."
-            )
-        )
     for dataset, group in groups.items():
-        blocks += [Heading(dataset_title(dataset), 3), budget_table(group, budget)]
-    panels, log_y = curve_panels(groups)
+        blocks += [Heading(dataset_title(dataset), 3), budget_table(group, budget, pace)]
+    panels, log_y = curve_panels(groups, pace)
     image = out / FIGURES / CURVES
-    if plot_band_panels(panels, image, "seconds of training", log_y, mark_x=budget):
+    if plot_band_panels(panels, image, "seconds of training at the pace above", log_y,
+                        mark_x=budget):  # fmt: skip
         blocks.append(
             Image(
                 _relative(image, out),
-                "each model's periodic evaluations against its seconds of training: the "
-                "seeds' mean, the band from the lowest to the highest seed (each seed where "
-                "they share no span of time); the dashed line is the budget above",
+                "each model's periodic evaluations against its seconds of training at its "
+                "pace: the seeds' mean, the band from the lowest to the highest seed (each "
+                "seed where they share no span of time); the dashed line is the budget above",
             )
         )
     return blocks

@@ -67,9 +67,18 @@ DEFAULT_BENCH_PRESETS = "liu2021-dcgan,liu2021-gan,dcgan"
 )
 @click.option("--eval-samples", type=click.IntRange(min=20), default=10000, show_default=True)
 @click.option(
+    "--pace",
+    is_flag=True,
+    help="Time gankit's training loop alone (seconds per iteration) for every model of the "
+    "model benchmark (`gankit reproduce benchmark`), on an otherwise idle machine: its page "
+    "counts the equal training budget on this clock when --json writes pace.json into the "
+    "benchmark's folder.",
+)
+@click.option(
     "--throughput/--no-throughput",
     default=None,
-    help="Compare with the reference loop [on unless only --time-to-quality/--eval is given].",
+    help="Compare with the reference loop [on unless only --time-to-quality/--eval/--pace is "
+    "given].",
 )
 @device_option()
 @data_dir_option
@@ -88,6 +97,7 @@ def bench(
     eval_every: int,
     evaluation: bool,
     eval_samples: int,
+    pace: bool,
     throughput: bool | None,
     device: str,
     data_dir: Path | None,
@@ -100,13 +110,14 @@ def bench(
     from gankit.bench.quality import eval_throughput, time_to_quality
     from gankit.bench.reference import unsupported
     from gankit.bench.report import document, finish, format_table
-    from gankit.bench.throughput import measure_throughput
+    from gankit.bench.throughput import measure_pace, measure_throughput
+    from gankit.benchmark.study import MODELS
     from gankit.machine import resolve_device
 
     if json_path is not None:  # refused before minutes of measuring, not after
         check_out(json_path, force, ".json", "--json")
     if throughput is None:
-        throughput = not (quality or evaluation)
+        throughput = not (quality or evaluation or pace)
     names = [p.strip() for p in presets.split(",") if p.strip()]
     flags = [f"perf.device={device}", *overrides]
     configs = {name: load_config(name, flags) for name in names} if throughput else {}
@@ -124,6 +135,12 @@ def bench(
     for name, config in configs.items():
         click.echo(f"measuring {name} ...", err=True)
         doc["presets"][name] = measure_throughput(config, iterations, repeats, warmup, data_dir)
+    if pace:
+        doc["pace"] = {}
+        for model in MODELS:
+            click.echo(f"timing {model.label} ...", err=True)
+            config = load_config(model.preset, [*model.overrides(), *flags])
+            doc["pace"][model.label] = measure_pace(config, iterations, repeats, warmup, data_dir)
     if quality:
         doc["time_to_quality"] = []
         for config in quality_configs:
