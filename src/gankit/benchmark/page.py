@@ -212,16 +212,17 @@ def budget_blocks(groups: dict[str, list[ModelRuns]], out: Path, budget: float) 
     blocks += [
         Paragraph(
             f"What each model reaches within {duration_label(budget)} of training on "
-            f"{pace.machine}, timed there on {pace.date} by `gankit bench --pace` (pace.json; "
-            f"one-minute load average {pace.load_average[0]:.2f} at its start, "
-            f"{pace.load_average[1]:.2f} at its end): each model's seconds per iteration of "
-            "its training loop alone (no periodic evaluations, sample grids or checkpoints), "
-            "with the machine's own choice of layouts and threads. Its runs trained elsewhere "
-            "or beside other jobs; the step a run's evaluation was made at is placed on this "
-            "clock, and each seed's last periodic evaluation (metrics_history.csv, every "
-            f"log.eval_every iterations on {' or '.join(f'{n:,}' for n in samples)} samples, "
-            "so not on the final evaluation's count and not comparable with the tables above) "
-            "by the budget is taken. A seed that ended sooner counts with its last one."
+            f"{pace.machine}, timed there on {pace.date} by `gankit bench --pace` "
+            f"(pace.json; one-minute load average {pace.load_average[0]:.2f} at its start, "
+            f"{pace.load_average[1]:.2f} at its end, its own threads counted): each model's "
+            "seconds per iteration of its training loop alone (no periodic evaluations, "
+            "sample grids or checkpoints), with the machine's own choice of layouts and "
+            "threads. Its runs trained elsewhere or beside other jobs; the step a run's "
+            "evaluation was made at is placed on this clock, and each seed's last periodic "
+            "evaluation (metrics_history.csv, every log.eval_every iterations on "
+            f"{' or '.join(f'{n:,}' for n in samples)} samples, so not on the final "
+            "evaluation's count and not comparable with the tables above) by the budget is "
+            "taken. A seed that ended sooner counts with its last one."
         ),
     ]
     for dataset, group in groups.items():
