@@ -264,6 +264,26 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     assert real[3:5] == [f"{stacked[0]['reference']['modes_covered']:.2f}",
                          f"{stacked[0]['reference']['kl_to_uniform']:.4f}"]  # fmt: skip
 
+    # the targets: classes kept and recall in every seed, the best model's FID multiple
+    targets = md[md.index("## The targets") : md.index("## Against")]
+    row = _row(targets, "dcgan")
+    fewest = min(dcgan, key=lambda m: m["modes_covered"])
+    assert row[1] == f"{fewest['modes_covered']} of {fewest['modes_total']}"
+    shares = [min(m["class_histogram"]) / sum(m["class_histogram"]) for m in dcgan]
+    assert row[2] == f"{min(shares):.1%}" and row[3] == f"{min(m['recall'] for m in dcgan):.3f}"
+    kept = all(m["modes_covered"] == m["modes_total"] for m in dcgan)
+    assert (row[4] == "met") == (kept and min(m["recall"] for m in dcgan) >= 0.5)
+    multiples = {
+        label: statistics.mean(
+            m["fid"] / m["reference"]["fid"] for m in map(_metrics, (runs[f"{label}-s0"],
+                                                                     runs[f"{label}-s1"]))
+        )
+        for label in ("dcgan", "dcgan-projection")
+    }  # fmt: skip
+    best = min(multiples, key=multiples.get)
+    assert f"classifier's features: {best}, {multiples[best]:.2f}x the real images' own" in md
+    assert "no model is scored yet (the best published FID is 6.7 ± 0.4" in md
+
     # the variant against the model it modifies: Welch's interval of the FID difference
     projection = [_metrics(runs[f"dcgan-projection-s{s}"]) for s in (0, 1)]
     a, b = [m["fid"] for m in projection], [m["fid"] for m in dcgan]
@@ -433,6 +453,9 @@ def test_inception_fids_sit_beside_the_published_ones(
     header = _row(md, "model")  # the values table's: the column, and each model's mean in it
     assert header[-1] == "FID (Inception)"
     assert _row(md, "dcgan")[-1] == _cell(list(fids.values()), "{:.2f}")
+    # the Inception target: the scored model's mean against the best published FID
+    assert "scale: dcgan, FID 10.88 (2 seeds scored), against the best published 6.7 ± 0.4 " in md
+    assert "(WGAN, best of the tuning): not below it." in md
 
 
 @pytest.mark.integration

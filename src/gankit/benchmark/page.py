@@ -36,6 +36,7 @@ from gankit.benchmark.tables import (
     per_run_table,
     values_table,
 )
+from gankit.benchmark.targets import target_blocks
 from gankit.evaluation.table import column_labels
 from gankit.figures.bands import plot_band_panels
 from gankit.paper_report import FIGURES, ReportRun, description, open_runs, rebuild_report
@@ -357,6 +358,7 @@ def build_benchmark_report(
     if missing:
         doc.add(Paragraph(f"Not run yet, so not on this page: {', '.join(missing)}."))
     doc.add(*score_blocks(groups))
+    doc.add(*target_blocks(groups))
     doc.add(*against_blocks(groups))
     doc.add(*published_blocks(groups))
     doc.add(*budget_blocks(groups, out, budget))

@@ -1,0 +1,130 @@
+"""What the benchmark asks of the models it ships, checked on its runs' final evaluations: every
+model at its default length keeps every class in every seed with recall at least 0.5, the best
+model of a dataset comes within a multiple of the real data's FID in the dataset classifier's
+features, and on the Inception network's scale below the best published FID."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from gankit.benchmark.published import KEY as INCEPTION_FID
+from gankit.benchmark.published import best_published
+from gankit.benchmark.tables import ModelRuns, dataset_title
+from gankit.report.document import Block, Heading, Paragraph, Table
+from gankit.sweep.aggregate import describe
+
+MIN_RECALL = 0.5
+# the best model's FID in the classifier's features, as a multiple of the real images' own
+BEST_FID_MULTIPLE = 3.0
+
+
+def _fid_multiples(model: ModelRuns) -> list[float]:
+    """Each seed's FID over the real images' own at its sample count (metrics.json)."""
+    found = []
+    for run in model.runs:
+        floor = (run.metrics.get("reference") or {}).get("fid")
+        if run.metrics.get("fid") is not None and floor:
+            found.append(float(run.metrics["fid"]) / float(floor))
+    return found
+
+
+def _smallest_class_share(model: ModelRuns) -> float:
+    """The smallest share of the samples the classifier put in one class, lowest over seeds."""
+    shares = []
+    for run in model.runs:
+        counts = run.metrics.get("class_histogram") or []
+        if sum(counts):
+            shares.append(min(counts) / sum(counts))
+    return min(shares) if shares else math.nan
+
+
+def model_table(group: list[ModelRuns]) -> Table:
+    """Per model: the fewest classes present in a seed, the smallest class and the lowest
+    recall over its seeds, and whether every seed keeps every class with recall >= 0.5."""
+    rows = []
+    for model in group:
+        present = [(int(r.metrics["modes_covered"]), int(r.metrics["modes_total"]))
+                   for r in model.runs if "modes_covered" in r.metrics]  # fmt: skip
+        recalls = [v for v in model.values("recall") if math.isfinite(v)]
+        if not present or not recalls:
+            rows.append([model.label, str(len(model.runs)), "-", "-", "-", "not scored"])
+            continue
+        fewest, total = min(present, key=lambda p: p[0])
+        every_class = all(n == of for n, of in present)
+        met = every_class and min(recalls) >= MIN_RECALL
+        why = [] if met else [
+            *([] if every_class else ["a class lost"]),
+            *([] if min(recalls) >= MIN_RECALL else [f"recall below {MIN_RECALL}"]),
+        ]  # fmt: skip
+        rows.append([model.label, str(len(model.runs)), f"{fewest} of {total}",
+                     f"{_smallest_class_share(model):.1%}", f"{min(recalls):.3f}",
+                     "met" if met else "missed: " + ", ".join(why)])  # fmt: skip
+    header = ["model", "seeds", "classes present, fewest in a seed",
+              "smallest class, lowest seed", "recall, lowest seed",
+              f"every seed: all classes, recall >= {MIN_RECALL}"]  # fmt: skip
+    return Table(header, rows)
+
+
+def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
+    """The model of lowest mean FID multiple against BEST_FID_MULTIPLE, and the model of lowest
+    mean Inception FID against the best published one."""
+    multiples = {m.label: x for m in group if (x := _fid_multiples(m))}
+    best = min(multiples, key=lambda label: statistics.mean(multiples[label]))
+    seeds = multiples[best]
+    stat = describe(seeds)
+    if max(seeds) <= BEST_FID_MULTIPLE:
+        met = "met in every seed"
+    elif stat.mean <= BEST_FID_MULTIPLE:
+        met = "met on the mean, not in every seed"
+    else:
+        met = "missed"
+    text = (
+        f"Best model by FID in the classifier's features: {best}, {stat.mean:.2f}x the real "
+        f"images' own ({min(seeds):.2f}x to {max(seeds):.2f}x over {len(seeds)} seeds), "
+        f"against at most {BEST_FID_MULTIPLE:g}x: {met}."
+    )
+    published = best_published(dataset)
+    scored = {m.label: describe(x) for m in group
+              if (x := [v for v in m.values(INCEPTION_FID) if math.isfinite(v)])}  # fmt: skip
+    if published is None:
+        return Paragraph(text)
+    if not scored:
+        return Paragraph(
+            f"{text} On the Inception network's scale no model is scored yet (the best "
+            f"published FID is {published.fid}, {published.what})."
+        )
+    low = min(scored, key=lambda label: scored[label].mean)
+    inception = scored[low]
+    below = "below it" if inception.mean < published.value else "not below it"
+    return Paragraph(
+        f"{text} On the Inception network's scale: {low}, FID {inception.mean:.2f} ({inception.n} "
+        f"seed{'s' if inception.n != 1 else ''} scored), against the best published "
+        f"{published.fid} ({published.what}): {below}."
+    )
+
+
+def target_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
+    """The targets section, for the image datasets (Stacked MNIST's models are read by their
+    modes beside PacGAN's numbers instead)."""
+    image = {d: g for d, g in groups.items() if not g[0].counts_modes}
+    if not image:
+        return []
+    blocks: list[Block] = [
+        Heading("The targets"),
+        Paragraph(
+            "Every model at its default length keeps every class in every seed (a class is "
+            "present when its share of the samples, as the classifier reads them, is at least "
+            "a tenth of its share of the training data) with recall at least "
+            f"{MIN_RECALL}; the best model of a dataset comes within {BEST_FID_MULTIPLE:g} "
+            "times the real images' own FID in the classifier's features, and on the "
+            "Inception network's scale below the best published FID."
+        ),
+    ]
+    for dataset, group in image.items():
+        blocks += [
+            Heading(dataset_title(dataset), 3),
+            model_table(group),
+            best_model_paragraph(dataset, group),
+        ]
+    return blocks
