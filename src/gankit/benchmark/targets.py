@@ -79,10 +79,13 @@ def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
         met = "met on the mean, not in every seed"
     else:
         met = "missed"
+    spread = (
+        "one seed" if len(seeds) == 1
+        else f"{min(seeds):.2f}x to {max(seeds):.2f}x over {len(seeds)} seeds"
+    )  # fmt: skip
     text = (
         f"Best model by FID in the classifier's features: {best}, {stat.mean:.2f}x the real "
-        f"images' own ({min(seeds):.2f}x to {max(seeds):.2f}x over {len(seeds)} seeds), "
-        f"against at most {BEST_FID_MULTIPLE:g}x: {met}."
+        f"images' own ({spread}), against at most {BEST_FID_MULTIPLE:g}x: {met}."
     )
     published = best_published(dataset)
     scored = {m.label: describe(x) for m in group
