@@ -17,7 +17,7 @@ from gankit.data.stacked import stack
 from gankit.evaluation.modes import channel_digits, mode_metrics, modes_of
 from gankit.training.build import build_discriminator, build_generator
 
-N = 4000  # real images scored here; the benchmark's 26,000 run in docs/results/beyond.md
+N = 4000  # real images scored here; the benchmark scores 26,000 (docs/results/benchmark.md)
 
 
 @pytest.fixture(scope="module")
