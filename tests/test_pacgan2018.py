@@ -78,8 +78,9 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("pacgan2018")
     out, collected = root / "runs", root / "docs" / "pacgan2018"
     tiny = ("model.g_width=4", "model.d_width=4", "data.limit=2048", "log.eval_samples=100",
-            "log.sample_every=10", "log.checkpoint_every=10", "log.tensorboard=false",
-            "log.plots=false", "perf.threads=1", *PLAIN_LAYOUT)  # fmt: skip
+            "log.sample_every=10", "log.checkpoint_every=10", "log.eval_every=10",
+            "log.tensorboard=false", "log.plots=false", "perf.threads=1",
+            *PLAIN_LAYOUT)  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("gankit.runs.MODE_SAMPLES", 200)
         result, report = reproduce.reproduce(

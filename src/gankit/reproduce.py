@@ -35,6 +35,8 @@ def scaled_overrides(preset: str, scale: float) -> list[str]:
         f"log.sample_every={scaled(base.log.sample_every)}",
         f"log.checkpoint_every={scaled(base.log.checkpoint_every)}",
         f"log.milestones={[scaled(m) for m in base.log.milestones]}",
+        # 0 turns periodic evaluation off, and stays off
+        f"log.eval_every={scaled(base.log.eval_every) if base.log.eval_every else 0}",
     ]
 
 

@@ -105,8 +105,10 @@ def test_compare_command(two_runs: list[Path], tmp_path: Path) -> None:
 def test_scaled_reproduction_keeps_cadence_proportional() -> None:
     assert scaled_overrides("liu2021-dcgan", 0.1) == [
         "train.iterations=1000", "log.sample_every=100",
-        "log.checkpoint_every=100", "log.milestones=[100, 500, 1000]",
+        "log.checkpoint_every=100", "log.milestones=[100, 500, 1000]", "log.eval_every=100",
     ]  # fmt: skip
+    # a preset that evaluates only at the end keeps doing so
+    assert "log.eval_every=0" in scaled_overrides("stacked-dcgan", 0.01)
     with pytest.raises(ValueError, match="positive"):
         scaled_overrides("dcgan", 0)
 
