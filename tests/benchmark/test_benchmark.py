@@ -21,9 +21,8 @@ from scipy import stats
 # InProcess: trials in this process, so the test's settings reach them
 from support import PLAIN_LAYOUT, InProcess
 
-from gankit.benchmark.budget import PACE_FILE, at_budget, paced_history, read_pace
+from gankit.benchmark.budget import CURVES, PACE_FILE, at_budget, paced_history, read_pace
 from gankit.benchmark.notes import NOTES
-from gankit.benchmark.page import CURVES
 from gankit.benchmark.study import EVAL_EVERY, MODELS, STUDY, model_of
 from gankit.benchmark.tables import welch_interval
 from gankit.benchmark.trials import benchmark_trials

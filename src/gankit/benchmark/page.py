@@ -7,26 +7,16 @@ each recipe differs from its paper."""
 
 from __future__ import annotations
 
-import math
+import json
 import os
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
-from gankit.benchmark.budget import (
-    PACE_FILE,
-    Pace,
-    at_budget,
-    paced_history,
-    read_pace,
-    training_seconds,
-)
+from gankit.benchmark.budget import budget_blocks
 from gankit.benchmark.notes import NOTES
 from gankit.benchmark.published import published_blocks
 from gankit.benchmark.study import BUDGET_SECONDS, MODELS, STUDY
 from gankit.benchmark.tables import (
-    MODE_METRICS,
     ModelRuns,
     against_table,
     by_dataset,
@@ -37,8 +27,6 @@ from gankit.benchmark.tables import (
     values_table,
 )
 from gankit.benchmark.targets import target_blocks
-from gankit.evaluation.table import column_labels
-from gankit.figures.bands import plot_band_panels
 from gankit.paper_report import FIGURES, ReportRun, description, open_runs, rebuild_report
 from gankit.provenance import NOT_RECORDED, precision, provenance_label
 from gankit.report.caveats import warning_paragraphs
@@ -53,15 +41,12 @@ from gankit.report.document import (
     Table,
     write_document,
 )
-from gankit.report.run_report import duration_label, machines_label
+from gankit.report.run_report import machines_label
 from gankit.report.sample_counts import mixed_counts_warning
+from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, describe
-from gankit.sweep.summary import stat_cell
 
 TITLE = "The model benchmark: gankit's models over seeds"
-# what the equal-budget table and curves read from metrics_history.csv, image data first
-IMAGE_HISTORY = ("fid", "is_mean")
-CURVES = "quality-against-time.png"
 
 
 def _relative(path: Path, out: Path) -> str:
@@ -137,110 +122,13 @@ def against_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
     return blocks
 
 
-def _history_keys(group: list[ModelRuns]) -> tuple[str, ...]:
-    return MODE_METRICS if group[0].counts_modes else IMAGE_HISTORY
-
-
-def budget_table(group: list[ModelRuns], budget: float, pace: Pace) -> Table:
-    """Per model: the iteration its pace reaches within `budget` seconds, the seeds with a
-    periodic evaluation by then, and over them the values of their last one."""
-    keys = _history_keys(group)
-    labels = column_labels(r.metrics for m in group for r in m.runs)
-    header = ["model", "pace", "iterations in the budget", "seeds",
-              *(f"{labels[k]}, periodic" for k in keys), "seeds that ended sooner"]  # fmt: skip
-    rows = []
-    for m in group:
-        per_iteration = pace.seconds_per_iteration.get(m.label)
-        if per_iteration is None:
-            rows.append([m.label, "not timed", "-", "-", *("-" for _ in keys), "-"])
-            continue
-        reached = [at_budget(paced_history(r.run, keys, per_iteration), budget) for r in m.runs]
-        reached_evals = [e for e in reached if e is not None]
-        cells = [stat_cell(describe([e.values[k] for e in reached_evals]), k) for k in keys]
-        sooner = sum(1 for r in m.runs if r.config.train.iterations * per_iteration < budget)
-        rows.append([m.label, f"{1 / per_iteration:.2f} it/s", f"{int(budget / per_iteration):,}",
-                     f"{len(reached_evals)} of {len(m.runs)}", *cells, str(sooner)])  # fmt: skip
-    return Table(header, rows)
-
-
-def curve_panels(
-    groups: dict[str, list[ModelRuns]], pace: Pace
-) -> tuple[dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]], frozenset[str]]:
-    """Per dataset and periodic metric (FID, or modes and KL for Stacked MNIST): per timed
-    model its seeds' (seconds at its pace, value) curves; and the panels to draw on a log scale
-    (FID)."""
-    panels: dict[str, dict[str, list[tuple[np.ndarray, np.ndarray]]]] = {}
-    log_y = set()
-    for dataset, group in groups.items():
-        labels = column_labels(r.metrics for m in group for r in m.runs)
-        keys = MODE_METRICS if group[0].counts_modes else ("fid",)
-        for key in keys:
-            title = f"{dataset_title(dataset)}: {labels[key]}"
-            lines = {}
-            for m in group:
-                per_iteration = pace.seconds_per_iteration.get(m.label)
-                if per_iteration is None:
-                    continue
-                curves = []
-                for r in m.runs:
-                    evals = [e for e in paced_history(r.run, keys, per_iteration)
-                             if math.isfinite(e.values[key])]  # fmt: skip
-                    if evals:
-                        curves.append((np.array([e.seconds for e in evals]),
-                                       np.array([e.values[key] for e in evals])))  # fmt: skip
-                if curves:
-                    lines[m.label] = curves
-            panels[title] = lines
-            if key == "fid":
-                log_y.add(title)
-    return panels, frozenset(log_y)
-
-
-def budget_blocks(groups: dict[str, list[ModelRuns]], out: Path, budget: float) -> list[Block]:
-    blocks: list[Block] = [Heading("At an equal training budget")]
-    pace = read_pace(out)
-    if pace is None:
-        return blocks + [
-            Paragraph(
-                "Not set yet: the budget is counted on one idle machine's clock, each model's "
-                f"seconds per iteration timed by `gankit bench --pace --json {out / PACE_FILE}` "
-                "(run it with nothing else on the machine), since the runs' own seconds depend "
-                "on what else ran beside them."
-            )
-        ]
-    samples = sorted({r.config.log.eval_samples for g in groups.values() for m in g
-                      for r in m.runs})  # fmt: skip
-    blocks += [
-        Paragraph(
-            f"What each model reaches within {duration_label(budget)} of training on "
-            f"{pace.machine}, timed there on {pace.date} by `gankit bench --pace` "
-            f"(pace.json; one-minute load average {pace.load_average[0]:.2f} at its start, "
-            f"{pace.load_average[1]:.2f} at its end, its own threads counted): each model's "
-            "seconds per iteration of its training loop alone (no periodic evaluations, "
-            "sample grids or checkpoints), with the machine's own choice of layouts and "
-            "threads. Its runs trained elsewhere or beside other jobs; the step a run's "
-            "evaluation was made at is placed on this clock, and each seed's last periodic "
-            "evaluation (metrics_history.csv, every log.eval_every iterations on "
-            f"{' or '.join(f'{n:,}' for n in samples)} samples, so not on the final "
-            "evaluation's count and not comparable with the tables above) by the budget is "
-            "taken. A seed that ended sooner counts with its last one."
-        ),
-    ]
-    for dataset, group in groups.items():
-        blocks += [Heading(dataset_title(dataset), 3), budget_table(group, budget, pace)]
-    panels, log_y = curve_panels(groups, pace)
-    image = out / FIGURES / CURVES
-    if plot_band_panels(panels, image, "seconds of training at the pace above", log_y,
-                        mark_x=budget):  # fmt: skip
-        blocks.append(
-            Image(
-                _relative(image, out),
-                "each model's periodic evaluations against its seconds of training at its "
-                "pace: the seeds' mean, the band from the lowest to the highest seed (each "
-                "seed where they share no span of time); the dashed line is the budget above",
-            )
-        )
-    return blocks
+def training_seconds(run: RunDir) -> float | None:
+    """The run's own whole training time (timing.json), None where part of it was not timed."""
+    try:
+        segments = json.loads(run.timing.read_text())["segments"]
+        return float(sum(s["seconds"] for s in segments)) if segments else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not timed (trained before runs were), or a segment without its seconds
 
 
 def _seconds_cell(seconds: list[float]) -> str:
