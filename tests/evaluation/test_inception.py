@@ -134,6 +134,32 @@ def test_a_corrupted_copy_of_the_network_is_refused_unloaded(
         I.load_network(path)
 
 
+def test_the_fastest_layout_is_timed_once_per_machine_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timed: list[str] = []
+    kept = tmp_path / "fast-path" / "inception-layout.json"
+    monkeypatch.setattr(I, "_layout_cache", lambda: kept)
+
+    def seconds(device: str) -> dict[str, float]:
+        timed.append(device)
+        return {"NCHW": 2.0, "NHWC": 1.5}
+
+    monkeypatch.setattr(I, "_seconds_per_pass", seconds)
+    monkeypatch.setattr(I, "machine_busy", lambda: "")
+    I.fastest_layout.cache_clear()
+    assert I.fastest_layout("cpu") == "NHWC" and timed == ["cpu"]
+    I.fastest_layout.cache_clear()  # a new process reads the kept answer, times nothing
+    assert I.fastest_layout("cpu") == "NHWC" and timed == ["cpu"]
+    # a timing on a busy machine decides for its process alone; an unreadable file is timed anew
+    monkeypatch.setattr(I, "machine_busy", lambda: "not cached: load average 3.0 on 2 cores")
+    kept.write_text("{not json")
+    I.fastest_layout.cache_clear()
+    assert I.fastest_layout("cpu") == "NHWC" and len(timed) == 2
+    assert kept.read_text() == "{not json"
+    I.fastest_layout.cache_clear()
+
+
 # --- the network itself (needs the extra) ---------------------------------------------------
 
 N = 16
@@ -153,6 +179,7 @@ def features() -> dict[str, torch.Tensor]:
         "fashion": I.inception_features(fashion, net),
         "again": I.inception_features(mnist[:4], net),  # another batch layout of the same images
         "again_same_layout": I.inception_features(mnist[:4], net),
+        "again_nhwc": I.inception_features(mnist[:4], net, layout="NHWC"),
         "images": mnist[:4],
     }
 
@@ -170,6 +197,8 @@ def test_features_are_2048_d_pool_activations_and_deterministic(
     # convolution kernels' blocking depends on the batch), never by more than float noise
     assert torch.equal(features["again"], features["again_same_layout"])
     torch.testing.assert_close(features["again"], f[:4], rtol=1e-4, atol=1e-5)
+    # and so may the other memory layout, which runs other kernels on the same arithmetic
+    torch.testing.assert_close(features["again_nhwc"], features["again"], rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.integration

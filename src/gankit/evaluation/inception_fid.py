@@ -20,7 +20,7 @@ from tqdm import tqdm
 from gankit.data import load_tensors
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cache_dir, cached_reference, cached_tensors, memo
-from gankit.evaluation.inception import SHA256, inception_features, load_network
+from gankit.evaluation.inception import SHA256, fastest_layout, inception_features, load_network
 from gankit.evaluation.real import held_out_split, label_mask, subset_tag
 from gankit.fileio import atomic_write_bytes
 from gankit.sampling import EVAL_SEED
@@ -47,7 +47,8 @@ def _features(images: torch.Tensor, device: str, what: str) -> torch.Tensor:
     with tqdm(
         total=len(images), desc=f"Inception features of {what}", unit="img", disable=None
     ) as bar:
-        return inception_features(images, load_network(device=device), device, bar.update)
+        net, layout = load_network(device=device), fastest_layout(device)
+        return inception_features(images, net, device, bar.update, layout)
 
 
 def _piece(dataset: str, split: str, images: torch.Tensor, start: int, device: str) -> torch.Tensor:
