@@ -10,7 +10,7 @@ import statistics
 
 from gankit.benchmark.published import KEY as INCEPTION_FID
 from gankit.benchmark.published import best_published
-from gankit.benchmark.tables import ModelRuns, dataset_title
+from gankit.benchmark.tables import ModelRuns, dataset_title, floor_ratio
 from gankit.report.document import Block, Heading, Paragraph, Table
 from gankit.sweep.aggregate import describe
 
@@ -21,12 +21,7 @@ BEST_FID_MULTIPLE = 3.0
 
 def _fid_multiples(model: ModelRuns) -> list[float]:
     """Each seed's FID over the real images' own at its sample count (metrics.json)."""
-    found = []
-    for run in model.runs:
-        floor = (run.metrics.get("reference") or {}).get("fid")
-        if run.metrics.get("fid") is not None and floor:
-            found.append(float(run.metrics["fid"]) / float(floor))
-    return found
+    return [x for r in model.runs if (x := floor_ratio(r.metrics, "fid")) is not None]
 
 
 def _smallest_class_share(model: ModelRuns) -> float:
