@@ -34,8 +34,7 @@ import torch
 
 from gankit.data.locate import user_cache_dir
 from gankit.evaluation.features import FeatureExtractorError
-from gankit.fast.probe import machine_busy
-from gankit.fileio import atomic_write_text
+from gankit.fast.probe import keep_decision, machine_busy, read_decisions
 from gankit.machine import cpu_id, cpu_model
 
 log = logging.getLogger(__name__)
@@ -188,12 +187,9 @@ def fastest_layout(device: str = "cpu") -> str:
     machine, threads and network (a timing taken while other work kept every core busy
     decides for this process alone)."""
     key = _machine_key(device)
-    try:
-        cached = json.loads(_layout_cache().read_text())
-    except (OSError, ValueError):
-        cached = {}  # absent or unreadable: time it again, then rewrite the file whole
-    if cached.get(key) in LAYOUTS:
-        return str(cached[key])
+    cached = read_decisions(_layout_cache()).get(key)
+    if cached in LAYOUTS:
+        return str(cached)
     seconds = _seconds_per_pass(device)
     best = min(seconds, key=seconds.__getitem__)
     busy = machine_busy()
@@ -203,6 +199,5 @@ def fastest_layout(device: str = "cpu") -> str:
         f"; {busy}" if busy else "",
     )  # fmt: skip
     if not busy:
-        cached[key] = best
-        atomic_write_text(_layout_cache(), json.dumps(cached, indent=1, sort_keys=True))
+        keep_decision(_layout_cache(), key, best)
     return best

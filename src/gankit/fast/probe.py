@@ -13,6 +13,8 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -123,16 +125,26 @@ def _cache_key(
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _cache_path():
+def _cache_path() -> Path:
     return user_cache_dir() / "fast-path" / f"probe-v{CACHE_VERSION}.json"
 
 
-def _read_cache() -> dict[str, dict]:
+def read_decisions(path: Path) -> dict[str, Any]:
+    """A file of decisions timed on this machine, by key; empty where it is absent or
+    unreadable (time them again, then rewrite it whole)."""
     try:
-        data = json.loads(_cache_path().read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
-        return {}  # absent or unreadable: probe again, then rewrite it whole
+        return {}
     return data if isinstance(data, dict) else {}
+
+
+def keep_decision(path: Path, key: str, decision: object) -> None:
+    """Add one decision to the file, re-read first: another process may have added entries
+    since this one read it."""
+    decisions = read_decisions(path)
+    decisions[key] = decision
+    atomic_write_text(path, json.dumps(decisions, indent=1, sort_keys=True))
 
 
 def probe_layout(
@@ -152,7 +164,7 @@ def probe_layout(
         return None
     names = ",".join(layout.name for layout in options)
     key = _cache_key(net, role, inputs, base, input_penalty) + names
-    cache = _read_cache()
+    cache = read_decisions(_cache_path())
     if key in cache:
         hit = cache[key]
         return ProbeResult(
@@ -193,7 +205,5 @@ def probe_layout(
     result = ProbeResult(best, timings, False, busy, input_penalty)
     if busy:
         return result
-    cache = _read_cache()  # re-read: another run may have added entries meanwhile
-    cache[key] = {"best": best.__dict__, "ms_per_pass": result.ms_per_pass}
-    atomic_write_text(_cache_path(), json.dumps(cache, indent=1, sort_keys=True))
+    keep_decision(_cache_path(), key, {"best": best.__dict__, "ms_per_pass": result.ms_per_pass})
     return result
