@@ -30,6 +30,14 @@ def finish(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _settings(perf: dict[str, Any]) -> str:
+    """The speed settings a measurement ran with, as this machine chose them."""
+    return (
+        f"amp={perf['amp']} channels_last={perf['channels_last']} gemm={perf['gemm_conv']} "
+        f"subpixel={perf.get('subpixel_conv', 'none')}"
+    )
+
+
 def format_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     cpu = f"{m['cpu']} [{m['cpu_id']}]" if m.get("cpu_id") else m["cpu"]
@@ -48,23 +56,17 @@ def format_table(doc: dict[str, Any]) -> str:
             "settings",
         ]
         for name, r in doc["presets"].items():
-            p = r["perf"]
-            chosen = (
-                f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']} "
-                f"subpixel={p.get('subpixel_conv', 'none')}"
-            )
             lines.append(
                 f"{name:<{width}} {r['gankit_it_s']:>12.2f} {r['reference_it_s']:>15.2f} "
-                f"{r['speedup']:>7.2f}x  {chosen}"
+                f"{r['speedup']:>7.2f}x  {_settings(r['perf'])}"
             )
     if doc.get("pace"):
         width = max(len("benchmark model"), *map(len, doc["pace"]))
         lines += ["", f"{'benchmark model':<{width}} {'s/it':>8} {'it/s':>8}  settings"]
         for label, r in doc["pace"].items():
-            p = r["perf"]
-            chosen = f"amp={p['amp']} channels_last={p['channels_last']} gemm={p['gemm_conv']}"
             lines.append(
-                f"{label:<{width}} {r['s_per_it']:>8.4f} {1 / r['s_per_it']:>8.2f}  {chosen}"
+                f"{label:<{width}} {r['s_per_it']:>8.4f} {1 / r['s_per_it']:>8.2f}  "
+                f"{_settings(r['perf'])}"
             )
     for q in doc.get("time_to_quality", []):
         lines += [
