@@ -3,10 +3,16 @@
 # kept: each run trains again from its collected config.yaml (every setting pinned as it ran,
 # so on a CPU it computes what the collected run computed), then the investigation's script
 # reads its checkpoints and its output is saved beside the pages as <name>.txt.
-#   GANKIT_DATA=../shared/data bash docs/results/review-evidence.sh [RUNS]   (~/gankit-runs)
+#   GANKIT_DATA=../shared/data bash docs/results/review-evidence.sh [RUNS [PREFIX]]
+# RUNS defaults to ~/gankit-runs; PREFIX (for example liu2021) runs only the outputs so named.
 # Written 2026-12-06. Each step is skipped once its output exists; a killed training resumes.
 set -uo pipefail
 runs=${1:-$HOME/gankit-runs}/review-evidence
+only=${2:-}
+# GANKIT_QUEUE_THREADS=N trains on N threads where the collected run used others: beside other
+# jobs one thread is faster; the sum order changes, so the rerun is then not bit-identical
+threads=()
+[ -n "${GANKIT_QUEUE_THREADS:-}" ] && threads=(--set "perf.threads=$GANKIT_QUEUE_THREADS")
 python=${GANKIT_PYTHON:-.venv/bin/python}
 here=$(dirname "$0")
 mkdir -p "$runs"
@@ -14,9 +20,9 @@ evidence() {  # evidence NAME SCRIPT COLLECTED-RUN [gankit train options]
     local name=$1 script=$2 collected=$3
     shift 3
     local out="$here/$name.txt" run="$runs/$(basename "$collected")"
-    [ -s "$out" ] && return
+    [[ -s "$out" || $name != "$only"* ]] && return
     echo "=== $(date -u +%FT%TZ) $name: train $collected again"
-    "$python" -m gankit train "$here/$collected/config.yaml" --out "$run" --no-eval --quiet "$@" \
+    "$python" -m gankit train "$here/$collected/config.yaml" --out "$run" --no-eval --quiet "${threads[@]}" "$@" \
         || { echo "=== training failed: rc $?"; return; }
     PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" "$here/$script" "$run" > "$out.tmp" \
         && mv "$out.tmp" "$out" || echo "=== $script failed: rc $?"
