@@ -21,7 +21,7 @@ from torch import nn
 from gankit.config import DEFAULT_PRESET, Config, config_label, load_config
 from gankit.errors import InputError
 from gankit.evaluation.evaluate import DEFAULT_N
-from gankit.export import WEIGHTS, load_generator
+from gankit.export import is_export, load_generator
 from gankit.rundir import LAST, RunDir
 from gankit.runs import TrainedRun, evaluate_run, load_run, score_run
 
@@ -109,7 +109,7 @@ def load(path: str | Path, device: str = "cpu", checkpoint: str = LAST) -> Run:
     """Open a run directory at `checkpoint` ('last', 'best' or a kept milestone's step), or a
     folder `gankit export` wrote (its one generator), on `device`."""
     path = Path(path)
-    if (path / WEIGHTS).is_file():
+    if is_export(path):
         if checkpoint != LAST:
             raise InputError(f"{path} is an export: it holds one generator, not checkpoints")
         return Run(load_generator(path, device), LAST, exported=True)

@@ -40,6 +40,12 @@ def export_generator(run_dir: str | Path, out: str | Path, checkpoint: str = LAS
     return out
 
 
+def is_export(folder: str | Path) -> bool:
+    """Whether `folder` is one `gankit export` wrote (its weights file is there), not a run
+    directory, which may have a config and no checkpoint yet when stopped early."""
+    return (Path(folder) / WEIGHTS).is_file()
+
+
 def load_generator(folder: str | Path, device: str = "cpu") -> TrainedRun:
     """The exported generator of `folder` in eval mode; `.generate(n, labels=None, seed=0)`
     draws images by the same rule as the run it came from."""

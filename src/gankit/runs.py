@@ -23,7 +23,7 @@ from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
 from gankit.report.run_report import write_run_report
 from gankit.rundir import BEST, LAST, RunDir, step_of
-from gankit.sampling import BATCH, EVAL_SEED, check_labels, generate
+from gankit.sampling import BATCH, EVAL_SEED, check_labels, cycle_labels, generate
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 
@@ -75,8 +75,9 @@ def load_run(run_dir: str | Path, device: str = "cpu", checkpoint: str = LAST) -
     run = RunDir(Path(run_dir))
     if not run.last_checkpoint.exists():
         raise CheckpointError(
-            f"{run.root}: no checkpoints/last.pt; is this a gankit run directory? "
-            "Train one with `gankit train --out DIR`"
+            f"{run.root}: no checkpoints/last.pt; is this a gankit run directory? A run "
+            "stopped before its first checkpoint (log.checkpoint_every) has none: train it "
+            "again with `gankit train --out DIR`. Or give a folder `gankit export` wrote"
         )
     path = run.checkpoint(checkpoint)
     if not path.exists():
@@ -135,7 +136,7 @@ def score_run(
         images = run.generate(MODE_SAMPLES, seed=EVAL_SEED)
         result = evaluate_stacked(images, device, run.dataset)
     else:
-        labels = torch.arange(n_samples) % run.num_classes if run.conditional else None
+        labels = cycle_labels(n_samples, run.num_classes) if run.conditional else None
         result = evaluate_images(
             run.generate(n_samples, labels=labels, seed=EVAL_SEED),
             run.dataset,

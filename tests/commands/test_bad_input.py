@@ -152,6 +152,10 @@ CASES: dict[str, Case] = {
     ),
     "export-into-a-run": Case(["export", "{ws}/run", "--out", "{ws}/run"], "is a run's folder"),
     "export-to-a-file": Case(["export", "{ws}/run", "--out", "{ws}/a-file.txt"], "is a file"),
+    "sample-no-checkpoint-yet": Case(
+        ["sample", "{ws}/stopped-early", "--n", "4", "--out", "{ws}/g.png"],
+        "stopped before its first checkpoint",
+    ),
     # eval
     "eval-not-a-run": Case(["eval", "{ws}/empty", "--n-samples", "20"], "no checkpoints"),
     "eval-too-few": Case(["eval", "{ws}/run", "--n-samples", "5"], "5 is not in the range"),
@@ -188,6 +192,10 @@ CASES: dict[str, Case] = {
     "eval-no-inception": Case(
         ["eval", "{ws}/run", "--features", "inception-v3", "--inception-weights", "{ws}/no.pth"],
         "inception-v3 weights not found",
+    ),
+    "eval-weights-for-the-classifier": Case(
+        ["eval", "{ws}/run", "--inception-weights", "{ws}/good.npy"],
+        "--inception-weights goes with --features inception-v3",
     ),
     "eval-pickle": Case(["eval", "{ws}/pickled"], "not a readable checkpoint"),
     "eval-bad-split": Case(["eval", "{ws}/run", "--real-split", "val"], "'val' is not one of"),
@@ -320,6 +328,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, gankit_data: Path) -> It
     (ws / "registered" / "checkpoints").mkdir(parents=True)
     torch.save(state, ws / "registered" / "checkpoints" / "last.pt")
     (ws / "a-file.txt").write_text("not a folder")
+    (ws / "stopped-early").mkdir()  # a run killed before its first checkpoint
+    (ws / "stopped-early" / "config.yaml").write_bytes((run / "config.yaml").read_bytes())
     (ws / "bad-sweep.yaml").write_text("presets: [dcgan\n")
     (ws / "bad-config.yaml").write_text("base: dcgan\ntrain: {iterations: 5\n")
     (ws / "typo-config.yaml").write_text("base: dcgan\ntrian: {iterations: 5}\n")

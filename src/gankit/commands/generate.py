@@ -88,9 +88,9 @@ def sample(
     nearest-training-image gallery."""
     import torch
 
-    from gankit.export import load_generator
-    from gankit.rundir import CONFIG, RunDir
+    from gankit.export import is_export, load_generator
     from gankit.runs import load_run
+    from gankit.sampling import cycle_labels
 
     for name, value in (("--n", n), ("--steps", steps), ("--k", k)):
         if value <= 0:
@@ -100,7 +100,7 @@ def sample(
     if (interpolate or nearest) and fmt != "grid":
         raise InputError(f"--interpolate and --nearest write a grid; drop --format {fmt}")
     check_out(out, force, OUT_SUFFIX[fmt])
-    exported = (run_dir / CONFIG).is_file() and not RunDir(run_dir).checkpoints.is_dir()
+    exported = is_export(run_dir)
     if exported and checkpoint != "last":
         raise InputError(f"{run_dir} is an exported generator: it has one state, no --checkpoint")
     run = load_generator(run_dir, device) if exported else load_run(run_dir, device, checkpoint)
@@ -108,14 +108,15 @@ def sample(
     if label is not None:
         if not run.conditional:
             raise InputError(
-                f"{run_dir} is unconditional: --label needs a conditional run (cgan presets)"
+                f"{run_dir} is unconditional: --label needs a class-conditional run "
+                "(model.conditional: true, as in dcgan-projection)"
             )
         if not 0 <= label < run.num_classes:
             raise InputError(f"--label must be in 0..{run.num_classes - 1}, got {label}")
         labels = torch.full((n,), label, dtype=torch.long)
     elif run.conditional and not (interpolate or nearest):
         nrow = nrow or run.num_classes  # one class per column
-        labels = torch.arange(n) % run.num_classes
+        labels = cycle_labels(n, run.num_classes)
 
     if interpolate:
         _grid(out, _interpolation(run, n, steps, seed, labels), steps)
