@@ -20,9 +20,9 @@ import gankit
 from gankit.cli import main
 from gankit.config import ConfigError
 from gankit.data import load_tensors
+from gankit.data.load import to_uint8
 from gankit.evaluation import metrics as M
 from gankit.evaluation.classifier import classify, load_classifier
-from gankit.sampling import to_uint8
 from gankit.training.checkpoint import CheckpointError
 
 ROOT = Path(__file__).resolve().parents[1]

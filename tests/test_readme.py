@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from gankit.cli import main
 from gankit.data import load_tensors
-from gankit.sampling import to_uint8
+from gankit.data.load import to_uint8
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

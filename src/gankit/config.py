@@ -220,10 +220,11 @@ AUTO_PERF_KEYS = ("amp", "channels_last", "gemm_conv", "subpixel_conv")
 
 
 class PerfConfig(Strict):
-    """How fast, not what: every key but amp only changes speed and floating-point rounding order
-    (docs/results/performance.md has what each one measured, and on which CPU). `auto` is decided
-    for the machine the run starts on, recorded in the run's config.yaml with the reason in
-    `decisions`, and kept when the run resumes."""
+    """How fast, not what: every key but amp (bf16 arithmetic) and dropout (another random
+    stream) only changes speed and floating-point rounding order (docs/results/performance.md
+    has what each one measured, and on which CPU). `auto` is decided for the machine the run
+    starts on, recorded in the run's config.yaml with the reason in `decisions`, and kept when
+    the run resumes."""
 
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(default=None, gt=0, description="CPU threads (torch default)")

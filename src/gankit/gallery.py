@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.sampling import draw_noise, generate, generate_from, slerp
+from gankit.sampling import cycle_labels, draw_noise, generate, generate_from, slerp
 
 
 def interpolation_grid(
@@ -25,7 +25,7 @@ def interpolation_grid(
     t = torch.linspace(0, 1, steps)
     path = torch.cat([slerp(noise[2 * i], noise[2 * i + 1], t) for i in range(rows)])
     classes = getattr(generator, "num_classes", 0)
-    row_labels = labels if labels is not None or not classes else torch.arange(rows) % classes
+    row_labels = labels if labels is not None or not classes else cycle_labels(rows, classes)
     per_image = None if row_labels is None else row_labels.repeat_interleave(steps)
     return torch.cat(list(generate_from(generator, path, per_image)))
 

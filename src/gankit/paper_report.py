@@ -104,7 +104,7 @@ def _trained_on(run: ReportRun) -> str:
     return " ".join(part for part in (str(run.trial.get("host", "")), when) if part) or "-"
 
 
-def _made_by(run: ReportRun) -> str:
+def made_by(run: ReportRun) -> str:
     """Commit, torch and precision from provenance.json; for a run trained before it was
     recorded, the precision its config.yaml resolved."""
     if run.provenance:
@@ -247,7 +247,7 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         cells = [count_cell(r.metrics)] if by_count else []
         cells += [format_cell(r.metrics, m, spread=False) for m in metrics]
         body.append([r.name, str(r.seed), str(r.config.train.iterations), *cells,
-                     _trained_on(r), _made_by(r)])  # fmt: skip
+                     _trained_on(r), made_by(r)])  # fmt: skip
         subset = f", classes {r.config.data.labels}" if r.config.data.labels else ""
         what = "real training images" if dataset_info(r.config.data.dataset).counts_modes \
             else "real test data"  # fmt: skip
@@ -259,7 +259,8 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     return Table(header, body)
 
 
-def _relative(path: Path, out: Path) -> str:
+def relative_link(path: Path, out: Path) -> str:
+    """`path` as a page in `out` links to it."""
     return os.path.relpath(path, out)
 
 
@@ -285,7 +286,7 @@ def experiment_blocks(
         blocks.append(Paragraph(f"The paper's {fig.number}: \u201c{fig.caption}\u201d{where}"))
     if grids:
         blocks.append(Paragraph(f"Seed {first.seed}, fixed noise:"))
-        blocks.append(ImageRow([Image(_relative(g.path, out), g.caption) for g in grids]))
+        blocks.append(ImageRow([Image(relative_link(g.path, out), g.caption) for g in grids]))
     thinned = {read_collected(r.run.root).get("losses_every", 1) for r in runs}
     every = max(thinned) if thinned else 1
     # the lowest seed's run name without its seed: unique per experiment, as trial names are
@@ -298,7 +299,7 @@ def experiment_blocks(
             if figures and figures.losses else ""  # fmt: skip
         caption += f"here: (a) D and (b) G loss of {len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
         caption += f" (one logged row in {every})" if every > 1 else ""
-        blocks.append(Image(_relative(image, out), caption))
+        blocks.append(Image(relative_link(image, out), caption))
     steps = sorted({s for s in (*(g.step for g in grids), first.config.train.iterations) if s})
     levels = loss_level_table([r.run.losses for r in runs], steps, first.config.train.iterations)
     if levels is not None:
@@ -322,7 +323,7 @@ def history_blocks(
         "log.eval_samples samples each, which metrics_history.csv records): each experiment's "
         "seeds thin, their mean bold"
     )
-    return [Heading("Metrics during training"), Image(_relative(image, out), caption)]
+    return [Heading("Metrics during training"), Image(relative_link(image, out), caption)]
 
 
 def in_paper_order(runs: list[ReportRun], paper: Paper | None) -> list[ReportRun]:

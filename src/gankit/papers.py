@@ -121,10 +121,6 @@ class Paper:
         """The preset `gankit reproduce` runs for `experiment` (itself, or a reading of it)."""
         return next((p for p in self.presets if self.experiment_of(p) == experiment), None)
 
-    def score_of(self, preset: str) -> tuple[str, float] | None:
-        experiment = self.experiment_of(preset)
-        return self.scores.get(experiment) if experiment else None
-
     def reported(self, preset: str) -> str | None:
         """What the paper reports for the experiment `preset` runs, as one cell: its score,
         or its table row's cells."""

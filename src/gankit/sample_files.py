@@ -3,7 +3,7 @@
 The .npz follows the convention of the guided-diffusion (ADM) evaluation suite: `arr_0` is
 uint8 of shape (N, H, W, C), here (N, 28, 28, 1) for MNIST, and a conditional run adds the
 requested classes as `arr_1` (int64, (N,)). Values are the generator's [-1, 1] output mapped
-to 0..255 and rounded to nearest (gankit.sampling.to_uint8), as the PNG grids hold them.
+to 0..255 and rounded to nearest (gankit.data.load.to_uint8), as the PNG grids hold them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gankit.data.load import to_uint8
 from gankit.fileio import WriteError, atomic_write_bytes, atomic_write_text, temporary_folder
-from gankit.sampling import to_uint8
 
 
 def nhwc_uint8(images: torch.Tensor) -> np.ndarray:

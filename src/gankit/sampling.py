@@ -19,7 +19,7 @@ from torch import nn
 from gankit.errors import InputError
 
 GRID_SEED = 1234  # the fixed-noise grid of every run, so grids compare across runs
-EVAL_SEED = 0  # scoring: periodic evaluation, `gankit eval`, bench
+EVAL_SEED = 0  # scoring: periodic evaluation, `gankit eval` (bench/quality.py: its own)
 BATCH = 500
 
 
@@ -43,6 +43,12 @@ def latent(
 def draw_noise(n: int, z_dim: int, seed: int, dist: str = "normal") -> torch.Tensor:
     """The latent vectors of draw `seed`: (n, z_dim) float32 on the CPU."""
     return latent(n, z_dim, dist, rng=torch.Generator().manual_seed(seed))
+
+
+def evaluation_rows(n_rows: int, n: int) -> torch.Tensor:
+    """n of n_rows row indices, the same in every evaluation (EVAL_SEED): the real images a
+    score compares with when it takes fewer than all."""
+    return torch.randperm(n_rows, generator=torch.Generator().manual_seed(EVAL_SEED))[:n]
 
 
 def cycle_labels(n: int, num_classes: int) -> torch.Tensor:
@@ -114,11 +120,6 @@ def generate(
     """The n images of draw `seed`: float32 CPU (n, C, H, W) in [-1, 1]."""
     chunks = list(generate_batches(generator, n, seed=seed, labels=labels, batch_size=batch_size))
     return torch.cat(chunks) if chunks else torch.empty(0, 1, 28, 28)
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] floats to 0..255 bytes, rounded to nearest: what PNG files and FID tools hold."""
-    return ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

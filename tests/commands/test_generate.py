@@ -16,9 +16,10 @@ from PIL import Image
 import gankit
 from gankit.cli import main
 from gankit.data import load_tensors
+from gankit.data.load import to_uint8
 from gankit.gallery import interpolation_grid, nearest_training
 from gankit.runs import load_run
-from gankit.sampling import draw_noise, generate, slerp, to_uint8
+from gankit.sampling import draw_noise, generate, slerp
 
 
 def cli(*args: str) -> str:

@@ -3,7 +3,9 @@ copies of the training set, one-class sets, subsets, conditional labels and the 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,6 +159,16 @@ def test_a_probability_metric_is_computed_for_samples_and_reference(
     assert E.quick_metrics(images, "mnist")["share_of_sevens"] == result["share_of_sevens"]
 
 
+def test_a_periodic_metric_without_a_quick_computation_is_refused(
+    test_images: tuple[torch.Tensor, torch.Tensor], register_metric: Callable[..., Any]
+) -> None:
+    """A metric marked periodic that only metric_suite computes (it needs the requested labels
+    or the images) would fill the training history with NaN: the periodic evaluation says so."""
+    register_metric(Metric("suite_only", "suite only", "{:.4f}", None, periodic="classifier"))
+    with pytest.raises(ValueError, match=r"\['suite_only'\] have no computation"):
+        E.quick_metrics(test_images[0][:100], "mnist")
+
+
 @pytest.mark.integration
 def test_real_data_is_read_from_the_disk_cache_once_computed(
     real_result: dict,
@@ -201,6 +213,27 @@ def test_inception_v3_without_weights_fails_with_instructions(
         F.get_extractor("inception-v3", "mnist")
     assert F.INCEPTION_WEIGHTS_URL in str(err.value)
     assert str(tmp_path / "hub" / "checkpoints" / F.INCEPTION_WEIGHTS_FILE) in str(err.value)
+
+
+def test_inception_v3_without_torch_fidelity_is_refused_before_the_run_is_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gankit.runs import evaluate_run
+
+    weights = tmp_path / F.INCEPTION_WEIGHTS_FILE
+    weights.write_bytes(b"weights the user downloaded")
+    monkeypatch.delitem(sys.modules, "torch_fidelity", raising=False)
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch_fidelity" else find_spec(name, *a),
+    )
+    with pytest.raises(F.FeatureExtractorError, match="pip install torch-fidelity"):
+        E.check_feature_space("inception-v3", weights)
+    # no run there: the refusal comes before the run directory is read or any image drawn
+    with pytest.raises(F.FeatureExtractorError, match="pip install torch-fidelity"):
+        evaluate_run(tmp_path / "no-run", features="inception-v3", inception_weights=weights)
 
 
 # --- command line and image files ----------------------------------------------------------

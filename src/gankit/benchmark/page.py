@@ -8,7 +8,6 @@ each recipe differs from its paper."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -27,8 +26,16 @@ from gankit.benchmark.tables import (
     values_table,
 )
 from gankit.benchmark.targets import target_blocks
-from gankit.paper_report import FIGURES, ReportRun, description, open_runs, rebuild_report
-from gankit.provenance import NOT_RECORDED, precision, provenance_label
+from gankit.paper_report import (
+    FIGURES,
+    ReportRun,
+    description,
+    made_by,
+    open_runs,
+    rebuild_report,
+    relative_link,
+)
+from gankit.provenance import precision
 from gankit.report.caveats import warning_paragraphs
 from gankit.report.collect import collected_runs, read_study
 from gankit.report.document import (
@@ -49,10 +56,6 @@ from gankit.sweep.aggregate import CONFIDENCE, describe
 TITLE = "The model benchmark: gankit's models over seeds"
 
 
-def _relative(path: Path, out: Path) -> str:
-    return os.path.relpath(path, out)
-
-
 def machine_of(run: ReportRun) -> str:
     """Where the run trained: timing.json's machines, or trial.json's host for a run trained
     before runs were timed."""
@@ -60,12 +63,6 @@ def machine_of(run: ReportRun) -> str:
     if machines:
         return machines_label(machines)
     return str(run.trial.get("host") or "-")
-
-
-def _made_by(run: ReportRun) -> str:
-    if run.provenance:
-        return provenance_label(run.provenance)
-    return f"code {NOT_RECORDED}, {precision(run.config)}"
 
 
 def score_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
@@ -155,7 +152,7 @@ def time_blocks(models: list[ModelRuns]) -> list[Block]:
             when = str(r.trial.get("time", ""))[:10] or "-"
             per_run.append([r.name, str(r.seed), f"{r.config.train.iterations:,}",
                             f"{took:,.0f} s" if took is not None else "not recorded",
-                            machine_of(r), _made_by(r), when])  # fmt: skip
+                            machine_of(r), made_by(r), when])  # fmt: skip
     return [
         Heading("Training time and machine"),
         Paragraph(
@@ -191,7 +188,7 @@ def sample_blocks(models: list[ModelRuns], out: Path) -> list[Block]:
             switch = ", ".join(f"`{o}`" for o in m.model.overrides())
             blocks.append(Paragraph(f"The preset {m.model.preset} with {switch}."))
         images = [
-            Image(_relative(grid, out), f"seed {r.seed}, step {r.config.train.iterations:,}")
+            Image(relative_link(grid, out), f"seed {r.seed}, step {r.config.train.iterations:,}")
             for r in m.runs
             if (grid := _final_grid(r)) is not None
         ]

@@ -111,7 +111,8 @@ def to_unit_range(images_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) in [-1, 1] -> uint8, rounded as every PNG gankit writes is."""
+    """(N, C, H, W) in [-1, 1] -> uint8, rounded to nearest: what every PNG gankit writes, its
+    .npz samples and other FID tools hold."""
     return ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
 

@@ -19,7 +19,13 @@ from gankit.errors import InputError, InputTypeError, UnknownNameError
 from gankit.evaluation import metrics as M
 from gankit.evaluation.cache import cached_reference
 from gankit.evaluation.classifier import get_classifier_spec
-from gankit.evaluation.features import FeatureExtractor, get_extractor, other_classifier
+from gankit.evaluation.features import (
+    INCEPTION_V3,
+    FeatureExtractor,
+    check_inception_v3,
+    get_extractor,
+    other_classifier,
+)
 from gankit.evaluation.inception import FEATURE_SPACE as INCEPTION
 from gankit.evaluation.inception import check_available as check_inception
 from gankit.evaluation.inception_fid import inception_metrics
@@ -36,11 +42,11 @@ from gankit.evaluation.real import (
     real_side,
     subset_tag,
 )
-from gankit.evaluation.registry import metric
+from gankit.evaluation.registry import metric, periodic_keys
 from gankit.evaluation.trust import classifier_warning, size_warning
 from gankit.fileio import atomic_write_bytes
 from gankit.machine import resolve_device
-from gankit.sampling import EVAL_SEED
+from gankit.sampling import EVAL_SEED, evaluation_rows
 
 DEFAULT_N = 10_000
 PRDC_K = 5
@@ -70,26 +76,25 @@ def check_images(images: torch.Tensor) -> None:
 def check_feature_space(features: str, inception_weights: str | Path | None = None) -> None:
     """Refuse, before any work, a feature space whose network cannot be used: another
     dataset's classifier that does not exist, the Inception FID without its extra installed,
-    or with a network file that fails its checksum."""
+    or with a network file that fails its checksum, torch-fidelity's Inception-v3 without
+    torch-fidelity or its weights file; and a weights file given for any other space."""
+    if features == INCEPTION_V3:
+        check_inception_v3(inception_weights)
+        return
+    if inception_weights is not None:
+        raise InputError(
+            f"--inception-weights goes with --features {INCEPTION_V3}; --features {INCEPTION} "
+            "uses the network of the inception extra and checks it itself, and the "
+            "classifiers' weights are bundled"
+        )
     other = other_classifier(features)
     if other is not None:
         try:
             get_classifier_spec(other)
         except UnknownNameError as exc:
             raise InputError(f"--features {features}: {exc.args[0]}") from None
-        return
-    if features != INCEPTION:
-        return
-    if inception_weights is not None:
-        raise InputError(
-            "--inception-weights goes with --features inception-v3; --features inception uses "
-            "the network of the inception extra and checks it itself"
-        )
-    check_inception()
-
-
-def _random_rows(n_rows: int, n: int) -> torch.Tensor:
-    return torch.randperm(n_rows, generator=torch.Generator().manual_seed(SEED))[:n]
+    elif features == INCEPTION:
+        check_inception()
 
 
 def metric_suite(
@@ -120,7 +125,7 @@ def metric_suite(
     out["kid"], out["kid_std"] = M.kernel_distance(real.features, emb.features, seed=SEED)
     out["kid_subset_size"] = M.kid_subset_size(len(real.features), len(emb.features))
     # PRDC is biased by set sizes: compare equally many real and generated points
-    prdc_real = real.features[_random_rows(len(real.features), len(emb.features))]
+    prdc_real = real.features[evaluation_rows(len(real.features), len(emb.features))]
     out |= M.prdc(prdc_real, emb.features, k=PRDC_K)
     if emb.class_probs is not None:
         out |= _class_statistics(emb.class_probs, real, target_labels, requested_labels)
@@ -147,9 +152,9 @@ def _class_statistics(
     """What the dataset's classifier says of the samples' classes."""
     out: dict[str, Any] = {}
     hist = M.class_histogram(class_probs)
-    train_share = real.class_counts.double() / real.class_counts.sum()
+    real_share = real.class_counts.double() / real.class_counts.sum()
     out["class_histogram"] = hist.tolist()
-    out["modes_covered"] = M.modes_covered(hist, train_share)
+    out["modes_covered"] = M.modes_covered(hist, real_share)
     out["modes_total"] = int((real.class_counts > 0).sum())
     out["class_kl"] = M.class_kl(hist, real.class_counts)
     if target_labels is not None:
@@ -184,7 +189,7 @@ def per_class_metrics(
             continue
         real = class_side(c)
         fid.append(M.frechet_distance(*M.gaussian_stats(fake), real.mu, real.sigma))
-        scores = M.prdc(real.features[_random_rows(len(real.features), len(fake))], fake, PRDC_K)
+        scores = M.prdc(real.features[evaluation_rows(len(real.features), len(fake))], fake, PRDC_K)
         precision.append(scores["precision"])
         recall.append(scores["recall"])
     measured = [f for f in fid if f is not None]
@@ -217,7 +222,7 @@ def reference_metrics(
         start = time.perf_counter()
         images, labels = real_embedding(dataset, held, extractor, device)
         index = torch.nonzero(label_mask(labels, target_labels)).squeeze(1)
-        index = index[_random_rows(len(index), n)]
+        index = index[evaluation_rows(len(index), n)]
         result = metric_suite(
             images.select(index),
             real_side(dataset, extractor, target_labels, device, real_split),
@@ -357,14 +362,13 @@ def quick_metrics(
     dataset: str,
     *,
     target_labels: list[int] | None = None,
-    device: str = "cpu",
 ) -> dict[str, float]:
-    """IS mean, FID, and the feature metrics the registry marks as the classifier's periodic
-    ones: cheap enough to log in training."""
+    """The metrics the registry marks as the classifier's periodic ones (IS mean, FID, and any
+    feature or probability metric so marked), on the CPU: cheap enough to log in training."""
     check_images(images)
-    extractor = get_extractor("classifier", dataset, str(resolve_device(device)))
+    extractor = get_extractor("classifier", dataset, "cpu")
     features, probs = extractor(as_8_bit(images))
-    real = real_side(dataset, extractor, target_labels, device)
+    real = real_side(dataset, extractor, target_labels, "cpu")
     out = {
         "is_mean": M.inception_score(probs)[0],
         "fid": M.frechet_distance(*M.gaussian_stats(features), real.mu, real.sigma),
@@ -375,6 +379,9 @@ def quick_metrics(
     for key, compute in M.PROBABILITY_METRICS.items():
         if metric(key).periodic == "classifier":
             out[key] = compute(probs)
+    missing = set(periodic_keys("classifier")) - out.keys()
+    if missing:  # a periodic metric computed only in metric_suite would log NaN unnoticed
+        raise ValueError(f"periodic metrics {sorted(missing)} have no computation here")
     return out
 
 

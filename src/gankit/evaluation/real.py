@@ -52,7 +52,7 @@ class RealSide:
     features: torch.Tensor
     mu: torch.Tensor
     sigma: torch.Tensor
-    class_counts: torch.Tensor  # (C,) training label counts, for the class KL and modes
+    class_counts: torch.Tensor  # (C,) label counts of the compared split, for class KL and modes
 
 
 def subset_tag(target_labels: list[int] | None) -> str:

@@ -136,11 +136,11 @@ def keys_digest() -> str:
 
 
 # best.pt is the state at the periodic evaluation with the best value of this metric
-BEST_CHECKPOINT = "fid"
+BEST_CHECKPOINT_METRIC = "fid"
 
 
 def best_checkpoint_metric() -> Metric:
-    return metric(BEST_CHECKPOINT)
+    return metric(BEST_CHECKPOINT_METRIC)
 
 
 # fmt: off

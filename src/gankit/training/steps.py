@@ -219,10 +219,7 @@ class GANSteps:
             real_logits = self.discriminate(real, y_real)
             fake_logits = self.discriminate(fake, batch.y_fake)
         loss = self.loss.discriminator(real_logits, fake_logits)
-        real_out, fake_out = real_logits.detach(), fake_logits.detach()
-        if self.loss.spec.d_probability:
-            real_out, fake_out = real_out.sigmoid(), fake_out.sigmoid()
-        stats["d_real"], stats["d_fake"] = real_out.mean(), fake_out.mean()
+        stats["d_real"], stats["d_fake"] = self._d_out(real_logits), self._d_out(fake_logits)
         if self.loss.spec.wasserstein:
             stats["wasserstein"] = (real_logits.mean() - fake_logits.mean()).detach()
         if self.loss.spec.needs_gradient_penalty:
@@ -240,15 +237,21 @@ class GANSteps:
         """D's loss on the real images alone (label 1), for train.d_update=real-then-fake."""
         half = self._halves()[0]
         logits = self.discriminate(batch.real, batch.y_real)
-        stats["d_real"] = logits.detach().sigmoid().mean()
+        stats["d_real"] = self._d_out(logits)
         return half(logits)
 
     def d_fake_half_loss(self, batch: DBatch, stats: Stats) -> torch.Tensor:
         """D's loss on the generated images alone (label 0)."""
         half = self._halves()[1]
         logits = self.discriminate(batch.fake, batch.y_fake)
-        stats["d_fake"] = logits.detach().sigmoid().mean()
+        stats["d_fake"] = self._d_out(logits)
         return half(logits)
+
+    def _d_out(self, logits: torch.Tensor) -> torch.Tensor:
+        """The mean of what D says of a batch, as logged (d_real, d_fake): a probability where
+        the loss reads D's output as one, else the raw score."""
+        out = logits.detach()
+        return (out.sigmoid() if self.loss.spec.d_probability else out).mean()
 
     def _halves(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], ...]:
         real_only, fake_only = self.loss.d_real_only, self.loss.d_fake_only
