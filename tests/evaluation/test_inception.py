@@ -318,3 +318,10 @@ def test_a_stopped_first_embedding_resumes_from_its_saved_pieces(
     )
     assert not list(cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30.piece*"))
     assert len(list(cache.cache_dir().glob("fashion-mnist-inception-pool3-*-n30.safetensors"))) == 1
+
+    # once the whole file is written, the first n of the order are read from it: nothing is
+    # embedded again, though the pieces are gone
+    embedded.clear()
+    first, first_labels = inception_fid.seeded_real("fashion-mnist", "test", 20)
+    assert embedded == [] and not list(cache.cache_dir().glob("*-n30.piece*"))
+    assert torch.equal(first, features[:20]) and torch.equal(first_labels, labels[:20])

@@ -61,8 +61,13 @@ def _piece(dataset: str, split: str, images: torch.Tensor, start: int, device: s
 def seeded_real(
     dataset: str, split: str, n: int, device: str = "cpu"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features and labels of the first n images of the split's seeded order, embedded PIECE
-    images at a time, each piece saved as it is done."""
+    """Features and labels of the first n images of the split's seeded order: from the split's
+    whole cached file once real_features has written it (its pieces are then gone), else
+    embedded PIECE images at a time, each piece saved as it is done."""
+    whole = cache_dir() / f"{_name(dataset, split)}.safetensors"
+    if whole.is_file():
+        cached = load_file(str(whole))
+        return cached["features"][:n], cached["labels"][:n]
     images, labels = load_tensors(dataset, split)
     index = evaluation_rows(len(labels), REAL_PER_SPLIT)
     pieces = [
