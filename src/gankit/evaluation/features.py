@@ -36,6 +36,12 @@ INCEPTION_V3 = "inception-v3"  # the feature space of torch-fidelity's network, 
 OTHER_CLASSIFIER = "classifier:"  # + the name of the dataset whose classifier it is
 
 
+NO_TORCH_FIDELITY = (
+    "inception-v3 needs torch-fidelity, the reference FID implementation that torchmetrics "
+    "wraps: `pip install torch-fidelity`"
+)
+
+
 class FeatureExtractorError(GankitError, RuntimeError):
     """A feature extractor cannot be built; the message says what to install or download."""
 
@@ -93,10 +99,7 @@ def check_inception_v3(weights: str | Path | None = None) -> Path:
     be installed: what --features inception-v3 needs, checked before any sampling."""
     path = find_inception_weights(weights)
     if "torch_fidelity" not in sys.modules and importlib.util.find_spec("torch_fidelity") is None:
-        raise FeatureExtractorError(
-            "inception-v3 needs torch-fidelity, the reference FID implementation that "
-            "torchmetrics wraps: `pip install torch-fidelity`"
-        )
+        raise FeatureExtractorError(NO_TORCH_FIDELITY)
     return path
 
 
@@ -105,8 +108,10 @@ def inception_extractor(
 ) -> FeatureExtractor:
     """torch-fidelity's FID Inception-v3 (pool3 2048-d features, 1008-way logits)."""
     path = check_inception_v3(weights)
-    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
-
+    try:
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    except ImportError as err:  # found, but it does not import
+        raise FeatureExtractorError(NO_TORCH_FIDELITY) from err
     net = FeatureExtractorInceptionV3(
         "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(path)
     )
