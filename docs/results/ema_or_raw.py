@@ -15,30 +15,13 @@ from pathlib import Path
 import torch
 
 from gankit.config import Config
-from gankit.data import dataset_info
-from gankit.evaluation.evaluate import DEFAULT_N, evaluate_images
 from gankit.machine import describe_machine
-from gankit.sampling import EVAL_SEED, generate
+from gankit.runs import TrainedRun, score_run
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import load_checkpoint
 
 COLUMNS = ("fid", "intra_fid", "is_mean", "precision", "recall", "density", "coverage")
 COLUMNS += ("label_accuracy",)
-
-
-def score(config: Config, weights: dict, classes: int) -> dict:
-    generator = build_generator(config)
-    generator.load_state_dict(weights)
-    labels = torch.arange(DEFAULT_N) % classes
-    images = generate(generator.eval(), DEFAULT_N, seed=EVAL_SEED, labels=labels)
-    return evaluate_images(
-        images,
-        config.data.dataset,
-        target_labels=config.data.labels,
-        requested_labels=labels,
-        device="cpu",
-        per_class=True,
-    )
 
 
 def main(run_dirs: list[Path]) -> None:
@@ -49,11 +32,13 @@ def main(run_dirs: list[Path]) -> None:
         state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
         config = Config.model_validate(state["config"])
         assert config.model.conditional and "ema" in state, "a class-conditional run with an EMA"
-        classes = len(dataset_info(config.data.dataset).classes)
         recorded = json.loads((run_dir / "metrics.json").read_text())
         for name in ("ema", "generator"):
-            result = score(config, state[name], classes)
-            if name == "ema":  # the same sampling and scoring as the run's own evaluation
+            generator = build_generator(config)
+            generator.load_state_dict(state[name])
+            run = TrainedRun(run_dir, config, state["step"], generator.eval(), torch.device("cpu"))
+            result = score_run(run)  # what `gankit eval` scores, without writing metrics.json
+            if name == "ema":  # the generator the run's own evaluation scored
                 for key in COLUMNS:
                     assert abs(result[key] - recorded[key]) < 1e-6, (key, result, recorded)
             cells = " | ".join(f"{result[key]:.4g}" for key in COLUMNS)
