@@ -65,8 +65,8 @@ def seeded_real(
     whole cached file once real_features has written it (its pieces are then gone), else
     embedded PIECE images at a time, each piece saved as it is done."""
     whole = cache_dir() / f"{_name(dataset, split)}.safetensors"
-    if whole.is_file():
-        cached = load_file(str(whole))
+    if whole.is_file():  # read once per process, as cached_tensors reads it for real_features
+        cached = memo(str(whole), lambda: load_file(str(whole)))
         return cached["features"][:n], cached["labels"][:n]
     images, labels = load_tensors(dataset, split)
     index = evaluation_rows(len(labels), REAL_PER_SPLIT)
