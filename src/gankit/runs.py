@@ -23,7 +23,7 @@ from gankit.evaluation.modes import MODE_SAMPLES, evaluate_stacked
 from gankit.machine import resolve_device
 from gankit.report.run_report import write_run_report
 from gankit.rundir import BEST, LAST, RunDir, step_of
-from gankit.sampling import BATCH, EVAL_SEED, check_labels, cycle_labels, generate
+from gankit.sampling import BATCH, EVAL_SEED, cycle_labels, generate
 from gankit.training.build import build_generator
 from gankit.training.checkpoint import CheckpointError, load_checkpoint
 
@@ -64,8 +64,6 @@ class TrainedRun:
         often unless `labels` are given."""
         if labels is not None and not self.conditional:
             raise InputError(f"{self.run_dir} is an unconditional model; it takes no labels")
-        if labels is not None:
-            check_labels(labels, n, self.num_classes)
         return generate(self.generator, n, seed=seed, labels=labels, batch_size=batch_size)
 
 

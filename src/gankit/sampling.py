@@ -56,7 +56,8 @@ def cycle_labels(n: int, num_classes: int) -> torch.Tensor:
     return torch.arange(n) % num_classes
 
 
-def check_labels(labels: torch.Tensor, n: int, num_classes: int) -> None:
+def _check_requested_labels(labels: torch.Tensor, n: int, num_classes: int) -> None:
+    """Raise InputError unless a caller's labels are n class indices of the generator's."""
     if labels.shape != (n,) or (
         n and not 0 <= int(labels.min()) <= int(labels.max()) < num_classes
     ):
@@ -70,7 +71,7 @@ def _labels_for(generator: nn.Module, n: int, labels: torch.Tensor | None) -> to
             raise InputError("this generator is unconditional; it takes no labels")
         return None
     labels = cycle_labels(n, classes) if labels is None else labels.long().cpu()
-    check_labels(labels, n, classes)
+    _check_requested_labels(labels, n, classes)
     return labels
 
 

@@ -122,7 +122,7 @@ def as_8_bit(images: torch.Tensor) -> torch.Tensor:
     return to_uint8(images).float() / 127.5 - 1.0
 
 
-def check_labels(name: str, labels: list[int] | None) -> None:
+def check_label_subset(name: str, labels: list[int] | None) -> None:
     """Raise DataError unless `name` is a known dataset and every one of `labels` is among its
     classes; reads no images, so a sweep checks every trial before the first one trains."""
     if labels is None:
@@ -152,7 +152,7 @@ def load_tensors(
     images, targets = load_arrays(name, split, data_dir, download)
     keep = np.arange(len(targets))
     if labels is not None:
-        check_labels(name, labels)
+        check_label_subset(name, labels)
         keep = keep[np.isin(targets, labels)]
     if limit is not None:
         if limit <= 0:

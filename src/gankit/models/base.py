@@ -13,7 +13,9 @@ from gankit.models.registry import ImageShape
 from gankit.models.shapes import check_shape
 
 
-def check_labels(labels: torch.Tensor | None, batch: int, num_classes: int, what: str) -> None:
+def check_label_batch(labels: torch.Tensor | None, batch: int, num_classes: int, what: str) -> None:
+    """Raise InputError unless a network `what` gets the labels its conditioning asks for:
+    none when unconditional, else one int64 class index per image of the batch."""
     if num_classes == 0:
         if labels is not None:
             raise InputError(f"{what} is unconditional; it takes no labels")
@@ -45,7 +47,7 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         name = type(self).__name__
         check_shape(z, (self.z_dim,), f"{name} input noise")
-        check_labels(labels, len(z), self.num_classes, name)
+        check_label_batch(labels, len(z), self.num_classes, name)
         if labels is not None:
             # Conditioning by concatenation: the class enters as a one-hot code beside z.
             z = torch.cat([z, one_hot(labels, self.num_classes, z)], dim=1)
@@ -82,7 +84,7 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         name = type(self).__name__
         check_shape(x, self.image.as_tuple(), f"{name} input image")
-        check_labels(labels, len(x), self.num_classes, name)
+        check_label_batch(labels, len(x), self.num_classes, name)
         if self.projection:
             logits = self.head(self.projected_features(x), labels)
         else:

@@ -27,7 +27,7 @@ from gankit.config import (
     is_config_file,
     load_config,
 )
-from gankit.data.load import check_labels
+from gankit.data.load import check_label_subset
 
 
 class SweepError(ConfigError):
@@ -203,7 +203,9 @@ def plan_trials(
                     f"train.seed={seed}",
                 ]
                 config = load_config(preset, overrides)
-                check_labels(config.data.dataset, config.data.labels)  # before any trial trains
+                check_label_subset(
+                    config.data.dataset, config.data.labels
+                )  # before any trial trains
                 # The values as the config holds them: '1e-4' (a string to YAML) is 0.0001.
                 flat = flatten(config.to_dict())
                 point = {k: flat[k] for k in point}
