@@ -221,14 +221,15 @@ def modes_covered(hist: torch.Tensor, train_dist: torch.Tensor, rel: float = 0.1
     return int(((train_dist > 0) & (share >= rel * train_dist)).sum())
 
 
-def class_kl(hist: torch.Tensor, train_counts: torch.Tensor, alpha: float = 0.5) -> float:
-    """KL(sample class shares || training class shares) in nats.
+def class_kl(hist: torch.Tensor, real_counts: torch.Tensor, alpha: float = 0.5) -> float:
+    """KL(sample class shares || real class shares) in nats, the real shares those of the split
+    the samples are compared with (the training images unless --real-split says otherwise).
 
-    The training shares get add-alpha smoothing so that a class missing from the training
-    data (a subset run) costs a large but finite amount instead of infinity.
+    The real shares get add-alpha smoothing so that a class missing from the real data (a
+    subset run) costs a large but finite amount instead of infinity.
     """
     p = hist.double() / hist.sum()
-    q = (train_counts.double() + alpha) / (train_counts.sum() + alpha * len(train_counts))
+    q = (real_counts.double() + alpha) / (real_counts.sum() + alpha * len(real_counts))
     nz = p > 0
     return (p[nz] * (p[nz] / q[nz]).log()).sum().item()
 

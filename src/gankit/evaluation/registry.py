@@ -166,7 +166,7 @@ register(Metric("density", "density (k=5)", "{:.3f}", None))
 register(Metric("coverage", "coverage (k=5)", "{:.3f}", "higher", headline=True))
 register(Metric("modes_covered", "modes covered", "{}", "higher",
     total="modes_total", headline=True, periodic="modes", verdict=5))
-register(Metric("class_kl", "class KL to training classes", "{:.4f}", "lower"))
+register(Metric("class_kl", "class KL to the real split's classes", "{:.4f}", "lower"))
 register(Metric("kl_to_uniform", "KL of the modes to uniform (nats)", "{:.4f}", "lower",
     periodic="modes"))
 register(Metric("target_share", "share classified as target", "{:.3f}", "higher"))
