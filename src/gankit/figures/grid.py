@@ -15,12 +15,13 @@ from gankit.fileio import atomic_write_bytes
 
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
-    """(N, C, H, W) in [-1, 1] -> uint8 (rows, cols) or (rows, cols, 3) with a dark border."""
+    """(N, C, H, W) in [-1, 1] -> uint8 (height, width) or (height, width, 3) with a dark
+    border; `nrow` images per row, as torchvision's make_grid names it (default: a square)."""
     x = to_uint8(images)
     n, c, h, w = x.shape
     nrow = nrow or math.ceil(math.sqrt(n))
-    ncol_rows = math.ceil(n / nrow)
-    grid = np.zeros((c, ncol_rows * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.uint8)
+    rows = math.ceil(n / nrow)
+    grid = np.zeros((c, rows * (h + pad) + pad, nrow * (w + pad) + pad), dtype=np.uint8)
     for i in range(n):
         r, col = divmod(i, nrow)
         top, left = pad + r * (h + pad), pad + col * (w + pad)
