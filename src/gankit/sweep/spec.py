@@ -203,9 +203,8 @@ def plan_trials(
                     f"train.seed={seed}",
                 ]
                 config = load_config(preset, overrides)
-                check_label_subset(
-                    config.data.dataset, config.data.labels
-                )  # before any trial trains
+                # before any trial trains
+                check_label_subset(config.data.dataset, config.data.labels)
                 # The values as the config holds them: '1e-4' (a string to YAML) is 0.0001.
                 flat = flatten(config.to_dict())
                 point = {k: flat[k] for k in point}
