@@ -10,11 +10,13 @@ set -uo pipefail
 runs=${1:-$HOME/gankit-runs}/recipe-stage3
 python=${GANKIT_PYTHON:-.venv/bin/python}
 threads=${GANKIT_QUEUE_THREADS:-1}
+# fp32 everywhere: the screen's first trials trained on an AVX2 CPU, where `perf.amp=auto` is
+# fp32; pinned so that a CPU with bf16 in hardware computes the same arithmetic for the rest.
 step() {
     echo "=== $(date -u +%FT%TZ) $*"
     "$python" -m gankit sweep --preset dcgan --seeds "[0]" \
         --set model.d_conditioning=projection --set train.iterations=6000 "$@" --out "$runs" \
-        --workers 1 --threads "$threads" || echo "=== step failed: rc $?"
+        --workers 1 --threads "$threads" --set perf.amp=none || echo "=== step failed: rc $?"
 }
 # SNGAN's projection discriminator: spectral normalisation on every D weight instead of BatchNorm
 step --grid "model.d_spectral_norm=[true]" --grid "model.d_norm=[none]"

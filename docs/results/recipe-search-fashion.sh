@@ -11,10 +11,12 @@ set -uo pipefail
 runs=${1:-$HOME/gankit-runs}/recipe-fashion
 python=${GANKIT_PYTHON:-.venv/bin/python}
 threads=${GANKIT_QUEUE_THREADS:-1}
+# fp32 everywhere: the screen's first trials trained on an AVX2 CPU, where `perf.amp=auto` is
+# fp32; pinned so that a CPU with bf16 in hardware computes the same arithmetic for the rest.
 step() {
     echo "=== $(date -u +%FT%TZ) $*"
     "$python" -m gankit sweep --preset dcgan-fashion --seeds "[0]" "$@" --out "$runs" \
-        --workers 1 --threads "$threads" || echo "=== step failed: rc $?"
+        --workers 1 --threads "$threads" --set perf.amp=none || echo "=== step failed: rc $?"
 }
 step --grid "model.g_width=[64]"                                    # a wider generator
 step --grid "model.g_width=[64]" --grid "model.d_width=[128]"       # both networks wider
