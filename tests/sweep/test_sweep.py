@@ -255,6 +255,28 @@ def test_a_finished_trial_stays_finished_when_the_config_schema_grows(tmp_path: 
     assert not is_finished(longer, tmp_path)
 
 
+def test_a_trial_pinning_the_precision_auto_chose_is_finished_and_no_other(tmp_path: Path) -> None:
+    from gankit.config import dump_config
+    from gankit.sweep.trial import FINISHED, is_finished, write_record
+
+    (auto,) = plan_trials(SweepSpec.model_validate({"seeds": 1}))
+    assert auto.config.perf.amp == "auto"
+    write_record(tmp_path, auto, FINISHED)
+    (tmp_path / "metrics.json").write_text("{}")
+    pinned = {"seeds": 1, "set": {"perf.amp": "none"}}
+    (fp32,) = plan_trials(SweepSpec.model_validate(pinned))
+    assert not is_finished(fp32, tmp_path)  # no config.yaml: what auto chose is unknown
+    resolved = auto.config.model_copy(deep=True)
+    resolved.perf.amp = "none"  # as a run on a CPU without bf16 writes its config.yaml
+    (tmp_path / "config.yaml").write_text(dump_config(resolved))
+    assert is_finished(fp32, tmp_path) and is_finished(auto, tmp_path)
+    pinned["set"]["perf.amp"] = "bf16"
+    (bf16,) = plan_trials(SweepSpec.model_validate(pinned))
+    assert not is_finished(bf16, tmp_path)  # other arithmetic than the run computed
+    (tmp_path / "config.yaml").write_text("perf: [unreadable")
+    assert not is_finished(fp32, tmp_path) and is_finished(auto, tmp_path)
+
+
 def test_a_sweep_file_may_sweep_a_config_file_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

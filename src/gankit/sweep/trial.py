@@ -2,7 +2,9 @@
 
 A trial is finished when its trial.json says so for the same config (the same fingerprint and
 length, both computed again from the recorded config, so a gankit that adds a config key with a
-default does not make finished trials look new) and its metrics.json exists. trial.json is
+default does not make finished trials look new) and its metrics.json exists. The config the run
+resolved (config.yaml, its `auto` keys decided) counts too: a trial that pins `perf.amp=none`
+asks for the arithmetic a run whose `auto` chose fp32 computed. trial.json is
 rewritten to "running" before any work starts, so a trial resumed to a new length and killed
 midway never counts as finished.
 """
@@ -16,9 +18,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
-from gankit.config import Config
+from gankit.config import Config, ConfigError, load_config_file
 from gankit.fileio import atomic_write_text
 from gankit.rundir import RunDir
 from gankit.sweep.outcome import FAILED, FINISHED, INTERRUPTED, Outcome
@@ -58,13 +61,21 @@ def _same_config(recorded: Any, config: Config) -> bool:
     return same_length and saved.fingerprint() == config.fingerprint()
 
 
+def _resolved_config(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        return load_config_file(RunDir(run_dir).config).to_dict()
+    except (OSError, yaml.YAMLError, ConfigError):  # none yet, or not one gankit can read
+        return None
+
+
 def is_finished(trial: Trial, run_dir: Path) -> bool:
     record = read_record(run_dir)
-    return (
-        record is not None
-        and record.get("status") == FINISHED
-        and _same_config(record.get("config"), trial.config)
-        and RunDir(run_dir).metrics.is_file()
+    if record is None or record.get("status") != FINISHED:
+        return False
+    if not RunDir(run_dir).metrics.is_file():
+        return False
+    return _same_config(record.get("config"), trial.config) or _same_config(
+        _resolved_config(run_dir), trial.config
     )
 
 
