@@ -15,10 +15,12 @@ set -uo pipefail
 runs=${1:-$HOME/gankit-runs}
 python=${GANKIT_PYTHON:-.venv/bin/python}
 threads=${GANKIT_QUEUE_THREADS:-1}
+# fp32, as dcgan-uncond's benchmark seeds computed (`perf.amp=auto` on an AVX2 CPU): pinned so a
+# CPU with bf16 in hardware compares the same arithmetic.
 step() {
     echo "=== $(date -u +%FT%TZ) $*"
     "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" --set log.eval_every=250 \
-        --out "$runs/benchmark" || echo "=== step failed: rc $?"
+        --set perf.amp=none --out "$runs/benchmark" || echo "=== step failed: rc $?"
 }
 step --preset dcgan-uncond --grid "data.limit=[1000, 5000]" \
     --grid "train.diffaugment=[[], [translation, cutout]]" --seeds 3
