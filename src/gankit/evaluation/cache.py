@@ -77,3 +77,12 @@ def cached_tensors(
         return load_file(str(path))
 
     return memo(str(path), load)
+
+
+def cached_tensors_if_present(name: str) -> dict[str, torch.Tensor] | None:
+    """The safetensors file `name` when the cache holds it (read once per process, under the
+    key cached_tensors uses), else None: nothing is computed."""
+    path = cache_dir() / name
+    if not path.is_file():
+        return None
+    return memo(str(path), lambda: load_file(str(path)))

@@ -19,7 +19,13 @@ from tqdm import tqdm
 
 from gankit.data import load_tensors
 from gankit.evaluation import metrics as M
-from gankit.evaluation.cache import cache_dir, cached_reference, cached_tensors, memo
+from gankit.evaluation.cache import (
+    cache_dir,
+    cached_reference,
+    cached_tensors,
+    cached_tensors_if_present,
+    memo,
+)
 from gankit.evaluation.inception import SHA256, fastest_layout, inception_features, load_network
 from gankit.evaluation.real import held_out_split, label_mask, subset_tag
 from gankit.fileio import atomic_write_bytes
@@ -64,10 +70,9 @@ def seeded_real(
     """Features and labels of the first n images of the split's seeded order: from the split's
     whole cached file once real_features has written it (its pieces are then gone), else
     embedded PIECE images at a time, each piece saved as it is done."""
-    whole = cache_dir() / f"{_name(dataset, split)}.safetensors"
-    if whole.is_file():  # read once per process, as cached_tensors reads it for real_features
-        cached = memo(str(whole), lambda: load_file(str(whole)))
-        return cached["features"][:n], cached["labels"][:n]
+    whole = cached_tensors_if_present(f"{_name(dataset, split)}.safetensors")
+    if whole is not None:
+        return whole["features"][:n], whole["labels"][:n]
     images, labels = load_tensors(dataset, split)
     index = evaluation_rows(len(labels), REAL_PER_SPLIT)
     pieces = [
