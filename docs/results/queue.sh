@@ -1,36 +1,67 @@
 #!/usr/bin/env bash
-# The run queue: the runs still to make, in the order they matter. Every step is a sweep, so
-# running the script again skips finished trials and resumes interrupted ones from their
-# checkpoints. Keep RUNS outside the work tree, and run the queue from a snapshot of the code
-# (a `git worktree` at a fixed commit), so that later changes to the tree never change a
-# running trial:
-#   git worktree add ~/gankit-queue/code <commit>
-#   GANKIT_DATA=../shared/data PYTHONPATH=~/gankit-queue/code/src \
-#       bash ~/gankit-queue/code/docs/results/queue.sh [RUNS]        (default ~/gankit-runs)
+# The run queue: every run still to make, in the order it matters. Every step is a sweep or a
+# script of sweeps, so running the queue again skips finished trials and resumes interrupted
+# ones from their checkpoints. Keep RUNS outside the work tree, and run the queue from a snapshot
+# of the code (a `git worktree` at a fixed commit), so that later changes to the tree never
+# change a running trial. One instance per core: the instances share the work, since a trial
+# that another instance is training is passed over as busy and the next step is taken.
+#   git worktree add ~/gankit-queue/code <commit> && cd ~/gankit-queue/code
+#   export GANKIT_DATA=/path/to/shared/data GANKIT_PYTHON=/path/to/.venv/bin/python
+#   for core in 1 2; do nohup bash docs/results/queue.sh [RUNS] > queue-$core.log 2>&1 & done
+# RUNS defaults to ~/gankit-runs. On a machine whose RUNS is new, each study's folder is first
+# filled with the runs collected under docs/results (their small files: trial.json, config.yaml,
+# metrics.json), so its finished trials count as finished and are not trained again.
 # Collect a finished trial with
-#   gankit report collect RUNS/<sweep>/<trial> --to docs/results/<page folder>
+#   gankit report collect RUNS/<folder> --to docs/results/<folder> --finished
 #
-# Precision: the MLP GANs train in fp32 (perf.amp=none), as their collected seeds did.
-# One trial at a time on one thread leaves the other core to other work.
+# Precision: every study here pins fp32 (perf.amp=none): its first runs trained on an AVX2 CPU,
+# where `auto` is fp32, and a CPU with bf16 in hardware would otherwise compute the rest in bf16.
 set -uo pipefail
 runs=${1:-$HOME/gankit-runs}
-python=${GANKIT_PYTHON:-.venv/bin/python}
+export GANKIT_PYTHON=${GANKIT_PYTHON:-.venv/bin/python}
+python=$GANKIT_PYTHON
 threads=${GANKIT_QUEUE_THREADS:-1}
+here=$(dirname "$0")
+# the snapshot's own code, not the one the virtual environment installed
+export PYTHONPATH="$(cd "$here/../.." && pwd)/src${PYTHONPATH:+:$PYTHONPATH}"
+seed_from_collected() {  # seed_from_collected FOLDER: docs/results/FOLDER's runs into RUNS/FOLDER
+    local run
+    mkdir -p "$runs/$1"
+    for run in "$here/$1"/*/; do
+        [[ -f "$run/trial.json" && ! -e "$runs/$1/$(basename "$run")" ]] || continue
+        cp -r "$run" "$runs/$1/$(basename "$run")"
+    done
+}
 step() {
     echo "=== $(date -u +%FT%TZ) $*"
-    "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" || echo "=== step failed: rc $?"
+    "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" --set perf.amp=none \
+        || echo "=== step failed: rc $?"
 }
+for folder in recipe-stage3 recipe-fashion liu2021-readings benchmark xiao2023-adam-sgd-lr; do
+    seed_from_collected "$folder"
+done
+# The default recipe's search (default-recipe.md): stage 3, then the Fashion-MNIST screen.
+bash "$here/recipe-search-3.sh" "$runs"
+bash "$here/recipe-search-fashion.sh" "$runs"
 # Liu Table 3 on all digits: the MLP GAN baseline under Keras' default beta1 and under the
 # text's learning rate, 2 seeds each at full length (100,000 iterations); one seed of each
 # reading first.
 for seed in 0 1; do
     step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds "[$seed]" \
-        --set perf.amp=none --out "$runs/liu2021-readings"
+        --out "$runs/liu2021-readings"
 done
+# The model benchmark (benchmark.md): the remaining trials take the settings the collected ones
+# trained with, then the variants where their papers say they help.
+echo "=== $(date -u +%FT%TZ) reproduce benchmark"
+"$python" -m gankit reproduce benchmark --out "$runs/benchmark" --workers 1 --threads "$threads" \
+    --settings-from "$here/benchmark" --set perf.amp=none || echo "=== step failed: rc $?"
+bash "$here/benchmark-variants.sh" "$runs"
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
-    --set perf.amp=none --out "$runs/xiao2023-adam-sgd-lr"
+    --out "$runs/xiao2023-adam-sgd-lr"
 # Liu Table 3 on the 6 in one precision: the DCGAN's collected seeds trained in bf16, the MLP
 # GAN's in fp32; the DCGAN again in fp32, 3 seeds (about 2 h a seed on 2 AVX2 cores).
-step --preset liu2021-dcgan-3groups-6 --seeds 3 --set perf.amp=none --out "$runs/liu2021-fp32"
+step --preset liu2021-dcgan-3groups-6 --seeds 3 --out "$runs/liu2021-fp32"
+# The investigations' evidence (review-evidence.sh): each skipped once its output is committed.
+bash "$here/review-evidence.sh" "$runs"
 echo "=== $(date -u +%FT%TZ) queue done"
