@@ -37,11 +37,12 @@ step() {
     "$python" -m gankit sweep "$@" --workers 1 --threads "$threads" --set perf.amp=none \
         || echo "=== step failed: rc $?"
 }
-for folder in recipe-stage3 recipe-fashion liu2021-readings benchmark xiao2023-adam-sgd-lr; do
+for folder in recipe-stage3 recipe-stage4 recipe-fashion liu2021-readings benchmark xiao2023-adam-sgd-lr; do
     seed_from_collected "$folder"
 done
-# The default recipe's search (default-recipe.md): stage 3, then the Fashion-MNIST screen.
+# The default recipe's search (default-recipe.md): stages 3 and 4, then the Fashion-MNIST screen.
 bash "$here/recipe-search-3.sh" "$runs"
+bash "$here/recipe-search-4.sh" "$runs"
 bash "$here/recipe-search-fashion.sh" "$runs"
 # Liu Table 3 on all digits: the MLP GAN baseline under Keras' default beta1 and under the
 # text's learning rate, 2 seeds each at full length (100,000 iterations); one seed of each
