@@ -44,6 +44,16 @@ done
 bash "$here/recipe-search-3.sh" "$runs"
 bash "$here/recipe-search-4.sh" "$runs"
 bash "$here/recipe-search-fashion.sh" "$runs"
+# The Fashion-MNIST floor on the Inception network's scale (benchmark.md): 1,000 real images of
+# each split at a time, each piece cached as it is done, so a stopped run resumes; one instance
+# at a time (the lock), one thread.
+floor="$runs/inception-floor-fashion-mnist.txt"
+if [[ ! -s "$floor" ]]; then
+    echo "=== $(date -u +%FT%TZ) the Fashion-MNIST Inception floor"
+    flock -n "$runs/.inception-floor.lock" env OMP_NUM_THREADS="$threads" \
+        "$python" "$here/inception_floor.py" floor fashion-mnist > "$floor.tmp" \
+        && mv "$floor.tmp" "$floor" || echo "=== the floor: busy or failed"
+fi
 # Liu Table 3 on all digits: the MLP GAN baseline under Keras' default beta1 and under the
 # text's learning rate, 2 seeds each at full length (100,000 iterations); one seed of each
 # reading first.
