@@ -52,20 +52,25 @@ def write_record(run_dir: Path, trial: Trial, status: str, **extra: Any) -> None
     atomic_write_text(RunDir(run_dir).trial, json.dumps(record, indent=2) + "\n")
 
 
-def _same_config(recorded: Any, config: Config) -> bool:
+def _recorded_config(record: dict[str, Any]) -> Config | None:
     try:
-        saved = Config.model_validate(recorded)
+        return Config.model_validate(record.get("config"))
     except ValidationError:  # written by a gankit with other config keys
+        return None
+
+
+def _resolved_config(run_dir: Path) -> Config | None:
+    try:
+        return load_config_file(RunDir(run_dir).config)
+    except (OSError, yaml.YAMLError, ConfigError):  # none yet, or not one gankit can read
+        return None
+
+
+def _same_config(saved: Config | None, config: Config) -> bool:
+    if saved is None:
         return False
     same_length = saved.train.iterations == config.train.iterations
     return same_length and saved.fingerprint() == config.fingerprint()
-
-
-def _resolved_config(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        return load_config_file(RunDir(run_dir).config).to_dict()
-    except (OSError, yaml.YAMLError, ConfigError):  # none yet, or not one gankit can read
-        return None
 
 
 def is_finished(trial: Trial, run_dir: Path) -> bool:
@@ -74,9 +79,9 @@ def is_finished(trial: Trial, run_dir: Path) -> bool:
         return False
     if not RunDir(run_dir).metrics.is_file():
         return False
-    return _same_config(record.get("config"), trial.config) or _same_config(
-        _resolved_config(run_dir), trial.config
-    )
+    if _same_config(_recorded_config(record), trial.config):
+        return True
+    return _same_config(_resolved_config(run_dir), trial.config)
 
 
 def execute_trial(
