@@ -41,11 +41,12 @@ for folder in recipe-stage3 recipe-stage4 recipe-fashion liu2021-readings benchm
     seed_from_collected "$folder"
 done
 # The default recipe's search (default-recipe.md): stages 3 and 4, the Fashion-MNIST screen,
-# then stage 5.
+# then stages 5 and 6.
 bash "$here/recipe-search-3.sh" "$runs"
 bash "$here/recipe-search-4.sh" "$runs"
 bash "$here/recipe-search-fashion.sh" "$runs"
 bash "$here/recipe-search-5.sh" "$runs"
+bash "$here/recipe-search-6.sh" "$runs"
 # The Fashion-MNIST floor on the Inception network's scale (benchmark.md): 1,000 real images of
 # each split at a time, each piece cached as it is done, so a stopped run resumes; one instance
 # at a time (the lock), one thread.
