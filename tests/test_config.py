@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from gankit.config import ConfigError, load_config, preset_names, validate
+from gankit.config import (
+    ConfigError,
+    dump_config,
+    load_config,
+    load_config_file,
+    preset_names,
+    validate,
+)
 
 PAPER_PRESETS = {
     "liu2021-dcgan", "liu2021-dcgan-6", "liu2021-gan", "liu2021-gan-6",
@@ -142,3 +149,22 @@ def test_a_preset_name_with_yaml_added_or_a_folder_is_refused_with_the_fix(
         load_config("runs/")
     with pytest.raises(ConfigError, match=r"unknown preset 'runs'.*path of a config file"):
         load_config("runs")
+
+
+def test_a_runs_recorded_config_that_is_missing_garbled_or_foreign_is_a_config_error(
+    tmp_path: Path,
+) -> None:
+    recorded = tmp_path / "config.yaml"
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config_file(recorded)
+    recorded.write_text("train: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"config.yaml is not valid YAML \(.*line 1"):
+        load_config_file(recorded)
+    recorded.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config_file(recorded)
+    recorded.write_text("train:\n  iterations: many\n")
+    with pytest.raises(ConfigError, match="train.iterations"):
+        load_config_file(recorded)
+    recorded.write_text(dump_config(load_config("dcgan")))
+    assert load_config_file(recorded) == load_config("dcgan")

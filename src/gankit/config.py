@@ -640,7 +640,9 @@ def load_config(preset: str | Path | None = None, overrides: Overrides = ()) -> 
 
 
 def load_config_file(path: Path) -> Config:
-    return validate(yaml.safe_load(path.read_text()) or {}, str(path))
+    """A resolved config as a run directory records it (config.yaml: every key, no `base:`);
+    a missing, unreadable or malformed file is a ConfigError that names it."""
+    return validate(_read_file_tree(path), str(path))
 
 
 def dump_config(config: Config) -> str:

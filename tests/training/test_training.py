@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from support import PLAIN_LAYOUT, set_args
 
 from gankit.cli import main
-from gankit.config import load_config, preset_names
+from gankit.config import load_config, load_config_file, preset_names
 from gankit.machine import cpu_model
 from gankit.report.run_report import describe_timing, write_run_report
 from gankit.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -181,6 +181,18 @@ def test_resume_with_a_different_config_is_refused(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "refusing to resume" in output and "optim.d.lr: 0.0005 -> 0.1" in output
+
+
+@pytest.mark.integration
+def test_a_garbled_config_beside_a_checkpoint_does_not_stop_the_resume(tmp_path: Path) -> None:
+    """The checkpoint holds the config the run trained with; config.yaml beside it only
+    records it, so a broken copy is written again rather than ending the run."""
+    out = tmp_path / "run"
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0
+    (out / "config.yaml").write_text("train: [unclosed\n")
+    code, output = run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *FAST)
+    assert code == 0, output
+    assert load_config_file(out / "config.yaml").train.iterations == 2
 
 
 @pytest.mark.integration

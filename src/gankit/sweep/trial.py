@@ -18,7 +18,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from gankit.config import Config, ConfigError, load_config_file
@@ -62,7 +61,7 @@ def _recorded_config(record: dict[str, Any]) -> Config | None:
 def _resolved_config(run_dir: Path) -> Config | None:
     try:
         return load_config_file(RunDir(run_dir).config)
-    except (OSError, yaml.YAMLError, ConfigError):  # none yet, or not one gankit can read
+    except ConfigError:  # none yet, or not one gankit can read
         return None
 
 

@@ -17,7 +17,7 @@ def previous_perf(run: RunDir) -> PerfConfig | None:
         return None
     try:
         return load_config_file(run.config).perf
-    except (ConfigError, OSError, ValueError):
+    except ConfigError:
         return None  # unreadable: decide afresh; the fingerprint check still guards the resume
 
 
