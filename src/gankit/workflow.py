@@ -59,8 +59,10 @@ def run_experiment(
     with run_lock(Path(out)):
         remove_interrupted_writes(Path(out))
         resumed = trainer.start()
-        if resumed is not None and on_resume is not None:
-            on_resume(resumed)
+        if resumed is not None:
+            _keep_final_metrics_of_a_shorter_run(Path(out), resumed, config.train.iterations)
+            if on_resume is not None:
+                on_resume(resumed)
         result = trainer.train()
         metrics = None
         if not result.interrupted:
@@ -112,6 +114,20 @@ def _unscored(config: Config, evaluate: bool, main: bool) -> tuple[Config, bool]
         )
     log_config = config.log.model_copy(update={"eval_every": 0})
     return config.model_copy(update={"log": log_config}), False
+
+
+def _keep_final_metrics_of_a_shorter_run(out: Path, resumed: int, iterations: int) -> None:
+    """A finished run trained on to more iterations keeps its final evaluation under the name
+    `gankit eval --checkpoint STEP` gives that step's, rather than losing it at the new end."""
+    run = RunDir(out)
+    try:
+        step = json.loads(run.metrics.read_text()).get("step")
+    except (OSError, ValueError):
+        return
+    kept = run.metrics_of(str(resumed))
+    if step == resumed < iterations and not kept.exists():
+        run.metrics.rename(kept)
+        log.warning("the evaluation at step %d is kept as %s", resumed, kept.name)
 
 
 def _current_metrics(out: Path, step: int, n_samples: int) -> dict[str, Any] | None:

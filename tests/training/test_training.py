@@ -196,6 +196,19 @@ def test_a_garbled_config_beside_a_checkpoint_does_not_stop_the_resume(tmp_path:
 
 
 @pytest.mark.integration
+def test_a_finished_run_trained_on_keeps_its_final_evaluation_as_that_steps(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run"
+    scored = [arg for arg in FAST if arg != "--no-eval"] + ["--eval-samples", "200"]
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *scored)[0] == 0
+    first = json.loads((out / "metrics.json").read_text())
+    assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "2", *scored)[0] == 0
+    assert json.loads((out / "metrics_step_000001.json").read_text()) == first
+    assert json.loads((out / "metrics.json").read_text())["step"] == 2
+
+
+@pytest.mark.integration
 def test_corrupt_and_foreign_checkpoints_are_refused(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert run_cli("train", "dcgan", "--out", str(out), "--iterations", "1", *FAST)[0] == 0
