@@ -33,7 +33,9 @@ else
         --set log.eval_every=1400 --set log.eval_samples=10000 \
         --set "log.milestones=[8400,11200,14000]" --quiet || echo "=== step failed: rc $?"
 fi
-for length in 2600 4000; do  # one step each, so that two instances of the queue share them
+# Both lengths are one trial (the same name): the 4,000-iteration step trains the 2,600-iteration
+# run on, which keeps its evaluation at 2,600 as metrics_step_002600.json.
+for length in 2600 4000; do
     echo "=== $(date -u +%FT%TZ) Fashion with R1, $length iterations"
     "$python" -m gankit sweep --preset dcgan-projection-fashion --grid "train.r1_gamma=[1.0]" \
         --set "train.iterations=$length" --seeds "[0]" --out "$runs/recipe-fashion" --workers 1 \
