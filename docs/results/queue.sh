@@ -64,6 +64,20 @@ if [[ ! -s "$floor" ]]; then
         "$python" "$here/inception_floor.py" floor fashion-mnist > "$floor.tmp" \
         && mv "$floor.tmp" "$floor" || echo "=== the floor: busy or failed"
 fi
+# R1's MNIST frontier run (default-recipe.md, stage 6) on the Inception network's scale, beside
+# Lucic et al.'s best 6.7 (benchmark.md); it needs the run's checkpoint, on the machine that
+# trained it.
+frontier=$runs/frontier/dcgan-projection-r1-14000
+if grep -qs fid_inception "$frontier/metrics.json"; then
+    echo "=== R1's frontier on the Inception scale: done"
+elif [[ -f "$frontier/checkpoints/last.pt" ]]; then
+    echo "=== $(date -u +%FT%TZ) R1's frontier on the Inception scale"
+    flock -n "$runs/.inception-frontier.lock" env OMP_NUM_THREADS="$threads" \
+        "$python" -m gankit eval "$frontier" --features inception \
+        || echo "=== R1's frontier on the Inception scale: busy or failed"
+else
+    echo "=== R1's frontier on the Inception scale: no checkpoint here, train it again first"
+fi
 # The model benchmark (benchmark.md): the remaining trials take the settings the collected ones
 # trained with, then the variants where their papers say they help.
 echo "=== $(date -u +%FT%TZ) reproduce benchmark"
