@@ -20,6 +20,7 @@ from gankit.rundir import CLAIM
 from gankit.sweep.aggregate import TrialRow, describe, group_rows
 from gankit.sweep.spec import (
     SweepSpec,
+    Trial,
     load_sweep_file,
     parse_grid_option,
     parse_spec,
@@ -164,6 +165,13 @@ def test_local_sweep_runs_skips_records_failures_and_respects_claims(tmp_path: P
     assert (out / "summary.png").is_file()
     assert "data:image/png;base64," in (out / "summary.html").read_text()
 
+    # Longer: the finished run trains on, keeping its evaluation at its old end.
+    code, output = sweep("--grid", "data.limit=[60000]", "--seeds", "[0]", "--iterations", "3")
+    assert code == 0, output
+    assert "its finished run of 2 iterations trains on to 3" in output
+    assert json.loads((done / "metrics_step_000002.json").read_text()) == metrics[0]
+    assert json.loads((done / "metrics.json").read_text())["step"] == 3
+
     # A trial another sweep holds is left to it.
     held = DirClaim(out / "dcgan_limit=60000-s2")
     with held:
@@ -253,6 +261,22 @@ def test_a_finished_trial_stays_finished_when_the_config_schema_grows(tmp_path: 
     assert not is_finished(trial, tmp_path)
     (longer,) = plan_trials(SweepSpec.model_validate({"seeds": 1, "set": {"train.iterations": 9}}))
     assert not is_finished(longer, tmp_path)
+
+
+def test_a_longer_trial_of_a_finished_run_says_it_trains_that_run_on(tmp_path: Path) -> None:
+    from gankit.sweep.trial import FINISHED, finished_length_to_extend, write_record
+
+    def trial(**settings: object) -> Trial:
+        (planned,) = plan_trials(SweepSpec.model_validate({"seeds": 1, "set": settings}))
+        return planned
+
+    write_record(tmp_path, trial(**{"train.iterations": 6}), FINISHED)
+    assert finished_length_to_extend(trial(**{"train.iterations": 9}), tmp_path) == 6
+    assert finished_length_to_extend(trial(**{"train.iterations": 6}), tmp_path) is None
+    assert finished_length_to_extend(trial(**{"train.iterations": 3}), tmp_path) is None
+    other = trial(**{"train.iterations": 9, "optim.d.lr": 0.1})  # another run, not this one
+    assert finished_length_to_extend(other, tmp_path) is None
+    assert finished_length_to_extend(trial(**{"train.iterations": 9}), tmp_path / "new") is None
 
 
 def test_a_trial_pinning_the_precision_auto_chose_is_finished_and_no_other(tmp_path: Path) -> None:

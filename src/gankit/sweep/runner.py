@@ -14,7 +14,12 @@ from gankit.sweep.aggregate import TrialRow, read_metrics
 from gankit.sweep.executor_base import Executor
 from gankit.sweep.outcome import FAILED, NOT_STARTED, SKIPPED, Outcome
 from gankit.sweep.spec import Trial
-from gankit.sweep.trial import is_finished, read_record, write_record
+from gankit.sweep.trial import (
+    finished_length_to_extend,
+    is_finished,
+    read_record,
+    write_record,
+)
 
 
 @dataclass
@@ -48,6 +53,15 @@ def run_trials(
             todo.append(trial)
     by_name = {t.name: t for t in trials}
     echo(f"{len(trials)} trials: {len(trials) - len(todo)} already finished, {len(todo)} to run")
+    for trial in todo:
+        shorter = finished_length_to_extend(trial, out / trial.name)
+        if shorter is not None:
+            kept = RunDir(out / trial.name).metrics_of(str(shorter)).name
+            echo(
+                f"{trial.name}: its finished run of {shorter:,} iterations trains on to "
+                f"{trial.config.train.iterations:,} (its evaluation at {shorter:,} is kept as "
+                f"{kept})"
+            )
 
     def record(outcome: Outcome) -> None:
         outcomes[outcome.name] = outcome

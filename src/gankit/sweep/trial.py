@@ -83,6 +83,19 @@ def is_finished(trial: Trial, run_dir: Path) -> bool:
     return _same_config(_resolved_config(run_dir), trial.config)
 
 
+def finished_length_to_extend(trial: Trial, run_dir: Path) -> int | None:
+    """The length of a finished run of this trial's config in `run_dir` that is shorter than
+    the trial's: the trial trains that run on rather than anew."""
+    record = read_record(run_dir)
+    if record is None or record.get("status") != FINISHED:
+        return None
+    saved = _recorded_config(record)
+    if saved is None or saved.fingerprint() != trial.config.fingerprint():
+        return None
+    length = saved.train.iterations
+    return length if length < trial.config.train.iterations else None
+
+
 def execute_trial(
     trial: Trial,
     run_dir: Path,
