@@ -35,7 +35,12 @@ else
 fi
 # Both lengths are one trial (the same name): the 4,000-iteration step trains the 2,600-iteration
 # run on, which keeps its evaluation at 2,600 as metrics_step_002600.json.
+fashion=recipe-fashion/dcgan-projection-fashion_r1_gamma=1-s0
 for length in 2600 4000; do
+    if [[ -f "$here/$fashion/metrics_step_002600.json" ]]; then
+        echo "=== Fashion with R1: done (collected)"
+        break
+    fi
     echo "=== $(date -u +%FT%TZ) Fashion with R1, $length iterations"
     "$python" -m gankit sweep --preset dcgan-projection-fashion --grid "train.r1_gamma=[1.0]" \
         --set "train.iterations=$length" --seeds "[0]" --out "$runs/recipe-fashion" --workers 1 \
