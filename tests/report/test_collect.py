@@ -19,7 +19,7 @@ from gankit.config import dump_config, load_config, load_config_file
 from gankit.machine import cpu_id, cpu_model
 from gankit.papers import PAPERS, Paper
 from gankit.provenance import precision, provenance_label, read_provenance
-from gankit.report.collect import thin_csv
+from gankit.report.collect import collect_run, thin_csv
 from gankit.report.document import Heading, Table
 from gankit.report.figure_steps import figure_steps, pick_grids
 from gankit.rundir import RunDir
@@ -174,6 +174,20 @@ def test_collecting_again_replaces_the_runs_folder_whole(
     files = sorted(p.relative_to(dest / run.name) for p in (dest / run.name).rglob("*"))
     assert files == sorted(p.relative_to(run) for p in run.rglob("*"))
     assert [p.name for p in dest.iterdir()] == [run.name]  # no staging folder left behind
+
+
+def test_a_collection_collected_again_counts_its_losses_from_the_run(
+    reproduced: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    out, _, _ = reproduced
+    run = out / f"{PRESET}-s0"
+    rows = len(RunDir(run).losses.read_text().splitlines()) - 1
+    first = collect_run(run, tmp_path / "first", max_losses_bytes=1)  # thinned to two rows
+    record = json.loads((first / "collected.json").read_text())
+    assert record["losses_every"] > 1 and record["losses_rows"] == rows
+    again = collect_run(first, tmp_path / "again")  # as a queue on a new machine starts from it
+    assert json.loads((again / "collected.json").read_text()) == record
+    assert RunDir(again).losses.read_text() == RunDir(first).losses.read_text()
 
 
 @pytest.mark.integration

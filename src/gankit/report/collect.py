@@ -108,6 +108,10 @@ def _write_collection(run: RunDir, folder: Path, max_losses_bytes: int) -> None:
         thinned, losses_every = thin_csv(text, max_losses_bytes)
         losses_rows = max(0, len(text.splitlines()) - 1)
         target.losses.write_text(thinned)
+        earlier = read_collected(run.root)  # a collection collected again: count from the run
+        if earlier.get("losses_every"):
+            losses_every *= earlier["losses_every"]
+            losses_rows = earlier.get("losses_rows", losses_rows)
     grids = figure_grids(run, config)
     target.samples.mkdir()
     for grid in grids:
