@@ -54,15 +54,20 @@ for seed in 0 1; do
     step --preset liu2021-gan-beta1-09 --preset liu2021-gan-lr2e-3 --seeds "[$seed]" \
         --out "$runs/liu2021-readings"
 done
+# The review's discriminator-memory evidence (review-evidence.sh): two MLP GANs trained again,
+# minutes on a CPU with AVX-512, so ahead of the long steps below.
+GANKIT_QUEUE_THREADS=$threads bash "$here/review-evidence.sh" "$runs" liu2021-d-memory
 # The Fashion-MNIST floor on the Inception network's scale (benchmark.md): 1,000 real images of
 # each split at a time, each piece cached as it is done, so a stopped run resumes; one instance
 # at a time (the lock), one thread.
 floor="$runs/inception-floor-fashion-mnist.txt"
 if [[ ! -s "$floor" ]]; then
     echo "=== $(date -u +%FT%TZ) the Fashion-MNIST Inception floor"
+    # a file of this instance's own: a second instance, refused the lock, must not empty it
     flock -n "$runs/.inception-floor.lock" env OMP_NUM_THREADS="$threads" \
-        "$python" "$here/inception_floor.py" floor fashion-mnist > "$floor.tmp" \
-        && mv "$floor.tmp" "$floor" || echo "=== the floor: busy or failed"
+        "$python" "$here/inception_floor.py" floor fashion-mnist > "$floor.$$.tmp" \
+        && mv "$floor.$$.tmp" "$floor" || echo "=== the floor: busy or failed"
+    rm -f "$floor.$$.tmp"
 fi
 # R1's MNIST frontier run (default-recipe.md, stage 6) on the Inception network's scale, beside
 # Lucic et al.'s best 6.7 (benchmark.md); it needs the run's checkpoint, on the machine that
