@@ -96,5 +96,5 @@ step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]
 # GAN's in fp32; the DCGAN again in fp32, 3 seeds (about 2 h a seed on 2 AVX2 cores).
 step --preset liu2021-dcgan-3groups-6 --seeds 3 --out "$runs/liu2021-fp32"
 # The investigations' evidence (review-evidence.sh): each skipped once its output is committed.
-bash "$here/review-evidence.sh" "$runs"
+GANKIT_QUEUE_THREADS=$threads bash "$here/review-evidence.sh" "$runs"
 echo "=== $(date -u +%FT%TZ) queue done"
