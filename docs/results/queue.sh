@@ -57,6 +57,16 @@ done
 # The review's discriminator-memory evidence (review-evidence.sh): two MLP GANs trained again,
 # minutes on a CPU with AVX-512, so ahead of the long steps below.
 GANKIT_QUEUE_THREADS=$threads bash "$here/review-evidence.sh" "$runs" liu2021-d-memory
+# Liu Table 3 on the 6 in one precision (the review's point 13), the cheap way round: the MLP
+# GAN in bf16, as the DCGAN's collected seeds trained (on a Zen 4 like the one this runs on),
+# 3 seeds of about half an hour here; only on a CPU with bf16 in hardware.
+if "$python" -c "import sys; from gankit.fast.capability import cpu_native_bf16; sys.exit(not cpu_native_bf16()[0])"; then
+    for seed in 0 1 2; do
+        "$python" -m gankit sweep --preset liu2021-gan-6 --seeds "[$seed]" --set perf.amp=bf16 \
+            --out "$runs/liu2021-bf16" --workers 1 --threads "$threads" \
+            || echo "=== step failed: rc $?"
+    done
+fi
 # The Fashion-MNIST floor on the Inception network's scale (benchmark.md): 1,000 real images of
 # each split at a time, each piece cached as it is done, so a stopped run resumes; one instance
 # at a time (the lock), one thread.
