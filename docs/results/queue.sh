@@ -93,6 +93,9 @@ elif [[ -f "$frontier/checkpoints/last.pt" ]]; then
 else
     echo "=== R1's frontier on the Inception scale: no checkpoint here, train it again first"
 fi
+# The benchmark's Fashion-MNIST models and `dcgan` on the Inception scale (twins trained again
+# where the checkpoints went with another machine): benchmark-inception.sh.
+GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs"
 # The model benchmark (benchmark.md): the remaining trials take the settings the collected ones
 # trained with, then the variants where their papers say they help.
 echo "=== $(date -u +%FT%TZ) reproduce benchmark"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The benchmark's models on the Inception network's scale (benchmark.md), the Fashion-MNIST
+# models first (the study's Fashion target is an Inception FID below Lucic et al.'s 21.5), then
+# `dcgan`. A trial whose checkpoint is in RUNS/benchmark is scored there. A trial collected
+# from another machine has no checkpoint anywhere (only its small files were kept): it is
+# trained again from its collected config.yaml (the same settings and seed, fp32 as it
+# computed) into RUNS/benchmark-inception/<trial>, a twin that is the same recipe and seed
+# but not the same run (another CPU sums in another order), and the twin is scored. Its
+# classifier-scale metrics beside the original's say how far apart the two runs are.
+# Each trial under a lock of its own, so that two instances of the queue share them; each
+# scoring is about 40 minutes of one thread, and the real side's features are cached.
+#   GANKIT_DATA=../shared/data PYTHONPATH=SNAPSHOT/src bash SNAPSHOT/docs/results/benchmark-inception.sh
+set -uo pipefail
+runs=${1:-$HOME/gankit-runs}
+python=${GANKIT_PYTHON:-.venv/bin/python}
+threads=${GANKIT_QUEUE_THREADS:-1}
+here=$(dirname "$0")
+twins=$runs/benchmark-inception
+mkdir -p "$twins"
+scored() { grep -qs fid_inception "$1/metrics.json"; }
+for trial in dcgan-projection-fashion-s{0,1,2} dcgan-fashion-s{0,1,2} dcgan-s{0,1,2}; do
+    if scored "$here/benchmark/$trial" || scored "$here/benchmark-inception/$trial" \
+        || scored "$runs/benchmark/$trial" || scored "$twins/$trial"; then
+        continue
+    fi
+    run=$runs/benchmark/$trial twin=no
+    if [[ ! -f "$run/checkpoints/last.pt" || ! -f "$run/metrics.json" ]]; then
+        run=$twins/$trial twin=yes
+    fi
+    echo "=== $(date -u +%FT%TZ) $trial on the Inception scale ($run)"
+    flock -n "$twins/.$trial.lock" bash -c '
+        if [[ $5 == yes && ! -f "$1/metrics.json" ]]; then  # the twin, trained (or resumed)
+            "$2" -m gankit train "$3/config.yaml" --out "$1" --quiet \
+                --set "perf.threads=$4" || exit
+        fi
+        OMP_NUM_THREADS=$4 "$2" -m gankit eval "$1" --features inception
+    ' _ "$run" "$python" "$here/benchmark/$trial" "$threads" "$twin" \
+        || echo "=== $trial: busy or failed"
+done
+echo "=== $(date -u +%FT%TZ) the benchmark on the Inception scale: done"
