@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gankit.config import Config, ConfigError, load_config, load_config_file
+from gankit.config import UNHASHED, Config, ConfigError, flatten, load_config, load_config_file
 from gankit.data import dataset_info
 from gankit.evaluation.registry import headline_keys, periodic_keys
 from gankit.evaluation.table import column_labels, format_cell
@@ -119,6 +119,26 @@ def _setup(config: Config) -> str:
     return f"{unseeded.fingerprint()[:8]}x{config.train.iterations}"
 
 
+def _computed_settings(config: Config) -> dict[str, Any]:
+    """The settings that decide what a run computes, its seed aside: the fingerprint's keys and
+    the length."""
+    flat = flatten(config.to_dict())
+    return {
+        key: value
+        for key, value in flat.items()
+        if key == "train.iterations" or not (key.startswith(UNHASHED) or key == "train.seed")
+    }
+
+
+def _setup_labels(configs: list[Config]) -> list[str]:
+    """For runs of one experiment that compute different things, each run's settings where
+    they differ, e.g. 'train.iterations=14000 train.r1_gamma=1.0': a reader sees what
+    separates the rows, where a fingerprint would name them without saying."""
+    settings = [_computed_settings(c) for c in configs]
+    keys = sorted(k for k in set().union(*settings) if len({repr(s.get(k)) for s in settings}) > 1)
+    return [" ".join(f"{k}={s.get(k)}" for k in keys) for s in settings]
+
+
 def description(config: Config) -> str:
     """The preset's description as it reads now when the run computes what the preset computes
     (its speed and precision settings aside, which a run resolves on its machine): the text is
@@ -145,9 +165,12 @@ def place_in_experiments(runs: list[ReportRun]) -> list[ReportRun]:
     seen: dict[str, set[str]] = {}
     for key, setup in zip(keys, setups, strict=True):
         seen.setdefault(key, set()).add(setup)
-    for run, key, setup, point in zip(runs, keys, setups, points, strict=True):
-        if len(seen[key]) > 1:
-            point["config"] = setup
+    for key in {k for k, s in seen.items() if len(s) > 1}:
+        members = [i for i, k in enumerate(keys) if k == key]
+        labels = _setup_labels([runs[i].config for i in members])
+        for i, label in zip(members, labels, strict=True):
+            points[i]["config"] = label
+    for run, point in zip(runs, points, strict=True):
         run.point = point
     return runs
 
@@ -291,7 +314,7 @@ def experiment_blocks(
     every = max(thinned) if thinned else 1
     # the lowest seed's run name without its seed: unique per experiment, as trial names are
     stem = first.name.removesuffix(f"-s{first.seed}")
-    stem += f"_config={point['config']}" if "config" in point else ""
+    stem += f"_config={_setup(first.config)}" if "config" in point else ""
     image = out / FIGURES / f"{stem}-losses.png"
     seeds = {f"seed {r.seed}": r.run.losses for r in sorted(runs, key=lambda r: r.seed)}
     if plot_loss_panels(seeds, image, label):

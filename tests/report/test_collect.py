@@ -304,6 +304,8 @@ def test_report_never_pools_two_setups_of_one_preset(tmp_path: Path) -> None:
     doc = build_paper_report(runs, out, "t", "made")
     over = next(b for b in doc.blocks if isinstance(b, Table))
     assert over.header[:4] == ["preset", "config", "optim.d.lr", "seeds"]
+    # the two setups without a grid point are named by the setting that separates them
+    assert sorted(row[1] for row in over.rows) == ["", "optim.d.lr=0.01", "optim.d.lr=0.03"]
     seeds_and_is = sorted((row[3], row[4].split(" ")[0]) for row in over.rows)
     assert seeds_and_is == [("1", "1.000"), ("1", "3.000"), ("2", "3.000")]
     headings = [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 3]
