@@ -2,7 +2,8 @@
 # Committed evidence for the investigations' load-bearing tables, whose checkpoints were not
 # kept: each run trains again from its collected config.yaml (every setting pinned as it ran,
 # so on a CPU it computes what the collected run computed), then the investigation's script
-# reads its checkpoints and its output is saved beside the pages as <name>.txt.
+# reads its checkpoints and its output is saved as RUNS/review-evidence/<name>.txt, to be
+# committed beside the pages as docs/results/<name>.txt.
 #   GANKIT_DATA=../shared/data bash docs/results/review-evidence.sh [RUNS [PREFIX]]
 # RUNS defaults to ~/gankit-runs; PREFIX (for example liu2021) runs only the outputs so named.
 # Written 2026-12-06. Each step is skipped once its output exists; a killed training resumes.
@@ -19,8 +20,10 @@ mkdir -p "$runs"
 evidence() {  # evidence NAME SCRIPT COLLECTED-RUN [gankit train options]
     local name=$1 script=$2 collected=$3
     shift 3
-    local out="$here/$name.txt" run="$runs/$(basename "$collected")"
-    [[ -s "$out" || $name != "$only"* ]] && return
+    # the output goes beside the runs (a snapshot's docs/results is not the work tree): copy
+    # it to docs/results/<name>.txt to commit it, after which the step is skipped anywhere
+    local out="$runs/$name.txt" run="$runs/$(basename "$collected")"
+    [[ -s "$here/$name.txt" || -s "$out" || $name != "$only"* ]] && return
     echo "=== $(date -u +%FT%TZ) $name: train $collected again"
     "$python" -m gankit train "$here/$collected/config.yaml" --out "$run" --no-eval --quiet "${threads[@]}" "$@" \
         || { echo "=== training failed: rc $?"; return; }
