@@ -342,9 +342,14 @@ class Config(Strict):
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def computed_settings(self) -> dict[str, Any]:
+        """Every setting that changes what training computes (not length, speed, logging), as
+        dotted keys: what the fingerprint hashes."""
+        return {k: v for k, v in flatten(self.to_dict()).items() if not k.startswith(UNHASHED)}
+
     def fingerprint(self) -> str:
         """Hash of everything that changes what training computes (not length, speed, logging)."""
-        kept = {k: v for k, v in flatten(self.to_dict()).items() if not k.startswith(UNHASHED)}
+        kept = self.computed_settings()
         return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gankit.config import UNHASHED, Config, ConfigError, flatten, load_config, load_config_file
+from gankit.config import Config, ConfigError, load_config, load_config_file
 from gankit.data import dataset_info
 from gankit.evaluation.registry import headline_keys, periodic_keys
 from gankit.evaluation.table import column_labels, format_cell
@@ -120,14 +120,10 @@ def _setup(config: Config) -> str:
 
 
 def _computed_settings(config: Config) -> dict[str, Any]:
-    """The settings that decide what a run computes, its seed aside: the fingerprint's keys and
-    the length."""
-    flat = flatten(config.to_dict())
-    return {
-        key: value
-        for key, value in flat.items()
-        if key == "train.iterations" or not (key.startswith(UNHASHED) or key == "train.seed")
-    }
+    """The settings that decide what a run computes, its seed aside, and its length."""
+    settings = config.computed_settings() | {"train.iterations": config.train.iterations}
+    settings.pop("train.seed", None)
+    return settings
 
 
 def _setup_labels(configs: list[Config]) -> list[str]:

@@ -72,11 +72,14 @@ def _same_config(saved: Config | None, config: Config) -> bool:
     return same_length and saved.fingerprint() == config.fingerprint()
 
 
-def is_finished(trial: Trial, run_dir: Path) -> bool:
+def _finished_record(run_dir: Path) -> dict[str, Any] | None:
     record = read_record(run_dir)
-    if record is None or record.get("status") != FINISHED:
-        return False
-    if not RunDir(run_dir).metrics.is_file():
+    return record if record is not None and record.get("status") == FINISHED else None
+
+
+def is_finished(trial: Trial, run_dir: Path) -> bool:
+    record = _finished_record(run_dir)
+    if record is None or not RunDir(run_dir).metrics.is_file():
         return False
     if _same_config(_recorded_config(record), trial.config):
         return True
@@ -86,10 +89,8 @@ def is_finished(trial: Trial, run_dir: Path) -> bool:
 def finished_length_to_extend(trial: Trial, run_dir: Path) -> int | None:
     """The length of a finished run of this trial's config in `run_dir` that is shorter than
     the trial's: the trial trains that run on rather than anew."""
-    record = read_record(run_dir)
-    if record is None or record.get("status") != FINISHED:
-        return None
-    saved = _recorded_config(record)
+    record = _finished_record(run_dir)
+    saved = None if record is None else _recorded_config(record)
     if saved is None or saved.fingerprint() != trial.config.fingerprint():
         return None
     length = saved.train.iterations
