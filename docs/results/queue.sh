@@ -96,14 +96,16 @@ elif [[ -f "$frontier/checkpoints/last.pt" ]]; then
 else
     echo "=== R1's frontier on the Inception scale: no checkpoint here, train it again first"
 fi
-# The benchmark's Fashion-MNIST models and `dcgan` on the Inception scale (twins trained again
-# where the checkpoints went with another machine): benchmark-inception.sh.
-GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs"
 # The model benchmark (benchmark.md): the remaining trials take the settings the collected ones
-# trained with, then the variants where their papers say they help.
+# trained with.
 echo "=== $(date -u +%FT%TZ) reproduce benchmark"
 "$python" -m gankit reproduce benchmark --out "$runs/benchmark" --workers 1 --threads "$threads" \
     --settings-from "$here/benchmark" --set perf.amp=none || echo "=== step failed: rc $?"
+# The benchmark's Fashion-MNIST models and `dcgan` on the Inception scale (twins trained again
+# where the checkpoints went with another machine): benchmark-inception.sh. After the
+# benchmark's own trials, which say first whether a preset's recipe needs fixing.
+GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs"
+# The variants where their papers say they help (benchmark-variants.sh).
 bash "$here/benchmark-variants.sh" "$runs"
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
