@@ -1,5 +1,6 @@
-"""Every table names the network that computed each metric, shows KID as x10^3 with its subset
-size, and bounds H(y) by the scored classifier's own class count."""
+"""Every table names the network that computed each metric, shows KID with its subset size (x10^3
+on the Inception network's scale, plain in a classifier's), and bounds H(y) by the scored
+classifier's own class count."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from gankit.sweep.summary import stat_cell
 
 SCORES = {
     "is_mean": 2.5, "is_std": 0.01, "is_h_y": 1.05, "is_h_y_given_x": 0.1, "fid": 12.0,
-    "kid": 0.00123, "kid_std": 0.00045, "kid_subset_size": 958, "class_histogram": [5, 6, 9],
+    "kid": 1.23, "kid_std": 0.45, "kid_subset_size": 958, "class_histogram": [5, 6, 9],
     "n_samples": 20, "dataset": "my-letters", "features": "classifier",
 }  # fmt: skip
 
@@ -27,9 +28,15 @@ def test_the_terminal_table_names_the_network_and_the_classes_it_counts() -> Non
     assert rows["Inception Score, my-letters classifier (10 splits)"] == "2.500 +- 0.010"
     assert rows["H(y), diversity (max ln 3 = 1.099)"] == "1.050"  # three classes, not ten
     assert rows["FID, my-letters classifier (lower is better)"] == "12.000"
-    # KID as it is usually printed, with the subset size it was averaged over
-    assert rows["KID x10^3, my-letters classifier, subsets of 958 (lower is better)"] == (
-        "1.23 +- 0.45"
+    # KID in a classifier's features, plain as FID, with the subset size it was averaged over
+    assert rows["KID, my-letters classifier, subsets of 958 (lower is better)"] == (
+        "1.230 +- 0.450"
+    )
+    assert (
+        _rows(format_table({**SCORES, "kid": 24.726, "kid_std": 3.5}))[
+            "KID, my-letters classifier, subsets of 958 (lower is better)"
+        ]
+        == "24.726 +- 3.500"
     )
     mnist = _rows(format_table({**SCORES, "dataset": "mnist", "class_histogram": [1] * 10}))
     assert "H(y), diversity (max ln 10 = 2.303)" in mnist
@@ -55,12 +62,14 @@ def test_tables_of_several_runs_name_the_network_in_their_headers() -> None:
     labels = column_labels([mnist, mnist, {}])
     assert labels["is_mean"] == "IS (MNIST classifier)"
     assert labels["fid"] == "FID (MNIST classifier)"
-    assert labels["kid"] == "KID x10^3 (MNIST classifier)"
+    assert labels["kid"] == "KID (MNIST classifier)"
+    assert labels["kid_inception"] == "KID x10^3 (Inception)"
     assert labels["fid_inception"] == "FID (Inception)" and labels["precision"] == "precision"
     mixed = column_labels([mnist, {**SCORES, "dataset": "fashion-mnist"}])
     assert mixed["fid"] == "FID (each run's classifier)"
-    # over seeds, KID is scaled as in every other table
-    assert stat_cell(describe([0.001, 0.003]), "kid") == "2.00 ± 1.41 [-10.71, 14.71]"
+    # over seeds, the Inception KID is scaled as in every other table
+    assert stat_cell(describe([0.001, 0.003]), "kid_inception") == "2.00 ± 1.41 [-10.71, 14.71]"
+    assert stat_cell(describe([1.0, 3.0]), "kid") == "2.000 ± 1.414 [-10.706, 14.706]"
     assert math.isclose(describe([0.001, 0.003]).mean, 0.002)  # the statistics stay unscaled
 
 

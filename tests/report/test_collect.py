@@ -110,7 +110,7 @@ def test_report_rebuilt_from_collected_files_alone(reproduced: tuple[Path, Path,
     # each seed's row holds its metrics.json values
     for name, m in metrics.items():
         row = f"| {name} | {name[-1]} | 4 | {m['is_mean']:.3f} | {m['fid']:.3f} | "
-        assert row + f"{1000 * m['kid']:.2f} | {m['precision']:.3f} |" in md
+        assert row + f"{m['kid']:.3f} | {m['precision']:.3f} |" in md
     # the over-seeds cell: mean ± sample sd of the two metrics.json values
     fids = [m["fid"] for m in metrics.values()]
     over = f"{statistics.mean(fids):.3f} ± {statistics.stdev(fids):.3f} ["

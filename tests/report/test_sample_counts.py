@@ -22,7 +22,7 @@ TINY = ["--no-eval", "--quiet", "--iterations", "2", "--set", "log.sample_every=
 
 def _scores(n: int, fid: float, real_fid: float) -> dict:
     reference = {"fid": real_fid, "is_mean": 9.8, "n_samples": n}
-    return {"fid": fid, "is_mean": 8.0, "kid": 0.002, "n_samples": n, "reference": reference}
+    return {"fid": fid, "is_mean": 8.0, "kid": 2.0, "n_samples": n, "reference": reference}
 
 
 BIG = _scores(10_000, 3.1, 0.69)
@@ -108,7 +108,7 @@ def test_a_collected_report_marks_seeds_scored_on_different_counts(tmp_path: Pat
     assert "| xiao2023-sgd | 1 | 10,000 | 8.000 | 3.100 |" in over  # never pooled
     assert "| xiao2023-sgd | 1 | 500 | 8.000 | 7.400 |" in over
     per_seed = md[md.index("## Per seed") :]
-    assert "| xiao2023-sgd-s1 | 1 | 8000 | 500 | 8.000 | 7.400 | 2.00 |" in per_seed
+    assert "| xiao2023-sgd-s1 | 1 | 8000 | 500 | 8.000 | 7.400 | 2.000 |" in per_seed
     assert "| real test data (mnist), 10,000 images |  |  | 10,000 | 9.800 | 0.690 |" in per_seed
     assert "| real test data (mnist), 500 images |  |  | 500 | 9.800 | 4.650 |" in per_seed
     assert "Warning (xiao2023-sgd-s1): the my-data classifier is weak." in per_seed

@@ -42,7 +42,7 @@ class Metric:
     better: Better | None
     spread: str | None = None  # the key of its +- spread
     column: str | None = None
-    scale: int = 1  # shown multiplied (KID x10^3); metrics.json keeps the plain value
+    scale: int = 1  # shown multiplied (Inception KID x10^3); metrics.json keeps the plain value
     total: str | None = None  # the key of the count it is out of ("10 / 10")
     headline: bool = False  # a column of the tables over seeds, summaries and comparisons
     periodic: Periodic | None = None  # logged by that periodic evaluation during training
@@ -151,8 +151,10 @@ register(Metric("is_h_y", "  H(y), diversity (max ln {classes} = {h_max:.3f})", 
 register(Metric("is_h_y_given_x", "  E[H(y|x)], confidence (0 is best)", "{:.3f}", "lower"))
 register(Metric("fid", "FID, {net} (lower is better)", "{:.3f}", "lower",
     column="FID ({net})", headline=True, periodic="classifier", verdict=2, space="FID, KID"))
-register(Metric("kid", "KID x10^3, {net}{kid_subsets} (lower is better)", "{:.2f}", "lower",
-    spread="kid_std", column="KID x10^3 ({net})", scale=1000, headline=True))
+# KID in a classifier's features is of order 0.1 to 1,000 (they are not Inception's), so it prints
+# plain, as FID is; the Inception network's KID keeps the literature's x10^3.
+register(Metric("kid", "KID, {net}{kid_subsets} (lower is better)", "{:.3f}", "lower",
+    spread="kid_std", column="KID ({net})", headline=True))
 register(Metric("fid_inception", "FID, Inception pool3 (papers' scale)", "{:.2f}", "lower",
     column="FID (Inception)", verdict=3))
 register(Metric("kid_inception", "KID x10^3, Inception{kid_inception_subsets}", "{:.2f}", "lower",

@@ -68,13 +68,13 @@ def column_labels(runs: Iterable[dict[str, Any]]) -> dict[str, str]:
 
 
 def scaled(key: str, value: float) -> float:
-    """A value as tables show it (KID x10^3)."""
+    """A value as tables show it (Inception KID x10^3)."""
     return value * metric(key).scale
 
 
 def format_cell(metrics: dict[str, Any], key: str, spread: bool = True) -> str:
-    """One value as text (KID x10^3), with 'of N' and (with `spread`) its +- spread where the
-    metrics carry them."""
+    """One value as text (Inception KID x10^3), with 'of N' and (with `spread`) its +- spread
+    where the metrics carry them."""
     m = metric(key)
     if metrics.get(key) is None:
         return "-"

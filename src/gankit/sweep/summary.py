@@ -31,7 +31,8 @@ def knobs(rows: list[TrialRow]) -> list[str]:
 
 
 def value_cell(key: str, value: float) -> str:
-    """A value as the tables show it (KID x10^3); a count's mean or spread to two decimals."""
+    """A value as the tables show it (Inception KID x10^3); a count's mean or spread to two
+    decimals."""
     fmt = metric(key).fmt
     return ("{:.2f}" if fmt == "{}" else fmt).format(scaled(key, value))
 
