@@ -16,6 +16,8 @@ threads=()
 [ -n "${GANKIT_QUEUE_THREADS:-}" ] && threads=(--set "perf.threads=$GANKIT_QUEUE_THREADS")
 python=${GANKIT_PYTHON:-.venv/bin/python}
 here=$(dirname "$0")
+# the code beside this script (a snapshot's own), not the one the virtual environment installed
+export PYTHONPATH="$(cd "$here/../.." && pwd)/src${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$runs"
 evidence() {  # evidence NAME SCRIPT COLLECTED-RUN [gankit train options]
     local name=$1 script=$2 collected=$3
