@@ -5,6 +5,8 @@
 # reads its checkpoints and its output is saved as RUNS/review-evidence/<name>.txt, to be
 # committed beside the pages as docs/results/<name>.txt.
 #   GANKIT_DATA=../shared/data bash docs/results/review-evidence.sh [RUNS [PREFIX]]
+# From a snapshot of the code outside queue.sh (which sets it), set PYTHONPATH=SNAPSHOT/src as
+# benchmark-inception.sh says, or the installed tree's code trains.
 # RUNS defaults to ~/gankit-runs; PREFIX (for example liu2021) runs only the outputs so named.
 # Written 2026-12-06. Each step is skipped once its output exists; a killed training resumes.
 set -uo pipefail
@@ -16,8 +18,6 @@ threads=()
 [ -n "${GANKIT_QUEUE_THREADS:-}" ] && threads=(--set "perf.threads=$GANKIT_QUEUE_THREADS")
 python=${GANKIT_PYTHON:-.venv/bin/python}
 here=$(dirname "$0")
-# the code beside this script (a snapshot's own), not the one the virtual environment installed
-export PYTHONPATH="$(cd "$here/../.." && pwd)/src${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p "$runs"
 evidence() {  # evidence NAME SCRIPT COLLECTED-RUN [gankit train options]
     local name=$1 script=$2 collected=$3
