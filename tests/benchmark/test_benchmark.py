@@ -100,6 +100,8 @@ NOTE_FACTS = [
     ("stacked-dcgan", "optim.d.lr", 2e-4, "Adam 2e-4"),
     ("stacked-pacgan2", "train.packing", 2, "packs of 2"),
     ("dcgan-uncond + R1, gamma 1", "train.r1_gamma", 1.0, "gamma 1"),
+    ("dcgan-projection-r1", "train.r1_gamma", 1.0, "gamma 1"),
+    ("dcgan-projection-r1", "model.d_conditioning", "projection", "dcgan-projection with"),
 ]
 
 
@@ -234,7 +236,7 @@ def test_the_page_rebuilt_from_collected_files_alone(benchmarked: tuple[Path, Pa
     assert code == 0, output
     md = (collected / "report.md").read_text()
     assert md.startswith("# The model benchmark")
-    assert "Not run yet, so not on this page: dcgan-fashion, dcgan-projection-fashion, " in md
+    assert "Not run yet, so not on this page: dcgan-projection-r1, dcgan-fashion, " in md
 
     # over seeds: mean ± sd [t interval] of each seed's metrics.json value
     dcgan = [_metrics(runs[f"dcgan-s{s}"]) for s in (0, 1)]

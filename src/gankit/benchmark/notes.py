@@ -83,6 +83,23 @@ NOTES: dict[str, RecipeNote] = {
             "0.999) and one D step.",
         ),
     ),
+    "dcgan-projection-r1": RecipeNote(
+        "Mescheder, Geiger, Nowozin (2018), Which training methods for GANs do actually "
+        "converge?; its text could not be read, so the values are from the authors' "
+        "configurations (LMescheder/GAN_stability: configs/default.yaml, configs/imagenet.yaml)",
+        (
+            "gankit's quality preset: dcgan-projection with the R1 penalty (the squared "
+            "gradient norm of D at the real images) on D, trained 3.5 times as long; every "
+            "other setting is dcgan-projection's.",
+            "Weight: gamma 1, the weight the recipe search trained longest (0.1 and 0.3 were "
+            "tried only at 2,600 iterations, docs/results/default-recipe.md, stage 5); the "
+            "configurations use 10 (reg_param).",
+            "Length: 14,000 iterations of 64 images, 896,000 images or about 15 passes over "
+            "MNIST's 60,000 training images, each iteration about 1.5 times as long as "
+            "dcgan-projection's; the configurations train ResNets with the standard GAN loss "
+            "at learning rate 1e-4 for far longer on larger images.",
+        ),
+    ),
     "dcgan-uncond": RecipeNote(
         _DCGAN,
         (

@@ -46,11 +46,12 @@ class StudyModel:
         return {key: flat[key] for key in self.switch}
 
 
-# In the order they train (the page groups them by dataset): the default recipe and the one
-# before it on both datasets first.
+# In the order they train (the page groups them by dataset): the default recipe, the one before
+# it and the quality recipe after it, then both recipes on Fashion-MNIST.
 MODELS: tuple[StudyModel, ...] = (
     StudyModel("dcgan"),
     StudyModel("dcgan-projection", against="dcgan"),
+    StudyModel("dcgan-projection-r1", against="dcgan-projection"),
     StudyModel("dcgan-fashion"),
     StudyModel("dcgan-projection-fashion", against="dcgan-fashion"),
     StudyModel("dcgan-uncond", against="dcgan"),
