@@ -185,17 +185,18 @@ def over_seeds_table(runs: list[ReportRun], paper: Paper | None) -> Table:
         for preset in {row.preset for row in rows}
         if paper and (reported := paper.reported(preset)) is not None
     }
-    metrics = report_metrics(paper)
+    metrics = report_metrics(runs, paper)
     labels = column_labels(r.metrics for r in runs)
     return seed_table(group_rows(rows, metrics), keys, scores or None, metrics, labels)
 
 
-def report_metrics(paper: Paper | None) -> tuple[str, ...]:
-    """The headline metrics (the paper's own, where it names them), then those the paper's
-    own scores call for."""
+def report_metrics(runs: list[ReportRun], paper: Paper | None) -> tuple[str, ...]:
+    """The headline metrics (the paper's own, where it names them; those shown where scored if
+    a run holds them), then those the paper's own scores call for."""
+    headline = headline_keys(r.metrics for r in runs)
     if paper is None:
-        return headline_keys()
-    return (headline_keys() if paper.headline is None else paper.headline) + paper.metrics
+        return headline
+    return (headline if paper.headline is None else paper.headline) + paper.metrics
 
 
 def _over_seeds_cell(stat: Stat, metric: str) -> str:
@@ -256,7 +257,7 @@ def per_seed_table(runs: list[ReportRun], paper: Paper | None) -> Table:
     real data's values once per dataset, class subset and size (Stacked MNIST's are as many of
     its training images as the run scored samples; other datasets' are the test split's). Runs
     scored on different sample counts get a samples column (and the report a warning)."""
-    metrics = report_metrics(paper)
+    metrics = report_metrics(runs, paper)
     labels = column_labels(r.metrics for r in runs)
     by_count = mixed(r.metrics for r in runs)
     header = ["run", "seed", "iterations", *([SAMPLES] if by_count else []),

@@ -31,6 +31,7 @@ from gankit.evaluation.registry import (
     registered,
 )
 from gankit.evaluation.table import format_table
+from gankit.paper_report import rebuild_report
 from gankit.papers import PAPERS
 from gankit.report.compare import build_comparison
 from gankit.report.document import write_document
@@ -244,3 +245,30 @@ def test_training_logs_the_registered_periodic_metrics(
         ("metrics_history/fid", 30.0, 7),
         ("metrics_history/blur", 0.25, 7),
     ]
+
+
+def test_an_inception_fid_is_a_column_only_where_a_run_holds_one(tmp_path: Path) -> None:
+    scored = RESULTS / "frontier" / "dcgan-projection-r1-14000"  # scored on the Inception scale
+    plain = RESULTS / "frontier" / "dcgan-16800"
+    fid = json.loads(RunDir(scored).metrics.read_text())["fid_inception"]
+    floor = json.loads(RunDir(scored).metrics.read_text())["reference"]["fid_inception"]
+    assert "fid_inception" not in json.loads(RunDir(plain).metrics.read_text())
+    assert "fid_inception" in headline_keys([{"fid_inception": fid}])
+    assert "fid_inception" not in headline_keys([{"fid": 1.0}])
+
+    out = tmp_path / "compare"
+    write_document(build_comparison([scored, plain], out, "comparison"), out)
+    header, first, second, reference = _table_rows((out / "report.md").read_text(), "run")
+    column = header.index("FID (Inception)")
+    assert [first[column], second[column], reference[column]] == [f"{fid:.2f}", "-", f"{floor:.2f}"]
+    out = tmp_path / "compare-plain"
+    write_document(build_comparison([plain, POOR], out, "comparison"), out)
+    assert "FID (Inception)" not in _table_rows((out / "report.md").read_text(), "run")[0]
+
+    folder = shutil.copytree(RESULTS / "frontier", tmp_path / "frontier")
+    rebuild_report(folder)
+    header, *rows = _table_rows((folder / "report.md").read_text(), "run")
+    cells = {row[0]: row[header.index("FID (Inception)")] for row in rows}
+    assert cells["dcgan-projection-r1-14000"] == f"{fid:.2f}"
+    assert cells["dcgan-16800"] == "-"
+    assert cells["real test data (mnist), 10,000 images"] == f"{floor:.2f}"

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Better = Literal["lower", "higher"]
 # The periodic evaluation of training (training/callbacks.PeriodicEval) that computes a metric:
@@ -45,6 +46,9 @@ class Metric:
     scale: int = 1  # shown multiplied (Inception KID x10^3); metrics.json keeps the plain value
     total: str | None = None  # the key of the count it is out of ("10 / 10")
     headline: bool = False  # a column of the tables over seeds, summaries and comparisons
+    # a column of those tables where a run of theirs holds it (an opt-in score, such as
+    # `gankit eval --features inception`'s, that most runs lack)
+    headline_where_scored: bool = False
     periodic: Periodic | None = None  # logged by that periodic evaluation during training
     paper_only: bool = False  # only in the reports of papers naming it (Paper.metrics)
     verdict: int | None = None  # its place in the one-line verdict of a run's report (1 first)
@@ -110,8 +114,15 @@ def registered() -> tuple[Metric, ...]:
     return tuple(_METRICS.values())
 
 
-def headline_keys() -> tuple[str, ...]:
-    return tuple(m.key for m in _METRICS.values() if m.headline)
+def headline_keys(scored: Iterable[Mapping[str, Any]] = ()) -> tuple[str, ...]:
+    """The columns of tables of several runs, in the registry's order: the headline metrics, and
+    those shown where scored that any of `scored` (the runs' metrics.json) holds."""
+    held = {key for metrics in scored for key in metrics}
+    return tuple(
+        m.key
+        for m in _METRICS.values()
+        if m.headline or (m.headline_where_scored and m.key in held)
+    )
 
 
 def verdict_metrics() -> tuple[Metric, ...]:
@@ -156,7 +167,7 @@ register(Metric("fid", "FID, {net} (lower is better)", "{:.3f}", "lower",
 register(Metric("kid", "KID, {net}{kid_subsets} (lower is better)", "{:.3f}", "lower",
     spread="kid_std", column="KID ({net})", headline=True))
 register(Metric("fid_inception", "FID, Inception pool3 (papers' scale)", "{:.2f}", "lower",
-    column="FID (Inception)", verdict=3))
+    column="FID (Inception)", verdict=3, headline_where_scored=True))
 register(Metric("kid_inception", "KID x10^3, Inception{kid_inception_subsets}", "{:.2f}", "lower",
     spread="kid_inception_std", column="KID x10^3 (Inception)", scale=1000))
 register(Metric("precision", "precision (k=5)", "{:.3f}", "higher",

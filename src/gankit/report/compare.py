@@ -37,11 +37,6 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
     ]
 
 
-def _metric_cells(metrics: dict) -> list[str]:
-    """The headline metrics, with their spreads, as a run report shows them."""
-    return [format_cell(metrics, k) for k in headline_keys()]
-
-
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     """A comparison document for `out`: the metrics table with the real-data floor under it
     (one row per reference size; runs scored on different sample counts are marked), then
@@ -57,7 +52,8 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     labels = column_labels(scores)
     by_count = mixed(scores)  # then every row says its count, and a warning says why
     header = ["run", "iterations", *([SAMPLES] if by_count else [])]
-    header += [labels[k] for k in headline_keys()] + ["paper"]
+    columns = headline_keys(scores)
+    header += [labels[k] for k in columns] + ["paper"]
     rows, data = [], []
     for (label, _, config), metrics in zip(runs, scores, strict=True):
         subset = f", classes {config.data.labels}" if config.data.labels else ""
@@ -65,10 +61,18 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
         paper = paper_score(config.name)
         paper_cell = f"{paper[0]}: {paper[1]:.2f}" if paper else ""
         count = [count_cell(metrics)] if by_count else []
-        rows.append([label, str(config.train.iterations), *count, *_metric_cells(metrics),
-                     paper_cell])  # fmt: skip
+        cells = [format_cell(metrics, k) for k in columns]  # with spreads, as in a run report
+        rows.append([label, str(config.train.iterations), *count, *cells, paper_cell])
     for label, ref in reference_rows(data):
-        rows.append([label, "", *([count_cell(ref)] if by_count else []), *_metric_cells(ref), ""])
+        rows.append(
+            [
+                label,
+                "",
+                *([count_cell(ref)] if by_count else []),
+                *(format_cell(ref, k) for k in columns),
+                "",
+            ]
+        )
     doc.add(Heading("Verdict"))
     warning = mixed_counts_warning(scores)
     if warning:

@@ -48,12 +48,16 @@ def mixed_counts_warning(runs: Iterable[dict[str, Any]]) -> str | None:
 
 def reference_rows(runs: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
     """From (what the real data is, a run's metrics) pairs: one real-data reference per data
-    and size, labelled with its image count, largest first within each data."""
+    and size, labelled with its image count, largest first within each data. A value the first
+    run's reference lacks (an opt-in score, such as the Inception network's) is taken from the
+    next run's that holds it."""
     found: dict[tuple[str, int | None], dict[str, Any]] = {}
     for what, metrics in runs:
         reference = metrics.get("reference")
         if reference:
-            found.setdefault((what, sample_count(reference)), reference)
+            merged = found.setdefault((what, sample_count(reference)), {})
+            for key, value in reference.items():
+                merged.setdefault(key, value)
     data = list(dict.fromkeys(what for what, _ in found))  # in the order first met
     order = sorted(found, key=lambda key: (data.index(key[0]), -(key[1] or 0)))
     return [(f"{what}, {n:,} images" if n else what, found[(what, n)]) for what, n in order]
