@@ -46,8 +46,8 @@ class Metric:
     scale: int = 1  # shown multiplied (Inception KID x10^3); metrics.json keeps the plain value
     total: str | None = None  # the key of the count it is out of ("10 / 10")
     headline: bool = False  # a column of the tables over seeds, summaries and comparisons
-    # a column of those tables where a run of theirs holds it (an opt-in score, such as
-    # `gankit eval --features inception`'s, that most runs lack)
+    # a column of folder reports and comparisons with a run that holds it (an opt-in score,
+    # such as `gankit eval --features inception`'s, that most runs lack)
     headline_where_scored: bool = False
     periodic: Periodic | None = None  # logged by that periodic evaluation during training
     paper_only: bool = False  # only in the reports of papers naming it (Paper.metrics)
