@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# The benchmark's models on the Inception network's scale (benchmark.md): the quality recipe
-# `dcgan-projection-r1` first (the study's MNIST target is an Inception FID below Lucic et al.'s
-# 6.7), then the Fashion-MNIST models (their target: below Lucic's 21.5), then `dcgan`. A trial
-# whose checkpoint is in RUNS/benchmark is scored there. A trial of the quality recipe is only
-# ever scored there, once its run has finished (it trains on this machine, maybe in another
-# instance of the queue at this moment), never as a twin. A trial collected
-# from another machine has no checkpoint anywhere (only its small files were kept): it is
-# trained again from its collected config.yaml (the same settings and seed, fp32 as it
-# computed) into RUNS/benchmark-inception/<trial>, a twin that is the same recipe and seed
-# but not the same run (another CPU sums in another order), and the twin is scored. Its
-# classifier-scale metrics beside the original's say how far apart the two runs are.
+# The benchmark's models on the Inception network's scale (benchmark.md), in two sets:
+#   targets (the default): the quality recipe `dcgan-projection-r1` first (the study's MNIST
+#     target is an Inception FID below Lucic et al.'s 6.7), then the Fashion-MNIST models (their
+#     target: below Lucic's 21.5), then `dcgan`, 3 seeds each;
+#   unconditional: one seed of each unconditional MNIST model, the kind of GAN Lucic et al.
+#     tuned (their table's rows), to set beside it; one seed, as their classifier-scale FIDs
+#     (over 100) leave no doubt which side of 6.7 they fall.
+# A trial whose checkpoint is in RUNS/benchmark is scored there. Those marked "here" are only
+# ever scored there, once their run has finished (they train on this machine, maybe in another
+# instance of the queue at this moment), never as a twin. Any other trial collected from
+# another machine has no checkpoint anywhere (only its small files were kept): it is trained
+# again from its collected config.yaml (the same settings and seed, fp32 as it computed) into
+# RUNS/benchmark-inception/<trial>, a twin that is the same recipe and seed but not the same
+# run (another CPU sums in another order), and the twin is scored. Its classifier-scale
+# metrics beside the original's say how far apart the two runs are.
 # Each trial under a lock of its own, so that two instances of the queue share them; each
-# scoring is about 40 minutes of one thread, and the real side's features are cached.
-#   GANKIT_DATA=../shared/data PYTHONPATH=SNAPSHOT/src bash SNAPSHOT/docs/results/benchmark-inception.sh
+# scoring is about 30 to 40 minutes of one thread, and the real side's features are cached.
+#   GANKIT_DATA=../shared/data PYTHONPATH=SNAPSHOT/src \
+#       bash SNAPSHOT/docs/results/benchmark-inception.sh [RUNS [targets|unconditional]]
 set -uo pipefail
 runs=${1:-$HOME/gankit-runs}
 python=${GANKIT_PYTHON:-.venv/bin/python}
@@ -21,15 +26,26 @@ here=$(dirname "$0")
 twins=$runs/benchmark-inception
 mkdir -p "$twins"
 scored() { grep -qs fid_inception "$1/metrics.json"; }
-for trial in dcgan-projection-r1-s{0,1,2} dcgan-projection-fashion-s{0,1,2} \
-    dcgan-fashion-s{0,1,2} dcgan-s{0,1,2}; do
+case ${2:-targets} in
+    targets)
+        trials=(dcgan-projection-r1-s{0,1,2}:here dcgan-projection-fashion-s{0,1,2}
+            dcgan-fashion-s{0,1,2} dcgan-s{0,1,2}) ;;
+    unconditional)  # the spectral-norm switch's seed 0 trained on a machine since gone
+        trials=(dcgan-uncond-s0 dcgan-uncond_d_spectral_norm=true-s1:here
+            dcgan-uncond_loss=lsgan-s0:here dcgan-uncond_r1_gamma=1-s0:here
+            dcgan-uncond_diffaugment=translation-cutout-s0:here sngan-s0:here lsgan-s0:here
+            wgan-gp-s0:here) ;;
+    *) echo "benchmark-inception.sh: no set '$2' (targets or unconditional)" >&2; exit 2 ;;
+esac
+for entry in "${trials[@]}"; do
+    trial=${entry%:here}
     if scored "$here/benchmark/$trial" || scored "$here/benchmark-inception/$trial" \
         || scored "$runs/benchmark/$trial" || scored "$twins/$trial"; then
         continue
     fi
     run=$runs/benchmark/$trial twin=no
     if [[ ! -f "$run/checkpoints/last.pt" || ! -f "$run/metrics.json" ]]; then
-        if [[ $trial == dcgan-projection-r1-* ]]; then
+        if [[ $entry == *:here ]]; then
             echo "=== $trial: not trained to the end here yet, so not scored"
             continue
         fi
@@ -45,4 +61,4 @@ for trial in dcgan-projection-r1-s{0,1,2} dcgan-projection-fashion-s{0,1,2} \
     ' _ "$run" "$python" "$here/benchmark/$trial" "$threads" "$twin" \
         || echo "=== $trial: busy or failed"
 done
-echo "=== $(date -u +%FT%TZ) the benchmark on the Inception scale: done"
+echo "=== $(date -u +%FT%TZ) the benchmark on the Inception scale (${2:-targets}): done"

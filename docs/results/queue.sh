@@ -107,6 +107,8 @@ echo "=== $(date -u +%FT%TZ) reproduce benchmark"
 GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs"
 # The variants where their papers say they help (benchmark-variants.sh).
 bash "$here/benchmark-variants.sh" "$runs"
+# One seed of each unconditional MNIST model on the Inception scale, beside Lucic et al.'s rows.
+GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs" unconditional
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
     --out "$runs/xiao2023-adam-sgd-lr"
