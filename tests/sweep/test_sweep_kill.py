@@ -92,8 +92,15 @@ def test_a_worker_whose_sweep_dies_right_after_a_ctrl_c_still_checkpoints(tmp_pa
     while time.monotonic() < deadline and not _logged_steps(trial) >= 3:
         time.sleep(0.2)
     assert _logged_steps(trial) >= 3, "the trial did not start in time"
+    # The worker is held still while the sweep passes the Ctrl-C on, and let go the moment
+    # before the sweep is killed: it cannot finish its iteration, checkpoint and send its outcome
+    # between the two calls below, so it finds the sweep gone (a worker left stopped when the
+    # sweep dies would get the kernel's SIGHUP for an orphaned stopped process group instead).
+    worker = _worker_of(proc.pid, trial / "train.log")
+    os.kill(worker, signal.SIGSTOP)
     os.kill(proc.pid, signal.SIGINT)  # the sweep passes it on to the worker ...
-    time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(worker, signal.SIGCONT)
     os.kill(proc.pid, signal.SIGKILL)  # ... and dies: the kernel signals the worker
     proc.wait()
     last = trial / "checkpoints" / "last.pt"
@@ -110,6 +117,18 @@ def test_a_worker_whose_sweep_dies_right_after_a_ctrl_c_still_checkpoints(tmp_pa
         time.sleep(0.2)
     assert "the sweep is gone; dcgan-s0 ended interrupted" in log.read_text()
     assert "Traceback" not in log.read_text()
+
+
+def _worker_of(sweep: int, log: Path) -> int:
+    """The pid of the sweep's worker process: its child whose stdout is the trial's log."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == sweep and Path(stat.parent, "fd", "1").resolve() == log.resolve():
+                return int(stat.parent.name)
+        except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+            continue
+    raise AssertionError(f"no worker of sweep {sweep} writes {log}")
 
 
 def _logged_steps(trial: Path) -> int:
