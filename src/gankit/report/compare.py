@@ -37,6 +37,11 @@ def _open_runs(run_dirs: list[Path]) -> list[tuple[str, RunDir, Config]]:
     ]
 
 
+def _metric_cells(metrics: dict, columns: tuple[str, ...]) -> list[str]:
+    """The metrics of `columns`, with their spreads, as a run report shows them."""
+    return [format_cell(metrics, k) for k in columns]
+
+
 def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
     """A comparison document for `out`: the metrics table with the real-data floor under it
     (one row per reference size; runs scored on different sample counts are marked), then
@@ -61,18 +66,11 @@ def build_comparison(run_dirs: list[Path], out: Path, title: str) -> Document:
         paper = paper_score(config.name)
         paper_cell = f"{paper[0]}: {paper[1]:.2f}" if paper else ""
         count = [count_cell(metrics)] if by_count else []
-        cells = [format_cell(metrics, k) for k in columns]  # with spreads, as in a run report
-        rows.append([label, str(config.train.iterations), *count, *cells, paper_cell])
+        rows.append([label, str(config.train.iterations), *count,
+                     *_metric_cells(metrics, columns), paper_cell])  # fmt: skip
     for label, ref in reference_rows(data):
-        rows.append(
-            [
-                label,
-                "",
-                *([count_cell(ref)] if by_count else []),
-                *(format_cell(ref, k) for k in columns),
-                "",
-            ]
-        )
+        count = [count_cell(ref)] if by_count else []
+        rows.append([label, "", *count, *_metric_cells(ref, columns), ""])
     doc.add(Heading("Verdict"))
     warning = mixed_counts_warning(scores)
     if warning:
