@@ -73,6 +73,10 @@ def test_killed_sweeps_finish_without_losing_or_redoing_a_trial(tmp_path: Path) 
         assert json.loads((trial / "trial.json").read_text())["status"] == "finished"
 
 
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="the kernel's signal to an orphaned worker (PR_SET_PDEATHSIG) and /proc are Linux's",
+)
 def test_a_worker_whose_sweep_dies_right_after_a_ctrl_c_still_checkpoints(tmp_path: Path) -> None:
     """The sweep passes Ctrl-C on and is then killed (a machine shutting down does both): the
     kernel's signal to the orphaned worker must not count as a second Ctrl-C, which would stop
