@@ -13,7 +13,10 @@
 # again from its collected config.yaml (the same settings and seed, fp32 as it computed) into
 # RUNS/benchmark-inception/<trial>, a twin that is the same recipe and seed but not the same
 # run (another CPU sums in another order), and the twin is scored. Its classifier-scale
-# metrics beside the original's say how far apart the two runs are.
+# metrics beside the original's say how far apart the two runs are. Collect the scored twins
+# with `gankit report collect RUNS/benchmark-inception --to docs/results/benchmark-inception
+# --finished`: the benchmark's page reads a twin's Inception scores from the folder beside its
+# own (src/gankit/benchmark/twins.py), labelled as a twin's, for a trial scored nowhere else.
 # Each trial under a lock of its own, so that two instances of the queue share them; each
 # scoring is about 30 to 40 minutes of one thread, and the real side's features are cached.
 #   GANKIT_DATA=../shared/data PYTHONPATH=SNAPSHOT/src \

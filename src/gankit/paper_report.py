@@ -89,13 +89,22 @@ def open_runs(run_dirs: list[Path]) -> list[ReportRun]:
     return place_in_experiments(runs)
 
 
+def machine_of(run: ReportRun) -> str:
+    """Where the run trained: timing.json's machines, or trial.json's host for a run trained
+    before runs were timed; '-' where neither says."""
+    machines = (run.timing.get("total") or {}).get("machines")
+    if machines:
+        return machines_label(machines)
+    return str(run.trial.get("host") or "-")
+
+
 def _trained_on(run: ReportRun) -> str:
-    """The machines and wall time from timing.json; only the host and date from trial.json for
-    a run trained before runs were timed."""
+    """machine_of with the wall time from timing.json and the date from trial.json; only the
+    host and date for a run trained before runs were timed."""
     when = str(run.trial.get("time", ""))[:10]
     total = run.timing.get("total") or {}
     if total.get("machines"):
-        where = machines_label(total["machines"])
+        where = machine_of(run)
         seconds = total.get("seconds")
         took = f", {duration_label(seconds)}" if seconds is not None else ", time partly unrecorded"
         return f"{where}{took}" + (f", {when}" if when else "")

@@ -461,6 +461,54 @@ def test_inception_fids_sit_beside_the_published_ones(
     assert "(WGAN, best of the tuning): not below it." in md
 
 
+def _score(run: Path, fid_inception: float, floor: float = 1.5, **more: float) -> None:
+    """Give a run the Inception scores `gankit eval --features inception` writes."""
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics.update(fid_inception=fid_inception, **more)
+    metrics["reference"]["fid_inception"] = floor
+    (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+@pytest.mark.integration
+def test_twins_inception_scores_are_taken_and_labelled(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A twin (the trial trained again from its config.yaml, beside the benchmark's folder in
+    benchmark-inception/) lends its Inception FID to a trial scored nowhere else, named as a
+    twin's; a trial scored where it trained keeps its own; a twin of other settings is refused."""
+    from gankit.benchmark.twins import TWINS
+
+    _, collected = benchmarked
+    folder, twins = tmp_path / "benchmark", tmp_path / TWINS
+    shutil.copytree(collected, folder)
+    _score(folder / "dcgan-s0", 9.0)
+    for name, fid in {"dcgan-s0": 50.0, "dcgan-projection-s0": 7.5,
+                      "dcgan-projection-s1": 8.25}.items():  # fmt: skip
+        shutil.copytree(collected / name, twins / name)
+        _score(twins / name, fid, fid=123.0)
+    shutil.copytree(collected / "dcgan-s1", twins / "dcgan-s1")  # trained, not scored yet
+    code, output = invoke("report", "build", str(folder))
+    assert code == 0, output
+    md = (folder / "report.md").read_text()
+    assert _row(md, "gankit dcgan") == ["1", "9.00"]  # its own, not its twin's 50
+    assert _row(md, "gankit dcgan-projection") == ["2 (twins)", _cell([7.5, 8.25], "{:.2f}")]
+    trial_fid = _metrics(_runs(folder)["dcgan-projection-s1"])["fid"]
+    row = _row(md, "dcgan-projection-s1")
+    assert row[2:] == [f"{trial_fid:.2f}", "123.00", "8.25"]
+    assert "dcgan-s0 |" not in md.split("Twins: a trial")[1].split("##")[0]
+    assert "scale: dcgan-projection, FID 7.88 (2 seeds scored, all as twins)" in md
+    assert "figures" not in {p.name for p in twins.iterdir()}  # nothing written beside
+    # the table of each dataset's values holds the trials' own scores only
+    assert _row(md, "dcgan-projection")[-1] != _row(md, "gankit dcgan-projection")[-1]
+    # a twin of another seed is not that trial's twin: refused, with the way out
+    config = twins / "dcgan-projection-s1" / "config.yaml"
+    config.write_text(config.read_text().replace("  seed: 1\n", "  seed: 7\n"))
+    code, output = invoke("report", "build", str(folder))
+    assert code != 0
+    assert "not a twin of the trial dcgan-projection-s1 (its settings, seed differ" in output
+    assert "remove it, or train it again from the trial's config.yaml" in output
+
+
 @pytest.mark.integration
 def test_a_running_study_is_collected_as_it_goes(
     benchmarked: tuple[Path, Path], tmp_path: Path

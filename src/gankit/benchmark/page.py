@@ -26,10 +26,12 @@ from gankit.benchmark.tables import (
     values_table,
 )
 from gankit.benchmark.targets import target_blocks
+from gankit.benchmark.twins import scored_twins
 from gankit.paper_report import (
     FIGURES,
     ReportRun,
     description,
+    machine_of,
     made_by,
     open_runs,
     rebuild_report,
@@ -48,21 +50,11 @@ from gankit.report.document import (
     Table,
     write_document,
 )
-from gankit.report.run_report import machines_label
 from gankit.report.sample_counts import mixed_counts_warning
 from gankit.rundir import RunDir
 from gankit.sweep.aggregate import CONFIDENCE, describe
 
 TITLE = "The model benchmark: gankit's models over seeds"
-
-
-def machine_of(run: ReportRun) -> str:
-    """Where the run trained: timing.json's machines, or trial.json's host for a run trained
-    before runs were timed."""
-    machines = (run.timing.get("total") or {}).get("machines")
-    if machines:
-        return machines_label(machines)
-    return str(run.trial.get("host") or "-")
 
 
 def score_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
@@ -218,9 +210,14 @@ def note_blocks(models: list[ModelRuns]) -> list[Block]:
 def build_benchmark_report(
     run_dirs: list[Path], out: Path, made: str, budget: float = BUDGET_SECONDS
 ) -> Document:
-    """The page for the runs in `run_dirs`, its figures written under out/figures (whose
-    images from an earlier build are removed first)."""
-    models = models_of(open_runs(run_dirs))
+    """The page for the runs in `run_dirs`, written to the benchmark folder `out`: its figures
+    under out/figures (whose images from an earlier build are removed first), the Inception
+    scores of the scored twins beside `out` (twins.py) with the published FIDs."""
+    runs = open_runs(run_dirs)
+    twins = scored_twins(out, runs)
+    models = models_of(runs)
+    for model in models:
+        model.twins = {run.name: twins[run.name] for run in model.runs if run.name in twins}
     groups = by_dataset(models)
     (out / FIGURES).mkdir(parents=True, exist_ok=True)
     for stale in (out / FIGURES).glob("*.png"):

@@ -7,12 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gankit.benchmark.tables import ModelRuns, dataset_title
+from gankit.paper_report import ReportRun, machine_of, made_by
 from gankit.report.document import Block, Heading, Paragraph, Table
 from gankit.sweep.aggregate import describe
 from gankit.sweep.summary import stat_cell
 
 SOURCE = "Lucic et al. 2018, as reprinted in Dai & Wipf 2019, Table 1"
 KEY = "fid_inception"
+TWINS_TEXT = (
+    "Twins: a trial whose checkpoint went with the machine that trained it was trained again "
+    "from its collected config.yaml (the same settings and seed, fp32 as the trial) and the "
+    "twin was scored (docs/results/benchmark-inception.sh). A twin is the same recipe, not the "
+    "same run: another CPU sums in another order. Its FID in the classifier's features beside "
+    "the trial's says how far apart the two ended; the tables above hold the trials' own scores "
+    "and only this section the twins'."
+)
 
 
 @dataclass(frozen=True)
@@ -38,28 +47,33 @@ def best_published(dataset: str) -> PublishedFID | None:
     return min(found, key=lambda p: p.value) if found else None
 
 
-def _scored(group: list[ModelRuns]) -> list[tuple[ModelRuns, list[float]]]:
-    """Each model with the Inception FIDs of its seeds that have one."""
-    found = []
-    for model in group:
-        values = [float(r.metrics[KEY]) for r in model.runs if r.metrics.get(KEY) is not None]
-        if values:
-            found.append((model, values))
-    return found
+def _scored(group: list[ModelRuns]) -> list[tuple[ModelRuns, list[ReportRun]]]:
+    """Each model with the runs the Inception network scored for its seeds (its own, or
+    their twins)."""
+    return [(model, runs) for model in group if (runs := model.scored_by_inception())]
+
+
+def _seeds_cell(model: ModelRuns, runs: list[ReportRun]) -> str:
+    twins = sum(map(model.is_twin, runs))
+    if not twins:
+        return str(len(runs))
+    return f"{len(runs)} ({'twins' if twins == len(runs) else f'{twins} of them twins'})"
 
 
 def published_table(dataset: str, group: list[ModelRuns]) -> Table | None:
     """The published rows of `dataset`, then each scored model (mean ± sd [95% interval] over
-    its scored seeds) and the real test images' own Inception FID, per sample count; None when
-    no model of the dataset has an Inception FID."""
+    its scored seeds, twins counted and said) and the real test images' own Inception FID, per
+    sample count; None when no model of the dataset has an Inception FID."""
     scored = _scored(group)
     if not scored:
         return None
     rows = [[f"{p.what} ({SOURCE})", "", p.fid] for p in LUCIC if p.dataset == dataset]
     floors: dict[int, float] = {}  # the real images' own, by the sample count scored
-    for model, values in scored:
-        rows.append([f"gankit {model.label}", str(len(values)), stat_cell(describe(values), KEY)])
-        for run in model.runs:
+    for model, runs in scored:
+        values = [float(run.metrics[KEY]) for run in runs]
+        cell = stat_cell(describe(values), KEY)
+        rows.append([f"gankit {model.label}", _seeds_cell(model, runs), cell])
+        for run in runs:
             floor = (run.metrics.get("reference") or {}).get(KEY)
             if floor is not None:
                 floors.setdefault(int(run.metrics["n_samples"]), float(floor))
@@ -67,6 +81,27 @@ def published_table(dataset: str, group: list[ModelRuns]) -> Table | None:
         real = f"real test images, scored as {n:,} samples are"
         rows.append([real, "", f"{floor:.2f}"])
     return Table(["", "seeds scored", "FID, Inception pool3"], rows)
+
+
+def _fid_cell(run: ReportRun, key: str) -> str:
+    value = run.metrics.get(key)
+    return "-" if value is None else f"{float(value):.2f}"
+
+
+def twins_table(group: list[ModelRuns]) -> Table | None:
+    """Each twin beside its trial: where it trained, both runs' FID in the classifier's
+    features, and the twin's Inception FID; None where the dataset has no twin."""
+    rows = [
+        [run.name, machine_of(twin), made_by(twin), _fid_cell(run, "fid"), _fid_cell(twin, "fid"),
+         _fid_cell(twin, KEY)]
+        for model in group for run in model.runs if (twin := model.twins.get(run.name))
+    ]  # fmt: skip
+    if not rows:
+        return None
+    header = ["trial", "twin trained on", "twin's code, torch, precision",
+              "FID (classifier), trial", "FID (classifier), twin",
+              "FID (Inception), twin"]  # fmt: skip
+    return Table(header, rows)
 
 
 def published_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
@@ -88,4 +123,7 @@ def published_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
     ]
     for dataset, table in tables.items():
         blocks += [Heading(dataset_title(dataset), 3), table]
+        twins = twins_table(groups[dataset])
+        if twins is not None:
+            blocks += [Paragraph(TWINS_TEXT), twins]
     return blocks

@@ -4,7 +4,7 @@ of the real data's own scores, each model against the one it modifies, and each 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scipy import stats
@@ -32,11 +32,12 @@ STACKED_NAMES = {"stacked-mnist": "Stacked MNIST", "stacked-mnist-128k": "Stacke
 @dataclass
 class ModelRuns:
     """The seeds of one model of the study (or of a run the study does not plan), scored on
-    one sample count."""
+    one sample count; `twins`: the scored twins of its runs, by run name (twins.py)."""
 
     label: str
     model: StudyModel | None
     runs: list[ReportRun]
+    twins: dict[str, ReportRun] = field(default_factory=dict)
 
     @property
     def dataset(self) -> str:
@@ -53,6 +54,16 @@ class ModelRuns:
     def values(self, key: str) -> list[float]:
         found = [r.metrics.get(key) for r in self.runs]
         return [math.nan if value is None else float(value) for value in found]
+
+    def scored_by_inception(self) -> list[ReportRun]:
+        """For each seed, the run the Inception network scored: the seed's own, else its
+        twin; seeds scored neither way are left out."""
+        found = [run if run.metrics.get("fid_inception") is not None else self.twins.get(run.name)
+                 for run in self.runs]  # fmt: skip
+        return [run for run in found if run is not None]
+
+    def is_twin(self, run: ReportRun) -> bool:
+        return run is self.twins.get(run.name)
 
     def iterations(self) -> str:
         return ", ".join(f"{n:,}" for n in sorted({r.config.train.iterations for r in self.runs}))

@@ -83,8 +83,8 @@ def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
         f"images' own ({spread}), against at most {BEST_FID_MULTIPLE:g}x: {met}."
     )
     published = best_published(dataset)
-    scored = {m.label: describe(x) for m in group
-              if (x := [v for v in m.values(INCEPTION_FID) if math.isfinite(v)])}  # fmt: skip
+    models = {m.label: m for m in group}
+    scored = {m.label: runs for m in group if (runs := m.scored_by_inception())}
     if published is None:
         return Paragraph(text)
     if not scored:
@@ -92,12 +92,18 @@ def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
             f"{text} On the Inception network's scale no model is scored yet (the best "
             f"published FID is {published.fid}, {published.what})."
         )
-    low = min(scored, key=lambda label: scored[label].mean)
-    inception = scored[low]
+    means = {
+        label: describe([float(run.metrics[INCEPTION_FID]) for run in runs])
+        for label, runs in scored.items()
+    }
+    low = min(means, key=lambda label: means[label].mean)
+    inception = means[low]
+    twins = sum(map(models[low].is_twin, scored[low]))
+    as_twins = f", {'all' if twins == inception.n else twins} as twins" if twins else ""
     below = "below it" if inception.mean < published.value else "not below it"
     return Paragraph(
         f"{text} On the Inception network's scale: {low}, FID {inception.mean:.2f} ({inception.n} "
-        f"seed{'s' if inception.n != 1 else ''} scored), against the best published "
+        f"seed{'s' if inception.n != 1 else ''} scored{as_twins}), against the best published "
         f"{published.fid} ({published.what}): {below}."
     )
 
