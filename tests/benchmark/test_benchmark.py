@@ -454,10 +454,10 @@ def test_inception_fids_sit_beside_the_published_ones(
     assert "## Beside published FIDs" in md
     row = _row(md, "WGAN, best of the tuning (Lucic et al. 2018, as reprinted in Dai & Wipf "
                    "2019, Table 1)")  # fmt: skip
-    assert row == ["", "6.7 ± 0.4"]
-    assert _row(md, "gankit dcgan") == ["2", _cell(list(fids.values()), "{:.2f}")]
+    assert row == ["no", "", "6.7 ± 0.4"]
+    assert _row(md, "gankit dcgan") == ["yes", "2", _cell(list(fids.values()), "{:.2f}")]
     n = _metrics(_runs(folder)["dcgan-s0"])["n_samples"]
-    assert _row(md, f"real test images, scored as {n:,} samples are") == ["", "1.50"]
+    assert _row(md, f"real test images, scored as {n:,} samples are") == ["", "", "1.50"]
     header = _row(md, "model")  # the values table's: the column, and each model's mean in it
     assert header[-1] == "FID (Inception)"
     assert _row(md, "dcgan")[-1] == _cell(list(fids.values()), "{:.2f}")
@@ -495,8 +495,8 @@ def test_twins_inception_scores_are_taken_and_labelled(
     code, output = invoke("report", "build", str(folder))
     assert code == 0, output
     md = (folder / "report.md").read_text()
-    assert _row(md, "gankit dcgan") == ["1", "9.00"]  # its own, not its twin's 50
-    assert _row(md, "gankit dcgan-projection") == ["2 (twins)", _cell([7.5, 8.25], "{:.2f}")]
+    assert _row(md, "gankit dcgan") == ["yes", "1", "9.00"]  # its own, not its twin's 50
+    assert _row(md, "gankit dcgan-projection")[1:] == ["2 (twins)", _cell([7.5, 8.25], "{:.2f}")]
     trial_fid = _metrics(_runs(folder)["dcgan-projection-s1"])["fid"]
     row = _row(md, "dcgan-projection-s1")
     assert row[2:] == [f"{trial_fid:.2f}", "123.00", "8.25"]

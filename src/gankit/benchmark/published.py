@@ -67,20 +67,22 @@ def published_table(dataset: str, group: list[ModelRuns]) -> Table | None:
     scored = _scored(group)
     if not scored:
         return None
-    rows = [[f"{p.what} ({SOURCE})", "", p.fid] for p in LUCIC if p.dataset == dataset]
+    # Lucic et al. trained unconditional GANs
+    rows = [[f"{p.what} ({SOURCE})", "no", "", p.fid] for p in LUCIC if p.dataset == dataset]
     floors: dict[int, float] = {}  # the real images' own, by the sample count scored
     for model, runs in scored:
         values = [float(run.metrics[KEY]) for run in runs]
         cell = stat_cell(describe(values), KEY)
-        rows.append([f"gankit {model.label}", _seeds_cell(model, runs), cell])
+        given = "yes" if model.runs[0].config.model.conditional else "no"
+        rows.append([f"gankit {model.label}", given, _seeds_cell(model, runs), cell])
         for run in runs:
             floor = (run.metrics.get("reference") or {}).get(KEY)
             if floor is not None:
                 floors.setdefault(int(run.metrics["n_samples"]), float(floor))
     for n, floor in sorted(floors.items()):
         real = f"real test images, scored as {n:,} samples are"
-        rows.append([real, "", f"{floor:.2f}"])
-    return Table(["", "seeds scored", "FID, Inception pool3"], rows)
+        rows.append([real, "", "", f"{floor:.2f}"])
+    return Table(["", "given the class", "seeds scored", "FID, Inception pool3"], rows)
 
 
 def _fid_cell(run: ReportRun, key: str) -> str:
@@ -118,7 +120,10 @@ def published_blocks(groups: dict[str, list[ModelRuns]]) -> list[Block]:
             "Fashion-MNIST FIDs) of the runs scored with it, beside Lucic et al.'s. FID on "
             "this scale falls as the sample count grows (its estimate is biased upward by a "
             "term in 1/n), so the real images' own FID at gankit's count is the floor to read "
-            "a model against, and a paper's number compares only at its own count."
+            "a model against, and a paper's number compares only at its own count. Lucic et "
+            "al.'s GANs are unconditional: a class-conditional model ('given the class') had "
+            "the labels to help it, so beside their rows it is the same measure on the same "
+            "data, not the same task."
         ),
     ]
     for dataset, table in tables.items():
