@@ -96,19 +96,25 @@ elif [[ -f "$frontier/checkpoints/last.pt" ]]; then
 else
     echo "=== R1's frontier on the Inception scale: no checkpoint here, train it again first"
 fi
+# The quality preset's finished seeds on the Inception scale first, where they trained: their
+# checkpoints stay on this machine only (benchmark-inception.sh).
+GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs" quality
 # The model benchmark (benchmark.md): the remaining trials take the settings the collected ones
 # trained with.
 echo "=== $(date -u +%FT%TZ) reproduce benchmark"
 "$python" -m gankit reproduce benchmark --out "$runs/benchmark" --workers 1 --threads "$threads" \
     --settings-from "$here/benchmark" --set perf.amp=none || echo "=== step failed: rc $?"
-# The benchmark's Fashion-MNIST models and `dcgan` on the Inception scale (twins trained again
-# where the checkpoints went with another machine): benchmark-inception.sh. After the
-# benchmark's own trials, which say first whether a preset's recipe needs fixing.
+# The models the benchmark's Inception targets hang on (the quality preset where it trained,
+# `dcgan-projection-fashion` as twins trained again where the checkpoints went with another
+# machine): benchmark-inception.sh. After the benchmark's own trials, which say first whether
+# a preset's recipe needs fixing.
 GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs"
 # The variants where their papers say they help (benchmark-variants.sh).
 bash "$here/benchmark-variants.sh" "$runs"
 # One seed of each unconditional MNIST model on the Inception scale, beside Lucic et al.'s rows.
 GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs" unconditional
+# The recipes the projection discriminator replaced on the same scale, as twins.
+GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs" previous
 # Xiao's Adam+SGD: D's SGD rate over a grid fixed before any of these runs, 3 seeds each.
 step --preset xiao2023-adam-sgd --grid "optim.d.lr=[0.01, 0.02, 0.03, 0.05, 0.1]" --seeds 3 \
     --out "$runs/xiao2023-adam-sgd-lr"
