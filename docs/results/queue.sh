@@ -104,6 +104,9 @@ GANKIT_QUEUE_THREADS=$threads bash "$here/benchmark-inception.sh" "$runs" qualit
 echo "=== $(date -u +%FT%TZ) reproduce benchmark"
 "$python" -m gankit reproduce benchmark --out "$runs/benchmark" --workers 1 --threads "$threads" \
     --settings-from "$here/benchmark" --set perf.amp=none || echo "=== step failed: rc $?"
+# How long the Stacked MNIST recipes need to cover every mode (stacked-length.sh): their seed 0
+# trained on to 9,000 iterations, as the 3,000 of the study's seed 0 missed modes.
+GANKIT_QUEUE_THREADS=$threads bash "$here/stacked-length.sh" "$runs"
 # The models the benchmark's Inception targets hang on (the quality preset where it trained,
 # `dcgan-projection-fashion` as twins trained again where the checkpoints went with another
 # machine): benchmark-inception.sh. After the benchmark's own trials, which say first whether
