@@ -337,6 +337,14 @@ def experiment_blocks(
     return blocks
 
 
+def _history_keys(runs: list[ReportRun]) -> tuple[str, ...]:
+    """The periodic evaluation's columns of the runs' kinds: modes for Stacked MNIST, the
+    classifier's scores for image data, both for a folder holding both."""
+    kinds = {"modes" if dataset_info(r.config.data.dataset).counts_modes else "classifier"
+             for r in runs}  # fmt: skip
+    return tuple(key for kind in sorted(kinds) for key in periodic_keys(kind))
+
+
 def history_blocks(
     by_experiment: dict[str, list[ReportRun]], out: Path, keys: tuple[str, ...]
 ) -> list[Block]:
@@ -405,8 +413,7 @@ def build_paper_report(
     for preset, point, members in experiments.values():
         doc.add(*experiment_blocks(preset, point, members, out))
     histories = {label: e[2] for label, e in experiments.items()}
-    history = paper.history if paper else periodic_keys("classifier")
-    doc.add(*history_blocks(histories, out, history))
+    doc.add(*history_blocks(histories, out, paper.history if paper else _history_keys(runs)))
     if paper:
         doc.add(Heading("The paper"), Paragraph(f"{paper.citation}. {paper.note}"))
     return doc

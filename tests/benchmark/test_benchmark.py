@@ -515,6 +515,24 @@ def test_twins_inception_scores_are_taken_and_labelled(
 
 
 @pytest.mark.integration
+def test_a_folder_of_stacked_mnist_runs_gets_its_own_page(
+    benchmarked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Stacked MNIST runs collected into a folder of no study get a reproduction's page, whose
+    curves during training are their periodic evaluation's modes and KL (not the classifier's
+    IS and FID, which their metrics_history.csv has no column for)."""
+    _, collected = benchmarked
+    folder = tmp_path / "stacked"
+    for seed in (0, 1):
+        shutil.copytree(collected / f"stacked-dcgan-s{seed}", folder / f"stacked-dcgan-s{seed}")
+    code, output = invoke("report", "build", str(folder))
+    assert code == 0, output
+    md = (folder / "report.md").read_text()
+    assert "![modes covered and KL of the modes to uniform during training" in md
+    assert (folder / "figures" / "metrics-during-training.png").is_file()
+
+
+@pytest.mark.integration
 def test_a_running_study_is_collected_as_it_goes(
     benchmarked: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -155,7 +155,8 @@ def plot_loss_panels(runs: dict[str, Path], out: Path, title: str = "") -> bool:
 def plot_history_panels(runs: dict[str, list[Path]], out: Path, keys: tuple[str, ...]) -> bool:
     """Each of `keys` from metrics_history.csv against the iteration, one panel per key: a
     colour per experiment, its seeds as thin lines and their mean, where they share a step,
-    as a bold one. False when no run has a periodic evaluation."""
+    as a bold one; a key an experiment's evaluation has no column for is left out of its
+    lines. False when no run has a periodic evaluation."""
     fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 4), squeeze=False)
     drawn = False
     for i, (name, paths) in enumerate(runs.items()):
@@ -167,6 +168,8 @@ def plot_history_panels(runs: dict[str, list[Path]], out: Path, keys: tuple[str,
         color = f"C{i % 10}"
         shared = np.array(sorted(set.intersection(*(set(h["step"]) for h in histories))))
         for ax, key in zip(axes[0], keys, strict=True):
+            if any(key not in h for h in histories):
+                continue  # another kind of evaluation (modes, not the classifier's scores)
             for h in histories:
                 ax.plot(h["step"], h[key], color=color, linewidth=0.6, alpha=0.45)
             if len(shared):
