@@ -41,7 +41,7 @@ def _check_twin(twin: ReportRun, trial: ReportRun) -> None:
     if differs:
         raise TwinError(
             f"{twin.run.root}: not a twin of the trial {trial.name} (its {', '.join(differs)} "
-            f"differ from {trial.run.root / 'config.yaml'}); remove it, or train it again "
+            f"differ from {trial.run.config}); remove it, or train it again "
             "from the trial's config.yaml (docs/results/benchmark-inception.sh)"
         )
 
