@@ -530,6 +530,12 @@ def test_a_folder_of_stacked_mnist_runs_gets_its_own_page(
     md = (folder / "report.md").read_text()
     assert "![modes covered and KL of the modes to uniform during training" in md
     assert (folder / "figures" / "metrics-during-training.png").is_file()
+    # beside image runs: both kinds' curves, each experiment on the panels of its own columns
+    shutil.copytree(collected / "dcgan-s0", folder / "dcgan-s0")
+    code, output = invoke("report", "build", str(folder))
+    assert code == 0, output
+    md = (folder / "report.md").read_text()
+    assert "![IS (classifier) and FID (classifier) and modes covered and KL of the modes" in md
 
 
 @pytest.mark.integration

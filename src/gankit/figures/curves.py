@@ -183,7 +183,10 @@ def plot_history_panels(runs: dict[str, list[Path]], out: Path, keys: tuple[str,
         ax.set_title(key)
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7)
+    # the legend on the last panel that names a line (in a mixed folder not every panel does)
+    named = [ax for ax in axes[0] if ax.get_legend_handles_labels()[0]]
+    if named:
+        named[-1].legend(fontsize=7)
     fig.tight_layout()
     _save(fig, out)
     return True
