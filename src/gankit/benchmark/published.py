@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gankit.benchmark.tables import ModelRuns, dataset_title
+from gankit.benchmark.tables import INCEPTION_FID, ModelRuns, dataset_title
 from gankit.paper_report import ReportRun, machine_of, made_by
 from gankit.report.document import Block, Heading, Paragraph, Table
 from gankit.sweep.aggregate import describe
 from gankit.sweep.summary import stat_cell
 
 SOURCE = "Lucic et al. 2018, as reprinted in Dai & Wipf 2019, Table 1"
-KEY = "fid_inception"
 TWINS_TEXT = (
     "Twins: a trial whose checkpoint went with the machine that trained it was trained again "
     "from its collected config.yaml (the same settings and seed, fp32 as the trial) and the "
@@ -47,7 +46,7 @@ def best_published(dataset: str) -> PublishedFID | None:
     return min(found, key=lambda p: p.value) if found else None
 
 
-def _scored(group: list[ModelRuns]) -> list[tuple[ModelRuns, list[ReportRun]]]:
+def scored_models(group: list[ModelRuns]) -> list[tuple[ModelRuns, list[ReportRun]]]:
     """Each model with the runs the Inception network scored for its seeds (its own, or
     their twins)."""
     return [(model, runs) for model in group if (runs := model.scored_by_inception())]
@@ -64,19 +63,19 @@ def published_table(dataset: str, group: list[ModelRuns]) -> Table | None:
     """The published rows of `dataset`, then each scored model (mean ± sd [95% interval] over
     its scored seeds, twins counted and said) and the real test images' own Inception FID, per
     sample count; None when no model of the dataset has an Inception FID."""
-    scored = _scored(group)
+    scored = scored_models(group)
     if not scored:
         return None
     # Lucic et al. trained unconditional GANs
     rows = [[f"{p.what} ({SOURCE})", "no", "", p.fid] for p in LUCIC if p.dataset == dataset]
     floors: dict[int, float] = {}  # the real images' own, by the sample count scored
     for model, runs in scored:
-        values = [float(run.metrics[KEY]) for run in runs]
-        cell = stat_cell(describe(values), KEY)
+        values = [float(run.metrics[INCEPTION_FID]) for run in runs]
+        cell = stat_cell(describe(values), INCEPTION_FID)
         given = "yes" if model.runs[0].config.model.conditional else "no"
         rows.append([f"gankit {model.label}", given, _seeds_cell(model, runs), cell])
         for run in runs:
-            floor = (run.metrics.get("reference") or {}).get(KEY)
+            floor = (run.metrics.get("reference") or {}).get(INCEPTION_FID)
             if floor is not None:
                 floors.setdefault(int(run.metrics["n_samples"]), float(floor))
     for n, floor in sorted(floors.items()):
@@ -95,7 +94,7 @@ def twins_table(group: list[ModelRuns]) -> Table | None:
     features, and the twin's Inception FID; None where the dataset has no twin."""
     rows = [
         [run.name, machine_of(twin), made_by(twin), _fid_cell(run, "fid"), _fid_cell(twin, "fid"),
-         _fid_cell(twin, KEY)]
+         _fid_cell(twin, INCEPTION_FID)]
         for model in group for run in model.runs if (twin := model.twins.get(run.name))
     ]  # fmt: skip
     if not rows:

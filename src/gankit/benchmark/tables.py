@@ -23,6 +23,8 @@ from gankit.sweep.summary import stat_cell, value_cell
 IMAGE_METRICS = ("is_mean", "fid", "kid", "precision", "recall", "density", "coverage",
                  "label_accuracy", "intra_fid", "fid_inception", "kid_inception")  # fmt: skip
 MODE_METRICS = ("modes_covered", "kl_to_uniform")
+# the Inception network's FID, which published MNIST-scale FIDs are on
+INCEPTION_FID = "fid_inception"
 # what a model is set against the one it modifies by
 IMAGE_COMPARED = ("fid", "is_mean", "recall")
 
@@ -58,7 +60,7 @@ class ModelRuns:
     def scored_by_inception(self) -> list[ReportRun]:
         """For each seed, the run the Inception network scored: the seed's own, else its
         twin; seeds scored neither way are left out."""
-        found = [run if run.metrics.get("fid_inception") is not None else self.twins.get(run.name)
+        found = [run if run.metrics.get(INCEPTION_FID) is not None else self.twins.get(run.name)
                  for run in self.runs]  # fmt: skip
         return [run for run in found if run is not None]
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import math
 import statistics
 
-from gankit.benchmark.published import KEY as INCEPTION_FID
-from gankit.benchmark.published import best_published
-from gankit.benchmark.tables import ModelRuns, dataset_title, floor_ratio
+from gankit.benchmark.published import best_published, scored_models
+from gankit.benchmark.tables import INCEPTION_FID, ModelRuns, dataset_title, floor_ratio
 from gankit.report.document import Block, Heading, Paragraph, Table
 from gankit.sweep.aggregate import describe
 
@@ -83,8 +82,7 @@ def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
         f"images' own ({spread}), against at most {BEST_FID_MULTIPLE:g}x: {met}."
     )
     published = best_published(dataset)
-    models = {m.label: m for m in group}
-    scored = {m.label: runs for m in group if (runs := m.scored_by_inception())}
+    scored = scored_models(group)
     if published is None:
         return Paragraph(text)
     if not scored:
@@ -92,19 +90,16 @@ def best_model_paragraph(dataset: str, group: list[ModelRuns]) -> Paragraph:
             f"{text} On the Inception network's scale no model is scored yet (the best "
             f"published FID is {published.fid}, {published.what})."
         )
-    means = {
-        label: describe([float(run.metrics[INCEPTION_FID]) for run in runs])
-        for label, runs in scored.items()
-    }
-    low = min(means, key=lambda label: means[label].mean)
-    inception = means[low]
-    twins = sum(map(models[low].is_twin, scored[low]))
+    means = [(model, runs, describe([float(run.metrics[INCEPTION_FID]) for run in runs]))
+             for model, runs in scored]  # fmt: skip
+    lowest, runs, inception = min(means, key=lambda found: found[2].mean)
+    twins = sum(map(lowest.is_twin, runs))
     as_twins = f", {'all' if twins == inception.n else twins} as twins" if twins else ""
     below = "below it" if inception.mean < published.value else "not below it"
     return Paragraph(
-        f"{text} On the Inception network's scale: {low}, FID {inception.mean:.2f} ({inception.n} "
-        f"seed{'s' if inception.n != 1 else ''} scored{as_twins}), against the best published "
-        f"{published.fid} ({published.what}): {below}."
+        f"{text} On the Inception network's scale: {lowest.label}, FID {inception.mean:.2f} "
+        f"({inception.n} seed{'s' if inception.n != 1 else ''} scored{as_twins}), against the "
+        f"best published {published.fid} ({published.what}): {below}."
     )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gankit.benchmark.tables import INCEPTION_FID
 from gankit.errors import GankitError
 from gankit.paper_report import ReportRun, open_runs
 from gankit.rundir import RunDir
 
 TWINS = "benchmark-inception"
-SCORED_BY = "fid_inception"
 
 
 class TwinError(GankitError, ValueError):
@@ -51,13 +51,13 @@ def scored_twins(benchmark: Path, trials: list[ReportRun]) -> dict[str, ReportRu
     trial each twins, for the trials among `trials` that were not scored where they trained;
     a twin whose settings, seed or length are not its trial's is refused (TwinError)."""
     folder = twins_folder(benchmark)
-    wanted = {t.name: t for t in trials if t.metrics.get(SCORED_BY) is None}
+    wanted = {t.name: t for t in trials if t.metrics.get(INCEPTION_FID) is None}
     if not folder.is_dir() or not wanted:
         return {}
     found = [p for p in sorted(folder.iterdir()) if p.name in wanted and RunDir(p).config.is_file()]
     twins = {}
     for twin in open_runs(found):
-        if twin.metrics.get(SCORED_BY) is None:
+        if twin.metrics.get(INCEPTION_FID) is None:
             continue  # trained, not scored yet
         _check_twin(twin, wanted[twin.name])
         twins[twin.name] = twin
